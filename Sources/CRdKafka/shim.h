@@ -1,0 +1,5 @@
+#ifndef EVENTBRIDGE_CRDKAFKA_SHIM_H
+#define EVENTBRIDGE_CRDKAFKA_SHIM_H
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#endif

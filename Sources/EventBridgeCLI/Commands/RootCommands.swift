@@ -1,0 +1,8 @@
+/// Every top-level command, in the order `eventbridge --help` lists them.
+/// Each command lives in its own file under Commands/.
+enum RootCommands {
+    static var all: [any CLICommand.Type] {
+        [
+        ]
+    }
+}
