@@ -1,0 +1,11 @@
+/// ISO reference data used by formats and finance rules.
+public enum ISOTables {
+    /// The number of decimals (minor unit) of an ISO 4217 currency, or nil for an unknown code.
+    public static func minorUnit(of currency: String) -> Int? { currencyMinorUnits[currency] }
+
+    /// True for an active ISO 4217 currency code with a minor unit (upper case, three letters).
+    public static func isCurrency(_ code: String) -> Bool { currencyMinorUnits[code] != nil }
+
+    /// True for an officially assigned ISO 3166-1 alpha-2 code (upper case).
+    public static func isCountry(_ code: String) -> Bool { countryCodes.contains(code) }
+}
