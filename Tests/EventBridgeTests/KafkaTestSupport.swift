@@ -23,7 +23,7 @@ enum KafkaTestSupport {
     static func consumerConfig(bootstrap: String, group: String, _ extra: [String: String] = [:]) -> KafkaConfig {
         KafkaConfig(bootstrapServers: bootstrap, [
             "group.id": group,
-            "session.timeout.ms": "6000",
+            "session.timeout.ms": "2000",
             "heartbeat.interval.ms": "500",
             "auto.offset.reset": "earliest",
             "topic.metadata.refresh.interval.ms": "1000",
