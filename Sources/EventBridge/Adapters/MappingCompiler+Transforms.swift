@@ -86,7 +86,7 @@ extension MappingCompiler {
                 scale = Int(v)
             }
             return .debeziumDecimal(scale: scale)
-        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString":
+        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON":
             allow([], &self)
             switch name {
             case "dateFromEpochDays": return .dateFromEpochDays
@@ -94,6 +94,7 @@ extension MappingCompiler {
             case "upper": return .upper
             case "lower": return .lower
             case "trim": return .trim
+            case "parseJSON": return .parseJSON
             default: return .toString
             }
         default:

@@ -7,6 +7,8 @@ struct MappingCompiler {
     let origin: String
     private(set) var problems: [MappingError.Problem] = []
     var usesSourceZone = false
+    /// Named field groups rules can `use`.
+    private var fieldSets: [String: JSONObject] = [:]
 
     init(origin: String) { self.origin = origin }
 
@@ -26,7 +28,12 @@ struct MappingCompiler {
 
     private mutating func plan(_ document: JSONValue) -> MappingPlan? {
         guard let root = object(document, at: .root, "a mapping file") else { return nil }
-        checkKeys(root, ["name", "description", "format", "unwrap", "rules", "otherwise"], at: .root)
+        checkKeys(root, ["name", "description", "format", "unwrap", "fieldSets", "rules", "otherwise"], at: .root)
+        if let sets = root["fieldSets"], let table = object(sets, at: ptr(.root, "fieldSets"), "\"fieldSets\"") {
+            for m in table {
+                if let fields = object(m.value, at: ptr(ptr(.root, "fieldSets"), m.key), "a field set") { fieldSets[m.key] = fields }
+            }
+        }
         var name = ""
         if case .string(let n)? = root["name"], CanonicalAdapter.isWellFormedTypeName(n) {
             name = n
@@ -62,7 +69,7 @@ struct MappingCompiler {
 
     private mutating func rule(_ value: JSONValue, at: JSONPointer) -> RulePlan? {
         guard let spec = object(value, at: at, "a rule") else { return nil }
-        checkKeys(spec, ["when", "emit", "ignore", "reject", "required", "fanOut", "fields", "time", "subject", "traceparent"], at: at)
+        checkKeys(spec, ["when", "emit", "ignore", "reject", "required", "fanOut", "use", "fields", "time", "subject", "traceparent"], at: at)
         var conditions: [Condition] = []
         if let when = spec["when"], let w = object(when, at: ptr(at, "when"), "\"when\"") {
             for m in w {
@@ -80,7 +87,7 @@ struct MappingCompiler {
             return nil
         }
         if actions[0] != "emit" {
-            for key in ["required", "fanOut", "fields", "time", "subject", "traceparent"] where spec[key] != nil {
+            for key in ["required", "fanOut", "use", "fields", "time", "subject", "traceparent"] where spec[key] != nil {
                 problem(ptr(at, key), "\"\(key)\" only applies to an \"emit\" rule")
             }
             return terminalAction(spec, at: at).map { RulePlan(conditions: conditions, action: $0) }
@@ -139,12 +146,27 @@ struct MappingCompiler {
         }
         let fanOut = spec["fanOut"].flatMap { pointer($0, at: ptr(at, "fanOut")) }
         let inElement = spec["fanOut"] != nil
-        var data = OutputNode.object([])
-        if let fields = spec["fields"], let f = object(fields, at: ptr(at, "fields"), "\"fields\"") {
-            data = outputTree(f, at: ptr(at, "fields"), inElement: inElement)
-        } else if spec["fields"] == nil {
-            problem(at, "an \"emit\" rule needs \"fields\"")
+        // Fields from the sets named in "use", in order, then the rule's own (which override).
+        var merged = JSONObject()
+        if let use = spec["use"] {
+            if case .array(let names) = use {
+                for (i, n) in names.enumerated() {
+                    guard case .string(let setName) = n, let set = fieldSets[setName] else {
+                        problem(ptr(at, "use").appending(i), "not the name of a field set in \"fieldSets\"")
+                        continue
+                    }
+                    for m in set { merged[m.key] = m.value }
+                }
+            } else {
+                problem(ptr(at, "use"), "\"use\" is an array of field set names")
+            }
         }
+        if let fields = spec["fields"], let f = object(fields, at: ptr(at, "fields"), "\"fields\"") {
+            for m in f { merged[m.key] = m.value }
+        }
+        if merged.isEmpty { problem(at, "an \"emit\" rule needs \"fields\" (or \"use\")") }
+        // Problems inside a set are reported at the rule that uses it, under "fields".
+        let data = outputTree(merged, at: ptr(at, "fields"), inElement: inElement)
         let time = spec["time"].flatMap { valuePlan($0, at: ptr(at, "time"), inElement: inElement, label: "time") }
         let subject = spec["subject"].flatMap { valuePlan($0, at: ptr(at, "subject"), inElement: inElement, label: "subject") }
         let traceparent = spec["traceparent"].flatMap {
@@ -183,7 +205,6 @@ struct MappingCompiler {
         if case .string = eachSpec { sourceSpec["from"] = eachSpec } else if case .object(let s) = eachSpec { sourceSpec = s }
         for key in ["optional", "default"] { sourceSpec[key] = o[key] }
         guard let source = valuePlan(.object(sourceSpec), at: ptr(at, "each"), inElement: inElement, label: label) else { return nil }
-        if !source.transforms.isEmpty { problem(ptr(at, "each"), "\"each\" takes no transform") }
         guard let fields = o["fields"], let f = object(fields, at: ptr(at, "fields"), "\"fields\" of an \"each\"") else { return nil }
         return .each(EachPlan(source: source, item: outputTree(f, at: ptr(at, "fields"), inElement: true)))
     }

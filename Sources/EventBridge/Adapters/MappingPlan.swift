@@ -98,7 +98,7 @@ struct OutputMember: Sendable {
 
 /// An output array with one item per element of an input array.
 struct EachPlan: Sendable {
-    /// Where the input array is (its transforms are always empty).
+    /// Where the input array is (transforms may produce it, e.g. `parseJSON`).
     var source: ValuePlan
     /// Built once per element; `element` sources inside it address that element.
     var item: OutputNode
@@ -150,6 +150,8 @@ enum TransformStep: Sendable {
     case dateFromEpochDays
     case dateTimeToEpochMillis
     case upper, lower, trim, toString
+    /// JSON text → its value (a Debezium `io.debezium.data.Json` column), with the default parse limits.
+    case parseJSON
     case enumMap([String: JSONValue], fallback: JSONValue?)
     case debeziumDecimal(scale: Int?)
 
@@ -157,6 +159,7 @@ enum TransformStep: Sendable {
     static let names = [
         "minorUnitsToDecimal", "epochSecondsToRFC3339", "epochMillisToRFC3339", "epochMicrosToRFC3339",
         "epochSecondsToDate", "epochMillisToDate", "localTimeToRFC3339", "dateFromEpochDays",
-        "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "enumMap", "decimalFromDebeziumDecimal",
+        "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "enumMap",
+        "decimalFromDebeziumDecimal",
     ]
 }

@@ -91,6 +91,14 @@ extension TransformStep {
             guard let s = Self.scalarText(value) else { throw fail("\(value.typeName) has no string form") }
             return .string(s)
 
+        case .parseJSON:
+            guard case .string(let text) = value else { throw fail("\(value.typeName) is not JSON text") }
+            do {
+                return try JSONParser.parse(text)
+            } catch {
+                throw fail("the JSON text does not parse: \(error)")
+            }
+
         case .enumMap(let table, let fallback):
             if let key = Self.scalarText(value), let mapped = table[key] { return mapped }
             if let fallback { return fallback }
