@@ -5,11 +5,14 @@
 public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     /// The tokens; `nil` stands for the wildcard.
     public let tokens: [String?]
+    /// The pattern as a plain pointer when it has no wildcard.
+    private let plain: JSONPointer?
 
     /// Parses pointer text with optional `*` segments; nil when `text` is not a JSON Pointer.
     public init?(_ text: String) {
         guard let pointer = JSONPointer(text) else { return nil }
         tokens = pointer.tokens.map { $0 == "*" ? nil : $0 }
+        plain = pointer.tokens.contains("*") ? nil : pointer
     }
 
     /// True when the pattern has a wildcard (it can match several locations).
@@ -29,21 +32,9 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The single value a wildcard-free pattern names, or the first match of a wildcard pattern.
     public func first(in value: JSONValue, base: JSONPointer = .root) -> (location: JSONPointer, value: JSONValue)? {
-        if !hasWildcard {
-            var current = value
-            for case let token? in tokens {
-                switch current {
-                case .object(let o):
-                    guard let next = o[token] else { return nil }
-                    current = next
-                case .array(let a):
-                    guard let i = JSONPointer.arrayIndex(token), i < a.count else { return nil }
-                    current = a[i]
-                default:
-                    return nil
-                }
-            }
-            return (JSONPointer(tokens: base.tokens + tokens.compactMap { $0 }), current)
+        if let plain {
+            guard let found = plain.resolve(in: value) else { return nil }
+            return (JSONPointer(tokens: base.tokens + plain.tokens), found)
         }
         return matches(in: value, base: base).first
     }
