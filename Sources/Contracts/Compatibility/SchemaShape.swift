@@ -28,7 +28,7 @@ struct SchemaShape {
     func target(of ref: String) -> JSONValue? {
         guard ref.hasPrefix("#") else { return nil }
         let fragment = String(ref.dropFirst())
-        let decoded = fragment.removingPercentEncodingForPointer
+        let decoded = URIReference.percentDecoded(fragment)
         guard let pointer = JSONPointer(decoded) else { return nil }
         return pointer.resolve(in: root)
     }
@@ -49,33 +49,5 @@ struct SchemaShape {
             schema = next
         }
         return true
-    }
-}
-
-extension String {
-    /// Decodes `%XX` escapes (URI fragment encoding of a JSON Pointer); malformed escapes stay as written.
-    var removingPercentEncodingForPointer: String {
-        guard utf8.contains(UInt8(ascii: "%")) else { return self }
-        var out: [UInt8] = []
-        let b = Array(utf8)
-        var i = 0
-        func hex(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x41...0x46: return c - 0x41 + 10
-            case 0x61...0x66: return c - 0x61 + 10
-            default: return nil
-            }
-        }
-        while i < b.count {
-            if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(b[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
