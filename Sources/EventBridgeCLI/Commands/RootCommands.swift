@@ -4,6 +4,8 @@ enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
             ConfigCommand.self,
+            JSONCommand.self,
+            SchemaCommand.self,
         ]
     }
 }
