@@ -72,4 +72,14 @@ import Testing
         #expect(RDKafkaClient.level(syslog: 6) == .info)
         #expect(RDKafkaClient.level(syslog: 7) == .debug)
     }
+
+    @Test func librdkafkaVersionChecksCatchOldAndMismatchedLibraries() {
+        #expect(EventBridgeVersion.describe(0x0208_00ff) == "2.8.0")
+        #expect(EventBridgeVersion.describe(0x020a_0101) == "2.10.1-pre1")
+        #expect(EventBridgeVersion.librdkafkaProblems(runtime: 0x0208_00ff, header: 0x0208_00ff).isEmpty)
+        #expect(EventBridgeVersion.librdkafkaProblems(runtime: 0x0200_02ff, header: 0x0200_02ff).count == 1)
+        #expect(EventBridgeVersion.librdkafkaProblems(runtime: 0x0209_00ff, header: 0x0208_00ff).count == 1)
+        // This build runs with what it was compiled against.
+        #expect(EventBridgeVersion.librdkafkaProblems().isEmpty)
+    }
 }

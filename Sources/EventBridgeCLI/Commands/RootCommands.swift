@@ -3,6 +3,8 @@
 enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
+            VersionCommand.self,
+            TopicsCommand.self,
         ]
     }
 }
