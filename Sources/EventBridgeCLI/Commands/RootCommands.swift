@@ -6,6 +6,8 @@ enum RootCommands {
             ConfigCommand.self,
             JSONCommand.self,
             SchemaCommand.self,
+            VersionCommand.self,
+            TopicsCommand.self,
         ]
     }
 }
