@@ -3,6 +3,7 @@
 enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
+            ConfigCommand.self,
         ]
     }
 }

@@ -1,0 +1,118 @@
+import Contracts
+
+/// The bridge's configuration: one JSON file (design §10). See `docs/configuration.md`.
+public struct BridgeConfig: Sendable {
+    /// librdkafka properties, passed through as they are (security settings included).
+    public var kafka: [String: String]
+    /// Consumer group id (also settable as `kafka["group.id"]`).
+    public var groupId: String
+    /// Directory of contract files.
+    public var contractsDir: String
+    /// Directory of adapter mapping files.
+    public var mappingsDir: String
+    public var store: StoreSettings
+    public var sources: [SourceSettings]
+    public var subscribers: [SubscriberSettings]
+    public var retry: RetrySettings
+    public var limits: LimitSettings
+    public var sequencing: SequencingSettings
+    public var metrics: MetricsSettings
+    public var logLevel: Logger.Level
+    /// The directory of the config file: relative paths in the file are resolved against it.
+    public var baseDirectory: String
+
+    public struct StoreSettings: Sendable {
+        public var path: String
+        /// How long a dedup key is remembered.
+        public var dedupRetentionSeconds: Int
+        /// At most this many dedup keys; the oldest are pruned first.
+        public var maxDedupKeys: Int
+        /// How long outcome ledger rows are kept.
+        public var ledgerRetentionSeconds: Int
+    }
+
+    public struct SourceSettings: Sendable {
+        public var topic: String
+        /// `canonical` or the name of a mapping file in `mappingsDir`.
+        public var adapter: String
+        /// `ce_source` of events from this topic (a URI reference).
+        public var sourceURI: String
+        /// IANA zone for zone-less timestamps.
+        public var timeZone: String
+        /// Dead letter topic (default `<topic>.dlq`).
+        public var dlqTopic: String
+    }
+
+    public enum ContentMode: String, Sendable {
+        case binary, structured
+    }
+
+    public struct SubscriberSettings: Sendable {
+        public var name: String
+        public var topic: String
+        /// Type patterns: exact (`finance.invoice.posted`) or a trailing `*` (`finance.invoice.*`, `*`).
+        public var types: [String]
+        /// Field filters: JSON Pointer into the event data → the value it must equal.
+        public var filters: [(pointer: JSONPointer, value: JSONValue)]
+        public var mode: ContentMode
+    }
+
+    public struct RetrySettings: Sendable {
+        public var initialBackoffMs: Int
+        public var maxBackoffMs: Int
+        /// `dlq replay` refuses records that already failed this many times (loop guard).
+        public var maxAttempts: Int
+    }
+
+    public struct LimitSettings: Sendable {
+        public var maxRecordBytes: Int
+        public var maxDepth: Int
+        /// At most this many inputs in flight (produced, not yet acknowledged and committed)
+        /// before consumption pauses.
+        public var maxInFlight: Int
+    }
+
+    public enum StaleAction: String, Sendable {
+        /// A stale update is recorded as a duplicate and not published.
+        case duplicate
+        /// A stale update goes to the DLQ with `event.stale`.
+        case deadLetter = "dead-letter"
+    }
+
+    public struct Prerequisite: Sendable {
+        /// Type pattern of the gated events.
+        public var types: String
+        /// The type that must have been published first for the same key.
+        public var requires: String
+        /// Pointer of the key in the gated event (matched against the prerequisite's entity key).
+        public var key: JSONPointer
+        public var deadlineSeconds: Int
+    }
+
+    public struct SequencingSettings: Sendable {
+        public var stale: StaleAction
+        public var prerequisites: [Prerequisite]
+    }
+
+    public struct MetricsSettings: Sendable {
+        /// `host:port`, loopback by default; nil disables the endpoint.
+        public var address: String?
+    }
+
+    /// Resolves a path from the config file against the file's directory.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : baseDirectory + "/" + path
+    }
+
+    /// The librdkafka map with secret values replaced, for printing and logging.
+    public var redactedKafka: [String: String] {
+        kafka.reduce(into: [:]) { out, kv in out[kv.key] = BridgeConfig.isSecret(kv.key) ? "<redacted>" : kv.value }
+    }
+
+    /// Properties whose values are never printed or logged.
+    public static func isSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return ["password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl.keystore", "ssl_key", "token", "credential"]
+            .contains { k.contains($0) }
+    }
+}

@@ -1,0 +1,334 @@
+import Contracts
+import Foundation
+
+/// Reads a config document field by field, collecting a problem (with its JSON path) for every
+/// missing, mistyped or unknown field instead of stopping at the first.
+struct ConfigReader {
+    let environment: [String: String]
+    var problems: [ConfigProblem] = []
+
+    init(environment: [String: String]) { self.environment = environment }
+
+    mutating func problem(_ path: String, _ message: String) {
+        problems.append(ConfigProblem(path: path, message: message))
+    }
+
+    mutating func read(_ json: JSONValue, baseDirectory: String) -> BridgeConfig? {
+        guard let root = json.objectValue else {
+            problem("", "the configuration must be a JSON object")
+            return nil
+        }
+        unknownKeys(root, "", allowed: ["kafka", "groupId", "contracts", "mappings", "store", "sources", "subscribers",
+                                        "retry", "limits", "sequencing", "metrics", "log", "$comment"])
+        var kafka: [String: String] = [:]
+        if let k = root["kafka"] {
+            if let o = k.objectValue {
+                for m in o.members {
+                    switch m.value {
+                    case .string(let s): kafka[m.key] = substitute(s, "/kafka/\(JSONPointer.escape(m.key))")
+                    case .number(let n): kafka[m.key] = n.literal
+                    case .bool(let b): kafka[m.key] = b ? "true" : "false"
+                    default: problem("/kafka/\(JSONPointer.escape(m.key))", "must be a string, number or boolean")
+                    }
+                }
+            } else {
+                problem("/kafka", "must be an object of librdkafka properties")
+            }
+        } else {
+            problem("/kafka", "missing (needs at least \"bootstrap.servers\")")
+        }
+        if root["kafka"]?.objectValue != nil && kafka["bootstrap.servers"] == nil {
+            problem("/kafka/bootstrap.servers", "missing")
+        }
+        let groupId = string(root, "groupId", "", required: false) ?? kafka["group.id"] ?? "eventbridge"
+        let contractsDir = string(root, "contracts", "", required: false) ?? "contracts"
+        let mappingsDir = string(root, "mappings", "", required: false) ?? "mappings"
+
+        let store = readStore(root["store"])
+        let sources = readSources(root["sources"])
+        let subscribers = readSubscribers(root["subscribers"])
+        let retry = readRetry(root["retry"])
+        let limits = readLimits(root["limits"])
+        let sequencing = readSequencing(root["sequencing"])
+        var metricsAddress: String? = "127.0.0.1:9464"
+        if let m = root["metrics"] {
+            if let o = object(m, "/metrics") {
+                unknownKeys(o, "/metrics", allowed: ["address", "enabled"])
+                if o["enabled"]?.boolValue == false { metricsAddress = nil }
+                if let a = string(o, "address", "/metrics", required: false) {
+                    if hostPort(a) == nil { problem("/metrics/address", "must be HOST:PORT, got '\(a)'") }
+                    metricsAddress = a
+                }
+            }
+        }
+        var level = Logger.Level.info
+        if let l = root["log"] {
+            if let o = object(l, "/log"), let name = string(o, "level", "/log", required: false) {
+                if let parsed = Logger.Level(name: name) { level = parsed } else {
+                    problem("/log/level", "must be one of \(Logger.Level.allCases.map(\.name).joined(separator: ", "))")
+                }
+            }
+        }
+        let dlqTopics = Set(sources.map(\.dlqTopic))
+        for (i, s) in subscribers.enumerated() {
+            if sources.contains(where: { $0.topic == s.topic }) {
+                problem("/subscribers/\(i)/topic", "'\(s.topic)' is also a source topic: the bridge would consume its own output")
+            }
+            if dlqTopics.contains(s.topic) { problem("/subscribers/\(i)/topic", "'\(s.topic)' is a DLQ topic") }
+        }
+        var seenNames = Set<String>()
+        for (i, s) in subscribers.enumerated() where !seenNames.insert(s.name).inserted {
+            problem("/subscribers/\(i)/name", "duplicate subscriber name '\(s.name)'")
+        }
+        guard let store, let retry, let limits, let sequencing else { return nil }
+        return BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
+                            sources: sources, subscribers: subscribers, retry: retry, limits: limits, sequencing: sequencing,
+                            metrics: .init(address: metricsAddress), logLevel: level, baseDirectory: baseDirectory)
+    }
+
+    // MARK: sections
+
+    mutating func readStore(_ v: JSONValue?) -> BridgeConfig.StoreSettings? {
+        guard let v else {
+            problem("/store", "missing (needs \"path\")")
+            return nil
+        }
+        guard let o = object(v, "/store") else { return nil }
+        unknownKeys(o, "/store", allowed: ["path", "dedupRetention", "maxDedupKeys", "ledgerRetention"])
+        let path = string(o, "path", "/store", required: true)
+        let dedup = duration(o, "dedupRetention", "/store") ?? 30 * 86400
+        let ledger = duration(o, "ledgerRetention", "/store") ?? 30 * 86400
+        let maxKeys = int(o, "maxDedupKeys", "/store", min: 1) ?? 50_000_000
+        guard let path else { return nil }
+        return .init(path: path, dedupRetentionSeconds: dedup, maxDedupKeys: maxKeys, ledgerRetentionSeconds: ledger)
+    }
+
+    mutating func readSources(_ v: JSONValue?) -> [BridgeConfig.SourceSettings] {
+        guard let v else {
+            problem("/sources", "missing (at least one source topic)")
+            return []
+        }
+        guard let a = v.arrayValue, !a.isEmpty else {
+            problem("/sources", "must be a non-empty array")
+            return []
+        }
+        var out: [BridgeConfig.SourceSettings] = []
+        for (i, item) in a.enumerated() {
+            let p = "/sources/\(i)"
+            guard let o = object(item, p) else { continue }
+            unknownKeys(o, p, allowed: ["topic", "adapter", "source", "timeZone", "dlq", "$comment"])
+            let topic = string(o, "topic", p, required: true)
+            let adapter = string(o, "adapter", p, required: false) ?? "canonical"
+            let uri = string(o, "source", p, required: true)
+            let zone = string(o, "timeZone", p, required: false) ?? "UTC"
+            if TimeZoneCheck.isKnown(zone) == false { problem("\(p)/timeZone", "unknown IANA time zone '\(zone)'") }
+            let dlq = string(o, "dlq", p, required: false)
+            if let topic, let uri {
+                if out.contains(where: { $0.topic == topic }) { problem("\(p)/topic", "duplicate source topic '\(topic)'") }
+                out.append(.init(topic: topic, adapter: adapter, sourceURI: uri, timeZone: zone, dlqTopic: dlq ?? topic + ".dlq"))
+            }
+        }
+        return out
+    }
+
+    mutating func readSubscribers(_ v: JSONValue?) -> [BridgeConfig.SubscriberSettings] {
+        guard let v else {
+            problem("/subscribers", "missing (at least one subscriber)")
+            return []
+        }
+        guard let a = v.arrayValue, !a.isEmpty else {
+            problem("/subscribers", "must be a non-empty array")
+            return []
+        }
+        var out: [BridgeConfig.SubscriberSettings] = []
+        for (i, item) in a.enumerated() {
+            let p = "/subscribers/\(i)"
+            guard let o = object(item, p) else { continue }
+            unknownKeys(o, p, allowed: ["name", "topic", "types", "filter", "mode", "$comment"])
+            let name = string(o, "name", p, required: true)
+            let topic = string(o, "topic", p, required: true)
+            var types: [String] = []
+            if let t = o["types"]?.arrayValue, !t.isEmpty {
+                for (k, e) in t.enumerated() {
+                    guard let s = e.stringValue, !s.isEmpty else {
+                        problem("\(p)/types/\(k)", "must be a type or a pattern ending in '*'")
+                        continue
+                    }
+                    if s.dropLast().contains("*") { problem("\(p)/types/\(k)", "'*' is allowed only at the end") }
+                    types.append(s)
+                }
+            } else {
+                problem("\(p)/types", "must be a non-empty array of type patterns")
+            }
+            var filters: [(JSONPointer, JSONValue)] = []
+            if let f = o["filter"] {
+                if let fo = object(f, "\(p)/filter") {
+                    for m in fo.members {
+                        guard let ptr = JSONPointer(m.key) else {
+                            problem("\(p)/filter/\(JSONPointer.escape(m.key))", "keys must be JSON Pointers into the event data")
+                            continue
+                        }
+                        filters.append((ptr, m.value))
+                    }
+                }
+            }
+            var mode = BridgeConfig.ContentMode.binary
+            if let m = string(o, "mode", p, required: false) {
+                if let parsed = BridgeConfig.ContentMode(rawValue: m) { mode = parsed } else {
+                    problem("\(p)/mode", "must be \"binary\" or \"structured\"")
+                }
+            }
+            if let name, let topic {
+                out.append(.init(name: name, topic: topic, types: types, filters: filters, mode: mode))
+            }
+        }
+        return out
+    }
+
+    mutating func readRetry(_ v: JSONValue?) -> BridgeConfig.RetrySettings? {
+        var s = BridgeConfig.RetrySettings(initialBackoffMs: 100, maxBackoffMs: 10_000, maxAttempts: 5)
+        guard let v else { return s }
+        guard let o = object(v, "/retry") else { return nil }
+        unknownKeys(o, "/retry", allowed: ["initialBackoff", "maxBackoff", "maxAttempts"])
+        if let d = durationMs(o, "initialBackoff", "/retry") { s.initialBackoffMs = d }
+        if let d = durationMs(o, "maxBackoff", "/retry") { s.maxBackoffMs = d }
+        if let n = int(o, "maxAttempts", "/retry", min: 1) { s.maxAttempts = n }
+        if s.initialBackoffMs > s.maxBackoffMs { problem("/retry/initialBackoff", "is larger than maxBackoff") }
+        return s
+    }
+
+    mutating func readLimits(_ v: JSONValue?) -> BridgeConfig.LimitSettings? {
+        var s = BridgeConfig.LimitSettings(maxRecordBytes: 1_048_576, maxDepth: 64, maxInFlight: 20_000)
+        guard let v else { return s }
+        guard let o = object(v, "/limits") else { return nil }
+        unknownKeys(o, "/limits", allowed: ["maxRecordBytes", "maxDepth", "maxInFlight"])
+        if let n = int(o, "maxRecordBytes", "/limits", min: 16) { s.maxRecordBytes = n }
+        if let n = int(o, "maxDepth", "/limits", min: 1) {
+            if n > JSONParseOptions.hardMaxDepth { problem("/limits/maxDepth", "at most \(JSONParseOptions.hardMaxDepth)") }
+            s.maxDepth = n
+        }
+        if let n = int(o, "maxInFlight", "/limits", min: 1) { s.maxInFlight = n }
+        return s
+    }
+
+    mutating func readSequencing(_ v: JSONValue?) -> BridgeConfig.SequencingSettings? {
+        var s = BridgeConfig.SequencingSettings(stale: .duplicate, prerequisites: [])
+        guard let v else { return s }
+        guard let o = object(v, "/sequencing") else { return nil }
+        unknownKeys(o, "/sequencing", allowed: ["stale", "prerequisites"])
+        if let st = string(o, "stale", "/sequencing", required: false) {
+            if let a = BridgeConfig.StaleAction(rawValue: st) { s.stale = a } else {
+                problem("/sequencing/stale", "must be \"duplicate\" or \"dead-letter\"")
+            }
+        }
+        if let pre = o["prerequisites"] {
+            guard let a = pre.arrayValue else {
+                problem("/sequencing/prerequisites", "must be an array")
+                return s
+            }
+            for (i, item) in a.enumerated() {
+                let p = "/sequencing/prerequisites/\(i)"
+                guard let po = object(item, p) else { continue }
+                unknownKeys(po, p, allowed: ["types", "requires", "key", "deadline"])
+                let types = string(po, "types", p, required: true)
+                let requires = string(po, "requires", p, required: true)
+                let keyText = string(po, "key", p, required: true)
+                let key = keyText.flatMap(JSONPointer.init)
+                if keyText != nil && key == nil { problem("\(p)/key", "must be a JSON Pointer") }
+                let deadline = duration(po, "deadline", p) ?? 3600
+                if let types, let requires, let key {
+                    s.prerequisites.append(.init(types: types, requires: requires, key: key, deadlineSeconds: deadline))
+                }
+            }
+        }
+        return s
+    }
+
+    // MARK: field helpers
+
+    mutating func object(_ v: JSONValue, _ path: String) -> JSONObject? {
+        if let o = v.objectValue { return o }
+        problem(path, "must be an object")
+        return nil
+    }
+
+    mutating func string(_ o: JSONObject, _ key: String, _ path: String, required: Bool) -> String? {
+        guard let v = o[key] else {
+            if required { problem("\(path)/\(key)", "missing") }
+            return nil
+        }
+        guard let s = v.stringValue, !s.isEmpty else {
+            problem("\(path)/\(key)", "must be a non-empty string")
+            return nil
+        }
+        return substitute(s, "\(path)/\(key)")
+    }
+
+    mutating func int(_ o: JSONObject, _ key: String, _ path: String, min: Int) -> Int? {
+        guard let v = o[key] else { return nil }
+        guard let n = v.numberValue?.int64, n >= min, n <= Int64(Int.max) else {
+            problem("\(path)/\(key)", "must be a whole number ≥ \(min)")
+            return nil
+        }
+        return Int(n)
+    }
+
+    mutating func duration(_ o: JSONObject, _ key: String, _ path: String) -> Int? {
+        guard let v = o[key] else { return nil }
+        guard let s = v.stringValue, let secs = DurationText.seconds(s) else {
+            problem("\(path)/\(key)", "must be a duration like \"30s\", \"15m\", \"24h\", \"7d\"")
+            return nil
+        }
+        return secs
+    }
+
+    mutating func durationMs(_ o: JSONObject, _ key: String, _ path: String) -> Int? {
+        guard let v = o[key] else { return nil }
+        guard let s = v.stringValue, let ms = DurationText.milliseconds(s) else {
+            problem("\(path)/\(key)", "must be a duration like \"250ms\", \"2s\"")
+            return nil
+        }
+        return ms
+    }
+
+    mutating func unknownKeys(_ o: JSONObject, _ path: String, allowed: Set<String>) {
+        for m in o.members where !allowed.contains(m.key) {
+            problem("\(path)/\(JSONPointer.escape(m.key))", "unknown field (expected one of \(allowed.filter { $0 != "$comment" }.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// `${NAME}` references replaced from the environment; a missing variable is a problem.
+    mutating func substitute(_ text: String, _ path: String) -> String {
+        guard text.contains("${") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                problem(path, "unterminated ${ in value")
+                return text
+            }
+            let name = String(rest[open.upperBound..<close])
+            if let value = environment[name] {
+                out += value
+            } else {
+                problem(path, "environment variable \(name) is not set")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
+}
+
+/// Checks IANA zone names without creating a `TimeZone` per event.
+enum TimeZoneCheck {
+    static func isKnown(_ name: String) -> Bool { TimeZone(identifier: name) != nil }
+}
