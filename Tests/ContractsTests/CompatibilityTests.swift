@@ -79,6 +79,10 @@ import Testing
             (try? Catalog.example(type, version)).map { [$0] } ?? []
         }
         #expect(upcasts.isEmpty, "\(upcasts)")
+        // What `eventbridge contracts check --dir contracts` runs.
+        let check = CatalogCheck.run(directory: Catalog.directory)
+        #expect(check.passed, "\(check.problems) \(check.breakingChanges)")
+        #expect(check.contracts == 17 && check.types == 16 && check.examples == 17)
     }
 
     /// A copy of the catalog where v2 of a BACKWARD type makes a field required fails with the
@@ -96,7 +100,9 @@ import Testing
         doc = try setting(doc, "/schema/required", .array(required + ["tax"]))
         try Data(JSONWriter.pretty.bytes(doc)).write(to: URL(fileURLWithPath: file))
 
-        let changes = CompatibilityChecker.check(try ContractRegistry.load(directory: dir.path))
+        let check = CatalogCheck.run(directory: dir.path)
+        #expect(!check.passed)
+        let changes = check.breakingChanges
         #expect(changes.map(\.description) == [
             "\(file): /schema/required: BACKWARD finance.invoice.posted v1→v2: property 'tax' became required: data without it is rejected",
         ])

@@ -4,6 +4,7 @@ enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
             ConfigCommand.self,
+            ContractsCommand.self,
             JSONCommand.self,
             SchemaCommand.self,
             VersionCommand.self,
