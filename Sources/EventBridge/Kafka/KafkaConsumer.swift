@@ -41,6 +41,8 @@ public final class KafkaConsumer: Sendable {
         }
         let config = config.withDefaults(KafkaConfig.consumerDefaults).merging(["enable.auto.offset.store": "false"])
         let context = KafkaRebalanceContext(handler: onRebalance, logger: logger)
+        // One retained reference for librdkafka's opaque pointer; released in `closeNow()` after
+        // `rd_kafka_destroy` (or below, if no handle was created).
         let retained = Unmanaged.passRetained(context)
         let events = RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG | RD_KAFKA_EVENT_OFFSET_COMMIT
         let client: RDKafkaClient
