@@ -19,6 +19,8 @@ let package = Package(
         // The bridge: Kafka client layer, adapters, pipeline, store, routing, DLQ, metrics.
         .target(name: "EventBridge", dependencies: ["CRdKafka", "CSQLite", "Contracts"]),
         .executableTarget(name: "EventBridgeCLI", dependencies: ["EventBridge", "Contracts"]),
+        // Validator benchmark: the invoice contract's schema (and rules) against Python peers.
+        .executableTarget(name: "ValidatorBench", dependencies: ["Contracts"], path: "Sources/ValidatorBench"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
         .testTarget(name: "EventBridgeTests", dependencies: ["EventBridge", "Contracts"]),
     ],
