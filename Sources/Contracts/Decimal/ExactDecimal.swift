@@ -53,6 +53,10 @@ public struct ExactDecimal: Sendable {
     /// The scale is the number of fraction digits minus the exponent, never below zero:
     /// `"10.50"` → scale 2, `"1.5e1"` → `15` scale 0, `"1e-2"` → `0.01`.
     public init?(_ text: String) {
+        if let fast = ExactDecimal.plain(text) {
+            self = fast
+            return
+        }
         var digits: [UInt8] = []
         var negative = false
         var fraction = 0
@@ -106,6 +110,30 @@ public struct ExactDecimal: Sendable {
         }
         guard digits.count <= ExactDecimal.maxDigits, scale <= ExactDecimal.maxDigits else { return nil }
         self.init(limbs: ExactDecimal.limbs(fromASCIIDigits: digits), negative: negative, scale: scale)
+    }
+
+    /// The common case without allocation beyond the limbs: `-?digits(.digits)?` with at most 18 digits.
+    static func plain(_ text: String) -> ExactDecimal? {
+        var value: UInt64 = 0
+        var count = 0
+        var scale = -1
+        var negative = false
+        var first = true
+        for b in text.utf8 {
+            switch b {
+            case 0x30...0x39:
+                value = value &* 10 &+ UInt64(b - 0x30)
+                count += 1
+                if scale >= 0 { scale += 1 }
+            case UInt8(ascii: "-") where first: negative = true
+            case UInt8(ascii: ".") where scale < 0 && count > 0: scale = 0
+            default: return nil
+            }
+            first = false
+        }
+        guard count > 0, count <= 18, scale != 0 else { return nil }
+        let limbs: [UInt32] = value == 0 ? [] : value < base ? [UInt32(value)] : [UInt32(value % base), UInt32(value / base)]
+        return ExactDecimal(limbs: limbs, negative: negative, scale: max(scale, 0))
     }
 
     /// The exact value of a JSON number (nil only beyond `maxDigits`).

@@ -6,9 +6,9 @@ extension FinanceRule {
     /// a date, an unknown currency) are left to the schema: the rule skips them rather than report
     /// the same problem twice.
     public func evaluate(_ document: JSONValue, index: Int, into violations: inout [Violation]) {
-        let keywordLocation = "/rules/\(index)/\(kind.rawValue)"
+        let kind = self.kind
         func report(_ at: JSONPointer, _ message: String) {
-            violations.append(Violation(instanceLocation: at, keywordLocation: keywordLocation, keyword: kind.rawValue, message: message))
+            violations.append(Violation(instanceLocation: at, keywordLocation: "/rules/\(index)/\(kind.rawValue)", keyword: kind.rawValue, message: message))
         }
         switch spec {
         case .balanced(let amount, let side, let debit, let credit, let currency):
@@ -19,48 +19,50 @@ extension FinanceRule {
             checkSum(document, amount: amount, plus: plus, total: total, currency: currency, totalCurrency: totalCurrency, report: report)
         case .dateOrder(let earlier, let later, let allowEqual):
             for scope in scopes(document) {
-                guard let e = earlier.first(in: scope.value, base: scope.location), let l = later.first(in: scope.value, base: scope.location),
-                      let es = e.value.stringValue, let ls = l.value.stringValue,
-                      let ei = RuleDates.instant(es), let li = RuleDates.instant(ls)
+                guard let es = earlier.firstValue(in: scope.value)?.stringValue, let ls = later.firstValue(in: scope.value)?.stringValue,
+                      let ei = RuleDates.instant(es), let li = RuleDates.instant(ls),
+                      li < ei || (!allowEqual && li == ei)
                 else { continue }
-                if li < ei || (!allowEqual && li == ei) {
-                    report(l.location, "\(l.location) (\(ls)) must be \(allowEqual ? "on or after" : "after") \(e.location) (\(es))")
-                }
+                let e = earlier.first(in: scope.value, base: scope.location)?.location ?? scope.location
+                let l = later.first(in: scope.value, base: scope.location)?.location ?? scope.location
+                report(l, "\(l) (\(ls)) must be \(allowEqual ? "on or after" : "after") \(e) (\(es))")
             }
         case .requiredWhen(let field, let when, let condition):
             for scope in scopes(document) {
-                guard let w = when.first(in: scope.value, base: scope.location) else { continue }
+                guard let w = when.firstValue(in: scope.value) else { continue }
+                if case .oneOf(let values) = condition, !values.contains(w) { continue }
+                guard field.firstValue(in: scope.value) == nil else { continue }
+                let missing = JSONPointer(tokens: scope.location.tokens + field.tokens.map { $0 ?? "*" })
+                let whenAt = when.first(in: scope.value, base: scope.location)?.location ?? scope.location
                 switch condition {
-                case .exists: break
-                case .oneOf(let values): guard values.contains(w.value) else { continue }
-                }
-                if field.first(in: scope.value, base: scope.location) == nil {
-                    let missing = JSONPointer(tokens: scope.location.tokens + field.tokens.map { $0 ?? "*" })
-                    let why: String
-                    switch condition {
-                    case .exists: why = "\(w.location) is present"
-                    case .oneOf: why = "\(w.location) is \(w.value)"
-                    }
-                    report(missing, "\(missing) is required when \(why)")
+                case .exists: report(missing, "\(missing) is required when \(whenAt) is present")
+                case .oneOf: report(missing, "\(missing) is required when \(whenAt) is \(w)")
                 }
             }
         case .currencyScale(let amounts, let currency):
             for scope in scopes(document) {
-                guard let code = currencyCode(currency, scope: scope, document: document)?.value.stringValue,
+                guard let code = currencyCode(currency, scope: scope, document: document)?.stringValue,
                       let minor = ISOTables.minorUnit(of: code)
                 else { continue }
+                func tooPrecise(_ v: JSONValue) -> Bool { (FinanceRule.decimals(of: v) ?? 0) > minor }
                 for pattern in amounts {
-                    for match in pattern.matches(in: scope.value, base: scope.location) {
-                        guard let decimals = FinanceRule.decimals(of: match.value), decimals > minor else { continue }
+                    var bad = false
+                    pattern.forEachValue(in: scope.value) { if tooPrecise($0) { bad = true } }
+                    guard bad else { continue }
+                    for match in pattern.matches(in: scope.value, base: scope.location) where tooPrecise(match.value) {
+                        let decimals = FinanceRule.decimals(of: match.value) ?? 0
                         report(match.location, "\(match.value) has \(decimals) decimal\(decimals == 1 ? "" : "s"); \(code) allows \(minor)")
                     }
                 }
             }
         case .nonNegative(let amounts):
+            func negative(_ v: JSONValue) -> Bool { ExactDecimal(v)?.isNegative == true }
             for scope in scopes(document) {
                 for pattern in amounts {
-                    for match in pattern.matches(in: scope.value, base: scope.location) {
-                        guard let d = ExactDecimal(match.value), d.isNegative else { continue }
+                    var bad = false
+                    pattern.forEachValue(in: scope.value) { if negative($0) { bad = true } }
+                    guard bad else { continue }
+                    for match in pattern.matches(in: scope.value, base: scope.location) where negative(match.value) {
                         report(match.location, "\(match.value) must not be negative")
                     }
                 }
@@ -77,26 +79,37 @@ extension FinanceRule {
         }
     }
 
-    typealias Scope = (location: JSONPointer, value: JSONValue)
+    /// One place a rule is checked: an element of an `items` array, or the document. The element's
+    /// location is only built when a violation needs it.
+    struct Scope {
+        let array: JSONPointer
+        let index: Int?
+        let value: JSONValue
+
+        var location: JSONPointer { index.map { array.appending($0) } ?? array }
+    }
 
     /// The arrays `items` names, each with its elements; without `items`, one group holding the document.
     func itemGroups(_ document: JSONValue) -> [(array: JSONPointer, elements: [Scope])] {
-        guard let items else { return [(.root, [(.root, document)])] }
+        guard let items else { return [(.root, [Scope(array: .root, index: nil, value: document)])] }
         return items.matches(in: document).map { match in
             if case .array(let a) = match.value {
-                return (match.location, a.enumerated().map { (match.location.appending($0.offset), $0.element) })
+                return (match.location, a.enumerated().map { Scope(array: match.location, index: $0.offset, value: $0.element) })
             }
-            return (match.location, [(match.location, match.value)])
+            return (match.location, [Scope(array: match.location, index: nil, value: match.value)])
         }
     }
 
     /// Every place the rule is checked: each item, or the document.
-    func scopes(_ document: JSONValue) -> [Scope] { itemGroups(document).flatMap(\.elements) }
+    func scopes(_ document: JSONValue) -> [Scope] {
+        guard items != nil else { return [Scope(array: .root, index: nil, value: document)] }
+        return itemGroups(document).flatMap(\.elements)
+    }
 
-    func currencyCode(_ source: CurrencySource?, scope: Scope, document: JSONValue) -> Scope? {
+    func currencyCode(_ source: CurrencySource?, scope: Scope, document: JSONValue) -> JSONValue? {
         switch source {
-        case .item(let p)?: return p.first(in: scope.value, base: scope.location)
-        case .document(let p)?: return p.first(in: document)
+        case .item(let p)?: return p.firstValue(in: scope.value)
+        case .document(let p)?: return p.firstValue(in: document)
         case nil: return nil
         }
     }
@@ -109,20 +122,19 @@ extension FinanceRule {
         var order: [String] = []
         var totals: [String: (debits: ExactDecimal, credits: ExactDecimal)] = [:]
         for item in group.elements {
-            guard let a = amount.first(in: item.value, base: item.location), let value = ExactDecimal(a.value),
-                  let s = side.first(in: item.value, base: item.location)
+            guard let a = amount.firstValue(in: item.value), let value = ExactDecimal(a), let s = side.firstValue(in: item.value)
             else { return }  // a missing or malformed amount or side is the schema's to report
-            let code = currencyCode(currency, scope: item, document: document)?.value.stringValue ?? ""
+            let code = currencyCode(currency, scope: item, document: document)?.stringValue ?? ""
             if totals[code] == nil {
                 order.append(code)
                 totals[code] = (.zero, .zero)
             }
-            if s.value == debit {
+            if s == debit {
                 totals[code]?.debits += value
-            } else if s.value == credit {
+            } else if s == credit {
                 totals[code]?.credits += value
             } else {
-                report(s.location, "side \(s.value) is neither \(debit) nor \(credit)")
+                report(side.first(in: item.value, base: item.location)?.location ?? item.location, "side \(s) is neither \(debit) nor \(credit)")
                 return
             }
         }
@@ -137,29 +149,27 @@ extension FinanceRule {
         _ document: JSONValue, amount: PathPattern, plus: [PathPattern], total: PathPattern,
         currency: PathPattern?, totalCurrency: PathPattern?, report: (JSONPointer, String) -> Void
     ) {
-        guard let t = total.first(in: document), let expected = ExactDecimal(t.value) else { return }
-        let expectedCurrency = totalCurrency.flatMap { $0.first(in: document) }?.value
+        guard let totalValue = total.firstValue(in: document), let expected = ExactDecimal(totalValue) else { return }
+        let expectedCurrency = totalCurrency.flatMap { $0.firstValue(in: document) }
         var sum = ExactDecimal.zero
         var mismatch = false
+        var malformed = false
+        func add(_ v: JSONValue) {
+            if let d = ExactDecimal(v) { sum += d } else { malformed = true }
+        }
         for item in scopes(document) {
-            if let currency, let expectedCurrency, let c = currency.first(in: item.value, base: item.location), c.value != expectedCurrency {
-                report(c.location, "currency \(c.value) differs from the total's \(expectedCurrency)")
+            if let currency, let expectedCurrency, let c = currency.firstValue(in: item.value), c != expectedCurrency {
+                report(currency.first(in: item.value, base: item.location)?.location ?? item.location, "currency \(c) differs from the total's \(expectedCurrency)")
                 mismatch = true
             }
-            for match in amount.matches(in: item.value, base: item.location) {
-                guard let v = ExactDecimal(match.value) else { return }
-                sum += v
-            }
+            amount.forEachValue(in: item.value, add)
         }
-        for p in plus {
-            for match in p.matches(in: document) {
-                guard let v = ExactDecimal(match.value) else { return }
-                sum += v
-            }
-        }
-        if !mismatch && sum != expected {
+        for p in plus { p.forEachValue(in: document, add) }
+        // A malformed amount is the schema's to report.
+        if !mismatch && !malformed && sum != expected {
+            let at = total.first(in: document)?.location ?? .root
             let what = ([items.map { "\($0)/*\(amount)" } ?? amount.description] + plus.map(\.description)).joined(separator: " + ")
-            report(t.location, "\(what) is \(sum), but \(t.location) is \(t.value.stringValue ?? t.value.description)")
+            report(at, "\(what) is \(sum), but \(at) is \(totalValue.stringValue ?? totalValue.description)")
         }
     }
 }

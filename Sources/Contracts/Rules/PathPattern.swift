@@ -39,6 +39,42 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         return matches(in: value, base: base).first
     }
 
+    /// The value a wildcard-free pattern names (the first match of a wildcard pattern), without
+    /// building its location.
+    public func firstValue(in value: JSONValue) -> JSONValue? {
+        if let plain { return plain.resolve(in: value) }
+        var found: JSONValue?
+        forEachValue(in: value) { v in
+            if found == nil { found = v }
+        }
+        return found
+    }
+
+    /// Calls `body` with every matched value in document order, without building locations
+    /// (the fast path for rules; locations are built with `matches` only when something is wrong).
+    public func forEachValue(in value: JSONValue, _ body: (JSONValue) -> Void) {
+        visit(value, depth: 0, body)
+    }
+
+    private func visit(_ value: JSONValue, depth: Int, _ body: (JSONValue) -> Void) {
+        guard depth < tokens.count else {
+            body(value)
+            return
+        }
+        switch (tokens[depth], value) {
+        case (nil, .array(let a)):
+            for element in a { visit(element, depth: depth + 1, body) }
+        case (nil, .object(let o)):
+            for m in o { visit(m.value, depth: depth + 1, body) }
+        case (let token?, .object(let o)):
+            if let next = o[token] { visit(next, depth: depth + 1, body) }
+        case (let token?, .array(let a)):
+            if let i = JSONPointer.arrayIndex(token), i < a.count { visit(a[i], depth: depth + 1, body) }
+        default:
+            return
+        }
+    }
+
     private func collect(_ value: JSONValue, at location: JSONPointer, depth: Int, into out: inout [(location: JSONPointer, value: JSONValue)]) {
         guard depth < tokens.count else {
             out.append((location, value))
