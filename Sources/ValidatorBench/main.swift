@@ -9,7 +9,7 @@ import Foundation
 ///   swift build -c release --product ValidatorBench
 ///   .build/release/ValidatorBench [--quick] [--n N] [--runs R] [--contracts DIR] [--python PY] [--peers SCRIPT] [--no-peers]
 struct Options {
-    var n = 10_000
+    var n = 5_000
     var runs = 3
     var contracts = "contracts"
     var python = "/usr/local/lib/eventbridge-tools/venv/bin/python"
