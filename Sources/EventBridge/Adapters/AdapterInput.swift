@@ -1,0 +1,57 @@
+import Contracts
+
+/// What an adapter sees of one consumed record: its position, metadata and the value already
+/// decoded as JSON.
+///
+/// Tombstones (a null Kafka value) and values that are not JSON never reach an adapter: the
+/// decode stage records them first. `value` is therefore a parsed JSON document (which may
+/// itself be the JSON literal `null`).
+public struct AdapterInput: Sendable {
+    /// One Kafka record header. Kafka allows repeated names and null values.
+    public struct Header: Sendable, Hashable {
+        public var name: String
+        public var value: [UInt8]?
+
+        public init(name: String, value: [UInt8]?) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// The record timestamp in milliseconds since the Unix epoch, when the broker supplied one.
+    public var timestamp: Int64?
+    public var key: [UInt8]?
+    /// Headers in record order.
+    public var headers: [Header]
+    /// The decoded record value.
+    public var value: JSONValue
+
+    public init(
+        topic: String, partition: Int32 = 0, offset: Int64 = 0, timestamp: Int64? = nil,
+        key: [UInt8]? = nil, headers: [Header] = [], value: JSONValue
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+        self.key = key
+        self.headers = headers
+        self.value = value
+    }
+
+    /// The value of the last header called `name` (Kafka's "last wins", as `rd_kafka_header_get_last`);
+    /// nil when there is none or its value is null.
+    public func header(_ name: String) -> [UInt8]? {
+        for h in headers.reversed() where h.name == name { return h.value }
+        return nil
+    }
+
+    /// The last header called `name` as text; nil when absent, null, empty or not valid UTF-8.
+    public func headerString(_ name: String) -> String? {
+        guard let bytes = header(name), !bytes.isEmpty else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,129 @@
+import Contracts
+import Foundation
+
+extension MappingCompiler {
+    /// `"name"`, `{"name": "…", args…}` or an array of those, applied in order.
+    mutating func transformSteps(_ spec: JSONValue, at: JSONPointer, inElement: Bool) -> [TransformStep] {
+        switch spec {
+        case .string(let name):
+            return step(name, JSONObject(), at: at, inElement: inElement).map { [$0] } ?? []
+        case .object(let o):
+            guard case .string(let name)? = o["name"] else {
+                problem(at, "a transform object needs \"name\"")
+                return []
+            }
+            var args = o
+            args["name"] = nil
+            return step(name, args, at: at, inElement: inElement).map { [$0] } ?? []
+        case .array(let items):
+            var steps: [TransformStep] = []
+            for (i, item) in items.enumerated() {
+                if case .array = item {
+                    problem(at.appending(i), "transform lists don't nest")
+                    continue
+                }
+                steps += transformSteps(item, at: at.appending(i), inElement: inElement)
+            }
+            return steps
+        default:
+            problem(at, "\"transform\" is a name, a {\"name\": …} object or an array of those")
+            return []
+        }
+    }
+
+    private mutating func step(_ name: String, _ args: JSONObject, at: JSONPointer, inElement: Bool) -> TransformStep? {
+        func allow(_ keys: [String], _ compiler: inout MappingCompiler) { compiler.checkKeys(args, keys, at: at) }
+        switch name {
+        case "minorUnitsToDecimal":
+            allow(["currency", "exponents"], &self)
+            guard let currencySpec = args["currency"] else {
+                problem(at, "minorUnitsToDecimal needs \"currency\" (a code, or {\"from\": pointer})")
+                return nil
+            }
+            guard let currency = argumentSource(currencySpec, at: ptr(at, "currency"), inElement: inElement) else { return nil }
+            var exponents: [String: Int] = [:]
+            if let e = args["exponents"], let table = object(e, at: ptr(at, "exponents"), "\"exponents\"") {
+                for m in table {
+                    guard let v = m.value.numberValue?.int64, v >= 0, v <= 18 else {
+                        problem(ptr(ptr(at, "exponents"), m.key), "an exponent is an integer 0–18")
+                        continue
+                    }
+                    exponents[m.key.uppercased()] = Int(v)
+                }
+            }
+            return .minorUnitsToDecimal(currency: currency, exponents: exponents)
+        case "epochSecondsToRFC3339", "epochMillisToRFC3339", "epochMicrosToRFC3339":
+            allow(["wallClockZone"], &self)
+            let (units, digits): (Int64, Int) =
+                name == "epochSecondsToRFC3339" ? (1, 0) : name == "epochMillisToRFC3339" ? (1000, 3) : (1_000_000, 6)
+            let wallClock = args["wallClockZone"].flatMap { zone($0, at: ptr(at, "wallClockZone")) }
+            return .epochToDateTime(unitsPerSecond: units, fractionDigits: digits, wallClock: wallClock)
+        case "epochSecondsToDate", "epochMillisToDate":
+            allow(["zone"], &self)
+            let zoneReference = args["zone"].flatMap { zone($0, at: ptr(at, "zone")) }
+            return .epochToDate(unitsPerSecond: name == "epochSecondsToDate" ? 1 : 1000, zone: zoneReference)
+        case "localTimeToRFC3339":
+            allow(["zone"], &self)
+            let zoneReference = zone(args["zone"] ?? "source", at: ptr(at, "zone"))
+            return zoneReference.map { .localTimeToDateTime(zone: $0) }
+        case "enumMap":
+            allow(["map", "default"], &self)
+            guard let m = args["map"], let table = object(m, at: ptr(at, "map"), "\"map\"") else {
+                if args["map"] == nil { problem(at, "enumMap needs \"map\"") }
+                return nil
+            }
+            var dictionary: [String: JSONValue] = [:]
+            for member in table { dictionary[member.key] = member.value }
+            return .enumMap(dictionary, fallback: args["default"])
+        case "decimalFromDebeziumDecimal":
+            allow(["scale"], &self)
+            var scale: Int?
+            if let s = args["scale"] {
+                guard let v = s.numberValue?.int64, v >= 0, v <= Int64(DecimalText.maxDigits) else {
+                    problem(ptr(at, "scale"), "\"scale\" is an integer 0–\(DecimalText.maxDigits)")
+                    return nil
+                }
+                scale = Int(v)
+            }
+            return .debeziumDecimal(scale: scale)
+        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON":
+            allow([], &self)
+            switch name {
+            case "dateFromEpochDays": return .dateFromEpochDays
+            case "rfc3339ToEpochMillis": return .dateTimeToEpochMillis
+            case "upper": return .upper
+            case "lower": return .lower
+            case "trim": return .trim
+            case "parseJSON": return .parseJSON
+            default: return .toString
+            }
+        default:
+            problem(at, "unknown transform \"\(name)\" (known: \(TransformStep.names.joined(separator: ", ")))")
+            return nil
+        }
+    }
+
+    /// A transform argument read per record: a scalar is a constant, an object a value source.
+    private mutating func argumentSource(_ spec: JSONValue, at: JSONPointer, inElement: Bool) -> ValueSource? {
+        guard case .object(let o) = spec else { return .constant(spec) }
+        checkKeys(o, ["from", "element", "const", "meta"], at: at)
+        return source(o, at: at, inElement: inElement)
+    }
+
+    /// `"source"` (the zone configured for the source) or an IANA zone name.
+    private mutating func zone(_ spec: JSONValue, at: JSONPointer) -> ZoneReference? {
+        guard case .string(let name) = spec else {
+            problem(at, "a zone is \"source\" or an IANA time zone name")
+            return nil
+        }
+        if name == "source" {
+            usesSourceZone = true
+            return .source
+        }
+        guard let zone = TimeZone(identifier: name) else {
+            problem(at, "\"\(name)\" is not a known IANA time zone")
+            return nil
+        }
+        return .fixed(zone)
+    }
+}

@@ -1,0 +1,165 @@
+import Contracts
+import Foundation
+
+// The compiled form of a mapping file: pointers parsed, transforms resolved, output fields
+// arranged as a tree, so `MappingAdapter.adapt` only walks values. Built by `MappingCompiler`.
+
+/// A compiled mapping: its rules in file order (the first that matches decides).
+struct MappingPlan: Sendable {
+    var name: String
+    /// When the value has an object at this pointer, rules see that object (Debezium's
+    /// `/payload` when the JSON converter embeds schemas).
+    var unwrap: JSONPointer?
+    var rules: [RulePlan]
+    /// What happens when no rule matches; nil fails with `adapter.unmapped`.
+    var otherwise: RuleAction?
+    /// True when some transform uses the source's time zone.
+    var usesSourceZone: Bool
+    /// The pointers rules select on, for the `adapter.unmapped` message.
+    var selectorPointers: [JSONPointer]
+}
+
+/// One rule: conditions on the input, and what to do when all hold.
+struct RulePlan: Sendable {
+    var conditions: [Condition]
+    var action: RuleAction
+
+    func matches(_ document: JSONValue) -> Bool {
+        for c in conditions where !c.holds(in: document) { return false }
+        return true
+    }
+}
+
+/// A test of one input value.
+struct Condition: Sendable {
+    enum Test: Sendable {
+        /// Equal (JSON equality) to one of these.
+        case oneOf([JSONValue])
+        /// Present and not null (`true`), or absent or null (`false`).
+        case present(Bool)
+        /// A string starting with this prefix.
+        case prefix(String)
+    }
+
+    var pointer: JSONPointer
+    var test: Test
+
+    func holds(in document: JSONValue) -> Bool {
+        let value = pointer.resolve(in: document)
+        switch test {
+        case .oneOf(let candidates):
+            guard let value else { return false }
+            return candidates.contains(value)
+        case .present(let wanted):
+            let present = value.map { !$0.isNull } ?? false
+            return present == wanted
+        case .prefix(let prefix):
+            guard case .string(let s)? = value else { return false }
+            return s.hasPrefix(prefix)
+        }
+    }
+}
+
+/// What a matching rule does.
+enum RuleAction: Sendable {
+    case emit(EmitPlan)
+    /// Outcome `filtered` with this reason.
+    case ignore(String)
+    /// Outcome `failed` with `adapter.rejected` and this message.
+    case reject(String)
+}
+
+/// How to build the events of one canonical type.
+struct EmitPlan: Sendable {
+    var type: String
+    /// Input pointers that must be present and not null.
+    var required: [JSONPointer]
+    /// One event per element of the array here; nil for exactly one event.
+    var fanOut: JSONPointer?
+    /// The `data` object.
+    var data: OutputNode
+    var time: ValuePlan?
+    var subject: ValuePlan?
+    var traceparent: ValuePlan?
+}
+
+/// A node of the output tree: a value, an array built from an input array, or an object.
+indirect enum OutputNode: Sendable {
+    case value(ValuePlan)
+    case each(EachPlan)
+    case object([OutputMember])
+}
+
+/// A named child of an output object.
+struct OutputMember: Sendable {
+    var key: String
+    var node: OutputNode
+}
+
+/// An output array with one item per element of an input array.
+struct EachPlan: Sendable {
+    /// Where the input array is (transforms may produce it, e.g. `parseJSON`).
+    var source: ValuePlan
+    /// Built once per element; `element` sources inside it address that element.
+    var item: OutputNode
+}
+
+/// One output value: where it comes from, how it is converted, and what if it is missing.
+struct ValuePlan: Sendable {
+    var source: ValueSource
+    var transforms: [TransformStep]
+    /// Written as is (not transformed) when the source is absent or null.
+    var fallback: JSONValue?
+    /// When true, an absent or null source leaves the output member out.
+    var optional: Bool
+    /// The output location, for messages (`/totalAmount`).
+    var label: String
+}
+
+/// Where a value comes from.
+enum ValueSource: Sendable {
+    /// The first of these input pointers that is present and not null.
+    case document([JSONPointer])
+    /// The same, relative to the current fan-out or `each` element.
+    case element([JSONPointer])
+    case constant(JSONValue)
+    case meta(MetaField)
+}
+
+/// Record metadata a mapping can read.
+enum MetaField: Sendable {
+    case topic, partition, offset, timestamp, key
+    case header(String)
+}
+
+/// A time zone named in a mapping, or the zone configured for the source.
+enum ZoneReference: Sendable {
+    case fixed(TimeZone)
+    case source
+}
+
+/// A compiled transform.
+enum TransformStep: Sendable {
+    case minorUnitsToDecimal(currency: ValueSource, exponents: [String: Int])
+    /// Epoch integer in units of 1/`unitsPerSecond` s → RFC 3339. With a zone, the epoch encodes
+    /// a wall-clock time in that zone (Debezium `Timestamp` of a column without time zone).
+    case epochToDateTime(unitsPerSecond: Int64, fractionDigits: Int, wallClock: ZoneReference?)
+    /// Epoch integer → the date of that instant (in `zone`, UTC when nil).
+    case epochToDate(unitsPerSecond: Int64, zone: ZoneReference?)
+    case localTimeToDateTime(zone: ZoneReference)
+    case dateFromEpochDays
+    case dateTimeToEpochMillis
+    case upper, lower, trim, toString
+    /// JSON text → its value (a Debezium `io.debezium.data.Json` column), with the default parse limits.
+    case parseJSON
+    case enumMap([String: JSONValue], fallback: JSONValue?)
+    case debeziumDecimal(scale: Int?)
+
+    /// The names accepted in mapping files.
+    static let names = [
+        "minorUnitsToDecimal", "epochSecondsToRFC3339", "epochMillisToRFC3339", "epochMicrosToRFC3339",
+        "epochSecondsToDate", "epochMillisToDate", "localTimeToRFC3339", "dateFromEpochDays",
+        "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "enumMap",
+        "decimalFromDebeziumDecimal",
+    ]
+}
