@@ -87,4 +87,5 @@ public struct Logger: Sendable {
     public func notice(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.notice, m(), f()) }
     public func warning(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.warning, m(), f()) }
     public func error(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.error, m(), f()) }
+    public func critical(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.critical, m(), f()) }
 }

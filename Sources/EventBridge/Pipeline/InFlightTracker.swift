@@ -25,6 +25,16 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
         let offset: Int64
         var remaining: Int
         var completion: Completion
+        /// Where the broker wrote each acknowledged output (`topic:partition:offset`).
+        var positions: [String] = []
+    }
+
+    /// A drained input: what the pipeline registered and where its outputs landed.
+    public struct Completed: Sendable {
+        public var partition: KafkaTopicPartition
+        public var offset: Int64
+        public var completion: Completion
+        public var positions: [String]
     }
 
     struct PartitionQueue {
@@ -85,11 +95,12 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// One output of the input was acknowledged by the broker.
-    public func acknowledge(_ token: Token) {
+    /// One output of the input was acknowledged by the broker, at `position`.
+    public func acknowledge(_ token: Token, position: String? = nil) {
         lock.withLock {
             guard let (tp, offset) = decode(token), let i = queues[tp]?.index(of: offset) else { return }
             queues[tp]?.slots[i].remaining -= 1
+            if let position { queues[tp]?.slots[i].positions.append(position) }
         }
     }
 
@@ -118,16 +129,27 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
     /// Inputs registered and not yet drained.
     public var count: Int { lock.withLock { inFlight } }
 
+    /// Inputs of these partitions registered and not yet complete.
+    public func incomplete(in partitions: Set<KafkaTopicPartition>) -> Int {
+        lock.withLock {
+            partitions.reduce(0) { sum, tp in
+                guard let q = queues[tp] else { return sum }
+                return sum + q.slots[q.head...].filter { $0.remaining > 0 }.count
+            }
+        }
+    }
+
     /// Removes and returns the complete prefix of every partition: the completions in order, and per
     /// partition the next offset to commit (last drained offset + 1).
-    public func drainCompleted() -> (completions: [Completion], positions: [KafkaTopicPartition: Int64]) {
+    public func drainCompleted() -> (completions: [Completed], positions: [KafkaTopicPartition: Int64]) {
         lock.withLock {
-            var completions: [Completion] = []
+            var completions: [Completed] = []
             var positions: [KafkaTopicPartition: Int64] = [:]
             for (tp, var q) in queues {
                 var last: Int64? = nil
                 while q.head < q.slots.count && q.slots[q.head].remaining <= 0 {
-                    completions.append(q.slots[q.head].completion)
+                    let s = q.slots[q.head]
+                    completions.append(Completed(partition: tp, offset: s.offset, completion: s.completion, positions: s.positions))
                     last = q.slots[q.head].offset
                     q.head += 1
                     inFlight -= 1
