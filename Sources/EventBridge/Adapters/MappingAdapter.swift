@@ -114,7 +114,7 @@ public struct MappingAdapter: Adapter {
 
     private func array(_ each: EachPlan, scope: MappingScope) throws(AdapterFailure) -> JSONValue? {
         let source = each.source
-        guard let (value, index) = scope.resolve(source.source) else {
+        guard let (value, index) = try transformed(source, scope: scope) else {
             return try absent(source, scope: scope)
         }
         guard case .array(let elements) = value else {
@@ -138,14 +138,20 @@ public struct MappingAdapter: Adapter {
 
     /// A value: resolved, transformed in order; default, omission or `adapter.missing_field` when absent.
     private func value(_ plan: ValuePlan, scope: MappingScope) throws(AdapterFailure) -> JSONValue? {
-        guard let (resolved, index) = scope.resolve(plan.source) else {
+        guard let (v, _) = try transformed(plan, scope: scope) else {
             return try absent(plan, scope: scope)
         }
+        return v
+    }
+
+    /// The source's value after the transforms, and which pointer supplied it; nil when absent.
+    private func transformed(_ plan: ValuePlan, scope: MappingScope) throws(AdapterFailure) -> (JSONValue, Int)? {
+        guard let (resolved, index) = scope.resolve(plan.source) else { return nil }
         var v = resolved
         for step in plan.transforms {
             v = try step.apply(v, in: scope) { scope.location(of: plan.source, index: index) }
         }
-        return v
+        return (v, index)
     }
 
     private func absent(_ plan: ValuePlan, scope: MappingScope) throws(AdapterFailure) -> JSONValue? {

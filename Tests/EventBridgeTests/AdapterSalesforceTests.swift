@@ -1,0 +1,68 @@
+import Contracts
+import Testing
+@testable import EventBridge
+
+/// The shipped `salesforce-cdc` mapping with AccountChangeEvent payloads as Change Data Capture
+/// delivers them (header fields per the Salesforce CDC developer guide).
+@Suite struct AdapterSalesforceTests {
+    private typealias S = AdapterTestSupport
+
+    private func change(_ changeType: String, recordIds: [String], fields: String = "") throws -> AdapterInput {
+        let ids = recordIds.map { "\"\($0)\"" }.joined(separator: ", ")
+        return try S.input(#"""
+            {"ChangeEventHeader": {"entityName": "Account", "recordIds": [\#(ids)], "changeType": "\#(changeType)",
+              "changeOrigin": "com/salesforce/api/soap/61.0;client=SfdcInternalAPI/", "transactionKey": "0002343d-9d90-e395-ed20-cf416ba652ad",
+              "sequenceNumber": 2, "commitTimestamp": 1772359200000, "commitNumber": 10656360225123456789,
+              "commitUser": "005RM000001vI54YAE", "changedFields": ["Name", "LastModifiedDate"], "diffFields": [], "nulledFields": []}
+              \#(fields)}
+            """#, topic: "salesforce.AccountChangeEvent")
+    }
+
+    private let accountFields = #"""
+        , "Name": "Acme Corporation", "Type": "Customer - Direct", "CurrencyIsoCode": "usd",
+        "BillingAddress": {"Street": "1 Market St", "City": "San Francisco", "State": "California",
+                           "PostalCode": "94105", "Country": "United States", "CountryCode": "US", "StateCode": "CA"},
+        "LastModifiedDate": "2026-03-01T10:00:00.000Z"
+        """#
+
+    @Test func createBecomesCustomerUpserted() throws {
+        let e = try S.event(try S.adapter("salesforce-cdc").adapt(try change("CREATE", recordIds: ["001RM000003cKvvYAE"], fields: accountFields)))
+        #expect(e.type == "finance.customer.upserted")
+        #expect(e.subject == "001RM000003cKvvYAE")
+        #expect(e.time == "2026-03-01T10:00:00Z")
+        // commitNumber is above 2^63 − 1: it stays exact.
+        #expect(e.data == (try JSONParser.parse(#"""
+            {"customerId": "001RM000003cKvvYAE", "sourceSystem": "salesforce", "name": "Acme Corporation",
+             "country": "US", "currency": "USD", "status": "active", "revision": 10656360225123456789,
+             "updatedAt": "2026-03-01T10:00:00Z"}
+            """#)))
+    }
+
+    @Test func oneChangeForSeveralRecordsFansOutToOneEventPerRecord() throws {
+        let ids = ["001RM000003cKvvYAE", "001RM000003cKvwYAE", "001RM000003cKvxYAE"]
+        let events = S.events(try S.adapter("salesforce-cdc").adapt(try change("UPDATE", recordIds: ids, fields: accountFields)))
+        #expect(events.count == 3)
+        #expect(events.map { $0.data["customerId"] } == ids.map { .string($0) })
+        #expect(Set(events.map(\.subject)).count == 3)
+        #expect(events.allSatisfy { $0.data["name"] == "Acme Corporation" && $0.type == "finance.customer.upserted" })
+    }
+
+    @Test func aPartialUpdateWithoutEnrichmentFailsTheWholeInput() throws {
+        // UPDATE carries only changed fields: without Name enrichment nothing is published, for any record.
+        let partial = #", "Phone": "+1 415 555 0100""#
+        let outcome = try S.adapter("salesforce-cdc").adapt(try change("UPDATE", recordIds: ["001A", "001B"], fields: partial))
+        let f = S.failure(outcome)
+        #expect(f?.code == .missingField)
+        #expect(f?.location == JSONPointer("/Name"))
+    }
+
+    @Test func deletesAreFilteredAndGapsRejected() throws {
+        let adapter = try S.adapter("salesforce-cdc")
+        #expect(S.filteredReason(adapter.adapt(try change("DELETE", recordIds: ["001A"]))) != nil)
+        for gap in ["GAP_CREATE", "GAP_UPDATE", "GAP_OVERFLOW"] {
+            #expect(S.failure(adapter.adapt(try change(gap, recordIds: ["001A"])))?.code == .rejected)
+        }
+        let contact = try S.input(#"{"ChangeEventHeader": {"entityName": "Contact", "changeType": "CREATE", "recordIds": ["003A"]}}"#)
+        #expect(S.failure(adapter.adapt(contact))?.code == .unmapped)
+    }
+}
