@@ -19,7 +19,7 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
     public typealias Token = UInt64
 
     static func token(slot: Int, offset: Int64) -> Token { UInt64(slot) << 48 | (UInt64(bitPattern: offset) & offsetMask) }
-    static let offsetMask: UInt64 = (1 << 48) - 1
+    static var offsetMask: UInt64 { (1 << 48) - 1 }
 
     struct Slot {
         let offset: Int64
