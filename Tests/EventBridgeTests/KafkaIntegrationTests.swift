@@ -195,6 +195,34 @@ struct KafkaIntegrationTests {
         await second.close()
     }
 
+    /// The rebalance handler sees a revocation before the partitions move and can commit
+    /// there (re-entering the consumer from its own poll).
+    @Test func revokeHandlerCommitsStoredOffsetsBeforePartitionsMove() async throws {
+        let topic = try await makeTopic(partitions: 2)
+        let group = KafkaTestSupport.unique("g")
+        try await produce(topic, count: 10, partitions: 2)
+        let box = KafkaTestCollector<KafkaConsumer>()
+        let commits = KafkaTestCollector<String>()
+        let c = try consumer(group: group) { event in
+            guard event.kind == .revoked, let me = box.all.first else { return }
+            do {
+                try me.commitBlocking()
+                commits.append("ok")
+            } catch {
+                commits.append("\(error)")
+            }
+        }
+        box.append(c)
+        try c.subscribe(topics: [topic])
+        let records = try await KafkaTestSupport.consume(c, count: 10)
+        try c.store(after: records)
+        await c.close()
+        #expect(commits.all == ["ok"])
+        let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: bootstrap), logger: logger)
+        let offsets = try await admin.committedOffsets(group: group, topics: [topic])
+        #expect(offsets.map(\.offset) == [5, 5])
+    }
+
     /// Admin: create (with configs), list, describe, delete.
     @Test func adminCreatesDescribesListsAndDeletesTopics() async throws {
         let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: bootstrap), logger: logger)

@@ -25,7 +25,9 @@ public final class KafkaConsumer: Sendable {
     /// `rd_kafka_destroy` has returned (see ``KafkaRebalanceContext``).
     private let rebalanceContext: Unmanaged<KafkaRebalanceContext>
     private let serviceThread: KafkaPollThread
-    private let closed = Atomic<Bool>(false)
+    /// 0 open, 1 closing (inside `rd_kafka_consumer_close`: the rebalance handler may still
+    /// use the consumer), 2 closed.
+    private let lifecycle = Atomic<Int>(0)
     let logger: Logger
 
     /// Creates a consumer. `config` needs `bootstrap.servers` and `group.id`;
@@ -41,6 +43,8 @@ public final class KafkaConsumer: Sendable {
         }
         let config = config.withDefaults(KafkaConfig.consumerDefaults).merging(["enable.auto.offset.store": "false"])
         let context = KafkaRebalanceContext(handler: onRebalance, logger: logger)
+        // One retained reference for librdkafka's opaque pointer; released in `closeNow()` after
+        // `rd_kafka_destroy` (or below, if no handle was created).
         let retained = Unmanaged.passRetained(context)
         let events = RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG | RD_KAFKA_EVENT_OFFSET_COMMIT
         let client: RDKafkaClient
@@ -66,7 +70,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     deinit {
-        guard !closed.load(ordering: .acquiring) else { return }
+        guard lifecycle.load(ordering: .acquiring) == 0 else { return }
         logger.warning("kafka consumer dropped without close(); closing now", ["client": client.name])
         closeNow()
     }
@@ -147,11 +151,13 @@ public final class KafkaConsumer: Sendable {
     private func closeNow() {
         // Serialized with every other use of the handle.
         try? client.exclusive { () throws(KafkaError) in
-            guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            guard lifecycle.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }
+            // Serves the final revocation through the rebalance handler, which may still commit.
             let err = rd_kafka_consumer_close(client.handle)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.warning("consumer close", ["error": String(cString: rd_kafka_err2str(err))])
             }
+            lifecycle.store(2, ordering: .releasing)
             serviceThread.stopAndJoin()
             client.destroy()
             // librdkafka can no longer call the rebalance callback: drop its reference.
@@ -163,7 +169,8 @@ public final class KafkaConsumer: Sendable {
     /// Runs `body` with the handle, serialized on the consumer's queue; throws once closed.
     func withHandle<T>(_ what: String, _ body: (OpaquePointer) throws(KafkaError) -> T) throws(KafkaError) -> T {
         try client.exclusive { () throws(KafkaError) -> T in
-            guard !closed.load(ordering: .acquiring) else { throw KafkaError.closed(what) }
+            // Only the rebalance handler can get here while closing (close holds the queue).
+            guard lifecycle.load(ordering: .acquiring) < 2 else { throw KafkaError.closed(what) }
             return try body(client.handle)
         }
     }

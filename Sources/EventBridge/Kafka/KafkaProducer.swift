@@ -9,8 +9,8 @@ import Synchronization
 /// - ``send(_:)`` awaits one record's delivery report: simple, for low rates.
 /// - ``enqueue(_:context:)`` returns as soon as librdkafka has the record; delivery reports
 ///   arrive in order per partition, in batches, at the `onDelivery` handler (on the producer's
-///   poll thread) or on ``deliveryReports``-style streams built with
-///   ``makeWithDeliveryStream(config:logger:)``. No task and no allocation per record beyond
+///   poll thread), or on the `AsyncStream` of ``makeWithDeliveryStream(config:logger:)``.
+///   No task and no allocation per record beyond
 ///   librdkafka's own, so 100k+ records/s are possible.
 ///
 /// A full local queue is backpressure, not a failure: ``enqueue(_:context:)`` throws a

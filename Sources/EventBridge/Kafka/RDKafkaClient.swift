@@ -148,11 +148,11 @@ final class RDKafkaClient: @unchecked Sendable {
         let err = rd_kafka_event_error(event)
         let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(err))
         guard rd_kafka_event_error_is_fatal(event) != 0 else { return KafkaError.rdKafka(err, message: text) }
-        return fatalError() ?? KafkaError.rdKafka(err, message: text, isFatal: true)
+        return currentFatalError() ?? KafkaError.rdKafka(err, message: text, isFatal: true)
     }
 
     /// The fatal error raised on this handle, if any.
-    func fatalError() -> KafkaError? {
+    func currentFatalError() -> KafkaError? {
         let (err, text) = RDKafkaErrorBuffer.with { rd_kafka_fatal_error(handle, $0, $1) }
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
         return KafkaError.rdKafka(err, message: text, isFatal: true)
