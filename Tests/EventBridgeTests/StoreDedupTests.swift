@@ -37,15 +37,30 @@ import Testing
     }
 
     @Test func keysOfABatchBeingCommittedAreDuplicatesUntilItFails() throws {
-        let index = DedupIndex(.init(openGeneration: 1, openKeys: [], sealed: []))
-        let pending = [StoreBatch.PendingKey(key: F.key(1), partition: F.orders, firstSeenMillis: 1)]
-        index.submit(pending)  // handed to commit, not yet committed
+        let index = DedupIndex(.init(openGeneration: 1, openKeys: DedupKeySet(), sealed: []))
+        let keys = DedupKeySet([F.key(1)])
+        var ticket = index.submit(keys)  // handed to commit, not yet committed
         guard case .present = index.lookup(F.key(1)) else { Issue.record("in-flight key not seen"); return }
-        index.abandon(pending)  // the commit failed
+        index.abandon(ticket)  // the commit failed
         guard case .absent = index.lookup(F.key(1)) else { Issue.record("failed key still seen"); return }
-        index.submit(pending)
-        index.committed(pending, sealed: nil, nextOpen: nil)
+        ticket = index.submit(keys)
+        index.committed(ticket, keys, sealed: nil, nextOpen: nil)
+        guard case .present = index.lookup(F.key(1)) else { Issue.record("committed key not seen"); return }
         #expect(index.openCount == 1)
+    }
+
+    @Test func dedupKeySetBehavesLikeASet() {
+        var set = DedupKeySet()
+        var reference = Set<DedupKey>()
+        let zero = DedupKey(high: 0, low: 0)
+        for n in 0..<5_000 {
+            let key = n % 1_000 == 0 ? zero : F.key(n % 3_000)
+            #expect(set.insert(key) == reference.insert(key).inserted)
+        }
+        #expect(set.count == reference.count)
+        #expect(Set(set) == reference)
+        #expect(set.contains(zero))
+        #expect(!set.contains(F.key(3_000)))
     }
 
     @Test func anAsyncCommitIsVisibleWhenItReturns() async throws {

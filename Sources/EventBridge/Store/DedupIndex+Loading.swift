@@ -40,7 +40,7 @@ extension DedupIndex {
             openGeneration = (try db.scalar("SELECT max(gen) FROM dedup_generations") ?? 0) + 1
             try StoreWriter.createGeneration(openGeneration, createdMillis: 0, in: db)
         }
-        return State(openGeneration: openGeneration, openKeys: Set(try loadKeys(of: openGeneration, from: db)), sealed: sealed)
+        return State(openGeneration: openGeneration, openKeys: DedupKeySet(try loadKeys(of: openGeneration, from: db)), sealed: sealed)
     }
 
     private static func loadKeys(of generation: Int64, from db: SQLiteDatabase) throws -> [DedupKey] {

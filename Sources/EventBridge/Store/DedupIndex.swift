@@ -20,10 +20,12 @@ final class DedupIndex: @unchecked Sendable {
 
     struct State {
         var openGeneration: Int64
-        var openKeys: Set<DedupKey>
+        var openKeys: DedupKeySet
         /// Oldest first.
         var sealed: [Sealed]
-        var inFlight: Set<DedupKey> = []
+        /// Key sets of batches handed to `commit`, by ticket (usually zero or one).
+        var inFlight: [UInt64: DedupKeySet] = [:]
+        var nextTicket: UInt64 = 1
     }
 
     enum Lookup {
@@ -49,7 +51,8 @@ final class DedupIndex: @unchecked Sendable {
     /// The memory-only part of the check: certain answers, or the generations to confirm.
     func lookup(_ key: DedupKey) -> Lookup {
         withState { state in
-            if state.openKeys.contains(key) || state.inFlight.contains(key) { return .present }
+            if state.openKeys.contains(key) { return .present }
+            for keys in state.inFlight.values where keys.contains(key) { return .present }
             var candidates: [Int64] = []
             for sealed in state.sealed.reversed() where sealed.bloom.mayContain(key) {
                 candidates.append(sealed.generation)
@@ -58,34 +61,32 @@ final class DedupIndex: @unchecked Sendable {
         }
     }
 
-    /// Keys of a batch about to be committed.
-    func submit(_ keys: [StoreBatch.PendingKey]) {
-        guard !keys.isEmpty else { return }
+    /// Keys of a batch about to be committed; returns the ticket for `abandon`/`committed`.
+    func submit(_ keys: DedupKeySet) -> UInt64 {
         withState { state in
-            for pending in keys { state.inFlight.insert(pending.key) }
+            let ticket = state.nextTicket
+            state.nextTicket += 1
+            if !keys.isEmpty { state.inFlight[ticket] = keys }
+            return ticket
         }
     }
 
     /// A batch's commit failed: its keys were never stored.
-    func abandon(_ keys: [StoreBatch.PendingKey]) {
-        guard !keys.isEmpty else { return }
-        withState { state in
-            for pending in keys { state.inFlight.remove(pending.key) }
-        }
+    func abandon(_ ticket: UInt64) {
+        withState { state in state.inFlight[ticket] = nil }
     }
 
     /// A batch's keys are committed into the open generation; `sealed`, when set, is the
     /// generation the same transaction sealed (the open one), and `nextOpen` the new open one.
-    func committed(_ keys: [StoreBatch.PendingKey], sealed: Sealed?, nextOpen: Int64?) {
+    func committed(_ ticket: UInt64, _ keys: DedupKeySet, sealed: Sealed?, nextOpen: Int64?) {
         withState { state in
-            for pending in keys {
-                state.inFlight.remove(pending.key)
-                state.openKeys.insert(pending.key)
-            }
+            state.inFlight[ticket] = nil
             if let sealed, let nextOpen {
                 state.sealed.append(sealed)
-                state.openKeys = []
+                state.openKeys = DedupKeySet(minimumCapacity: state.openKeys.count)
                 state.openGeneration = nextOpen
+            } else {
+                state.openKeys.formUnion(keys)
             }
         }
     }

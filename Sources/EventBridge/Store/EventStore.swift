@@ -144,19 +144,24 @@ public final class EventStore: @unchecked Sendable {
         try queue.sync { try write(batch, ticket: ticket) }
     }
 
-    private func submit(_ batch: StoreBatch) -> UInt64 {
-        index.submit(batch.dedupKeys)
-        return overlay.submit(batch.revisions)
+    /// Tickets of a batch handed to the writer: its in-flight keys and revisions.
+    private struct Ticket: Sendable {
+        var keys: UInt64
+        var revisions: UInt64
+    }
+
+    private func submit(_ batch: StoreBatch) -> Ticket {
+        Ticket(keys: index.submit(batch.dedupKeySet), revisions: overlay.submit(batch.revisions))
     }
 
     /// Runs on `queue`.
-    private func write(_ batch: StoreBatch, ticket: UInt64) throws {
-        defer { overlay.complete(ticket, batch.revisions) }
+    private func write(_ batch: StoreBatch, ticket: Ticket) throws {
+        defer { overlay.complete(ticket.revisions, batch.revisions) }
         do {
             guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "commit") }
-            try writer.apply(batch)
+            try writer.apply(batch, ticket: ticket.keys)
         } catch {
-            index.abandon(batch.dedupKeys)
+            index.abandon(ticket.keys)
             logger.error("store commit failed", ["error": String(describing: error), "inputs": String(batch.outcomeCount)])
             throw error
         }

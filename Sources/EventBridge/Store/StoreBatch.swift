@@ -20,7 +20,7 @@ public struct StoreBatch: Sendable {
     }
 
     private(set) var dedupKeys: [PendingKey] = []
-    private(set) var dedupKeySet: Set<DedupKey> = []
+    private(set) var dedupKeySet = DedupKeySet()
     private(set) var revisions: [RevisionKey: PendingRevision] = [:]
     private(set) var outcomes: [LedgerEntry] = []
     private(set) var offsets: [SourcePartition: Int64] = [:]
@@ -46,7 +46,7 @@ public struct StoreBatch: Sendable {
     /// already holds it. Does not look at committed keys: use `EventStore.checkAndInsert`.
     @discardableResult
     public mutating func insertDedupKey(_ key: DedupKey, partition: SourcePartition, firstSeenMillis: Int64) -> Bool {
-        guard dedupKeySet.insert(key).inserted else { return false }
+        guard dedupKeySet.insert(key) else { return false }
         dedupKeys.append(PendingKey(key: key, partition: partition, firstSeenMillis: firstSeenMillis))
         return true
     }

@@ -80,9 +80,10 @@ extension StoreWriter {
         }
         let state = try DedupIndex.loadState(from: db, configuration: configuration)
         index.withState { current in
-            let inFlight = current.inFlight
+            let (inFlight, ticket) = (current.inFlight, current.nextTicket)
             current = state
             current.inFlight = inFlight
+            current.nextTicket = ticket
         }
     }
 }

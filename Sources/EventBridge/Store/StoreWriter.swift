@@ -11,6 +11,8 @@ final class StoreWriter {
     /// Source partition → row id in `partitions`; cleared when a transaction fails (an id
     /// inserted by a rolled-back transaction does not exist).
     private var partitionIDs: [SourcePartition: Int64] = [:]
+    /// The last one looked up: a batch mostly comes from one partition.
+    private var lastPartition: (partition: SourcePartition, id: Int64)?
     private var nextParkSequence: Int64
 
     init(db: SQLiteDatabase, configuration: StoreConfiguration, index: DedupIndex, logger: Logger) throws {
@@ -28,7 +30,11 @@ final class StoreWriter {
 
     /// The id of `partition`, inserting it when new (call inside a transaction).
     func partitionID(_ partition: SourcePartition) throws -> Int64 {
-        if let id = partitionIDs[partition] { return id }
+        if let last = lastPartition, last.partition == partition { return last.id }
+        if let id = partitionIDs[partition] {
+            lastPartition = (partition, id)
+            return id
+        }
         let insert = try db.prepare("INSERT INTO partitions(topic, partition) VALUES(?, ?) ON CONFLICT DO NOTHING")
         insert.bind(1, partition.topic)
         insert.bind(2, Int64(partition.partition))
@@ -43,7 +49,7 @@ final class StoreWriter {
     // MARK: Commit
 
     /// Writes the whole batch in one transaction; durable (per `durability`) when it returns.
-    func apply(_ batch: StoreBatch) throws {
+    func apply(_ batch: StoreBatch, ticket: UInt64) throws {
         guard !batch.isEmpty else { return }
         var sealing: (sealed: DedupIndex.Sealed, next: Int64)?
         do {
@@ -58,9 +64,10 @@ final class StoreWriter {
             }
         } catch {
             partitionIDs.removeAll()
+            lastPartition = nil
             throw error
         }
-        index.committed(batch.dedupKeys, sealed: sealing?.sealed, nextOpen: sealing?.next)
+        index.committed(ticket, batch.dedupKeySet, sealed: sealing?.sealed, nextOpen: sealing?.next)
         if let sealing {
             logger.debug("sealed dedup generation", [
                 "generation": String(sealing.sealed.generation), "keys": String(sealing.sealed.count),
