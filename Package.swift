@@ -19,6 +19,8 @@ let package = Package(
         // The bridge: Kafka client layer, adapters, pipeline, store, routing, DLQ, metrics.
         .target(name: "EventBridge", dependencies: ["CRdKafka", "CSQLite", "Contracts"]),
         .executableTarget(name: "EventBridgeCLI", dependencies: ["EventBridge", "Contracts"]),
+        // Store benchmark: `swift build -c release --product StoreBench` (docs/store.md).
+        .executableTarget(name: "StoreBench", dependencies: ["EventBridge"], path: "Sources/StoreBench"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
         .testTarget(name: "EventBridgeTests", dependencies: ["EventBridge", "Contracts"]),
     ],
