@@ -5,13 +5,18 @@ public struct JSONParseOptions: Sendable {
     public var maxDepth: Int
     /// Largest document accepted, in bytes.
     public var maxBytes: Int
+    /// Reject an object that names a member twice (the default: a duplicate `amount` is read
+    /// differently by different consumers, so the bridge refuses it). When false, the last
+    /// occurrence wins, as most parsers do and RFC 8259 permits.
+    public var rejectDuplicateKeys: Bool
 
     /// The ceiling on `maxDepth`: deeper than this is rejected even when configured higher.
     public static let hardMaxDepth = 1_000
 
-    public init(maxDepth: Int = 128, maxBytes: Int = 16 * 1024 * 1024) {
+    public init(maxDepth: Int = 128, maxBytes: Int = 16 * 1024 * 1024, rejectDuplicateKeys: Bool = true) {
         self.maxDepth = maxDepth
         self.maxBytes = maxBytes
+        self.rejectDuplicateKeys = rejectDuplicateKeys
     }
 
     public static let `default` = JSONParseOptions()
@@ -69,6 +74,7 @@ private struct Parser {
     let n: Int
     let maxDepth: Int
     let maxBytes: Int
+    let rejectDuplicateKeys: Bool
     var i = 0
     /// Scratch space for strings with escapes, reused across strings.
     var scratch: [UInt8] = []
@@ -78,6 +84,7 @@ private struct Parser {
         n = buffer.count
         maxDepth = min(max(options.maxDepth, 1), JSONParseOptions.hardMaxDepth)
         maxBytes = options.maxBytes
+        rejectDuplicateKeys = options.rejectDuplicateKeys
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -130,7 +137,7 @@ private struct Parser {
         if depth > maxDepth { throw error(.depth, "nesting deeper than \(maxDepth)", at: i) }
         i += 1  // '{'
         var members: [JSONObject.Member] = []
-        var seen: Set<String>? = nil
+        var seen: [String: Int]? = nil
         skipWhitespace()
         if i < n && p[i] == UInt8(ascii: "}") {
             i += 1
@@ -143,13 +150,17 @@ private struct Parser {
             }
             let keyStart = i
             let key = try parseString()
-            // Duplicate names: linear for small objects, a set beyond that.
-            if members.count < 16 {
-                for m in members where m.key == key {
-                    throw error(.duplicateKey, "duplicate member name \"\(key)\"", at: keyStart)
+            // Duplicate names: linear for small objects, an index beyond that.
+            var duplicate: Int? = nil
+            if let seen {
+                duplicate = seen[key]
+            } else {
+                for (k, m) in members.enumerated() where m.key == key {
+                    duplicate = k
+                    break
                 }
-                if members.count == 15 { seen = Set(members.map(\.key)); seen?.insert(key) }
-            } else if seen?.insert(key).inserted == false {
+            }
+            if duplicate != nil && rejectDuplicateKeys {
                 throw error(.duplicateKey, "duplicate member name \"\(key)\"", at: keyStart)
             }
             skipWhitespace()
@@ -159,7 +170,18 @@ private struct Parser {
             i += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            members.append(JSONObject.Member(key: key, value: value))
+            if let duplicate {
+                members[duplicate].value = value  // last one wins (rejectDuplicateKeys == false)
+            } else {
+                members.append(JSONObject.Member(key: key, value: value))
+                if seen != nil {
+                    seen?[key] = members.count - 1
+                } else if members.count == 16 {
+                    var index = [String: Int](minimumCapacity: 32)
+                    for (k, m) in members.enumerated() { index[m.key] = k }
+                    seen = index
+                }
+            }
             skipWhitespace()
             guard i < n else { throw error(.syntax, "unexpected end of input in an object", at: i) }
             if p[i] == UInt8(ascii: ",") {

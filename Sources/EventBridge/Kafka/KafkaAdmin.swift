@@ -14,14 +14,7 @@ public final class KafkaAdmin: Sendable {
         let client = try RDKafkaClient(
             kind: .producer, config: config, events: Int32(RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG), logger: logger)
         self.client = client
-        serviceThread = KafkaPollThread(
-            name: "eventbridge-kafka-admin-service",
-            step: {
-                guard let event = rd_kafka_queue_poll(client.mainQueue, 100) else { return }
-                client.serviceEvent(event)
-                rd_kafka_event_destroy(event)
-            },
-            wake: { client.wakeMainQueue() })
+        serviceThread = client.makeServiceThread(name: "eventbridge-kafka-admin-service")
         serviceThread.start()
     }
 

@@ -46,6 +46,16 @@ public struct KafkaConfig: Sendable, Equatable {
         return out
     }
 
+    /// `text` with every secret property value in it replaced by `[redacted]` (for librdkafka
+    /// messages, which may quote a value).
+    public func redact(_ text: String) -> String {
+        var out = text
+        for (key, value) in properties where KafkaConfig.isSecret(key) {
+            out = out.replacingAll(value, with: KafkaConfig.redaction)
+        }
+        return out
+    }
+
     /// Whether a property's value must never be logged.
     public static func isSecret(_ key: String) -> Bool {
         let lower = key.lowercased()
@@ -78,8 +88,7 @@ public struct KafkaConfig: Sendable, Equatable {
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             if let problem = KafkaConfig.set(conf, key, value) {
                 rd_kafka_conf_destroy(conf)
-                let shown = KafkaConfig.isSecret(key) ? problem.replacingAll(value, with: KafkaConfig.redaction) : problem
-                throw KafkaError(.configuration, message: "invalid Kafka property '\(key)': \(shown)")
+                throw KafkaError(.configuration, message: "invalid Kafka property '\(key)': \(redact(problem))")
             }
         }
         return conf

@@ -26,6 +26,8 @@ public final class KafkaProducer: Sendable {
     private let dispatcher: KafkaDeliveryDispatcher
     private let pollThread: KafkaPollThread
     private let closed = Atomic<Bool>(false)
+    /// Calls using the handle right now; ``close(timeout:)`` waits for zero before destroying it.
+    private let activeCalls = Atomic<Int>(0)
     private let logger: Logger
     /// Called once after close (finishes a delivery stream).
     private let onClose: (@Sendable () -> Void)?
@@ -73,7 +75,7 @@ public final class KafkaProducer: Sendable {
     }
 
     deinit {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard !closed.exchange(true, ordering: .sequentiallyConsistent) else { return }
         logger.warning("kafka producer dropped without close(); purging undelivered records", ["client": client.name])
         _ = rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
         pollThread.stopAndJoin()
@@ -91,10 +93,25 @@ public final class KafkaProducer: Sendable {
         guard context & KafkaDeliveryDispatcher.sendBit == 0 else {
             throw KafkaError(.invalidArgument, message: "delivery context \(context) is 2^63 or more")
         }
-        guard !closed.load(ordering: .acquiring) else { throw KafkaError.closed("enqueue") }
-        if let error = RDKafkaProduce.produce(client.handle, record, opaque: KafkaDeliveryDispatcher.opaque(context)) {
-            throw error
-        }
+        let failure: KafkaError? = withOpenHandle { handle in
+            RDKafkaProduce.produce(handle, record, opaque: KafkaDeliveryDispatcher.opaque(context))
+        } ?? KafkaError.closed("enqueue")
+        if let failure { throw failure }
+    }
+
+    /// Runs `body` with the handle unless the producer is closed (nil then). The counter makes
+    /// ``close(timeout:)`` wait for calls that saw the producer open before it destroys the
+    /// handle (sequentially consistent: either the call sees `closed`, or close sees the call).
+    private func withOpenHandle<T>(_ body: (OpaquePointer) -> T) -> T? {
+        activeCalls.add(1, ordering: .sequentiallyConsistent)
+        defer { activeCalls.subtract(1, ordering: .sequentiallyConsistent) }
+        guard !closed.load(ordering: .sequentiallyConsistent) else { return nil }
+        return body(client.handle)
+    }
+
+    /// Waits until no call uses the handle (after `closed` is set).
+    private func waitForActiveCalls() {
+        while activeCalls.load(ordering: .sequentiallyConsistent) > 0 { usleep(50) }
     }
 
     /// Enqueues a record, waiting (without blocking a thread) while librdkafka's queue is full.
@@ -143,19 +160,16 @@ public final class KafkaProducer: Sendable {
     }
 
     private func sendOnce(_ record: KafkaProducerRecord) async -> Result<KafkaDeliveryReport, KafkaError> {
-        let handle = client.handle
         var enqueueError: KafkaError?
         let report = await withCheckedContinuation { (continuation: CheckedContinuation<KafkaDeliveryReport, Never>) in
             // Registered and produced under the lock, so the report (handled on the poll thread
             // under the same lock) always finds its continuation.
             let failure: KafkaError? = dispatcher.state.withLock { state in
-                guard !closed.load(ordering: .acquiring), let id = state.register(continuation) else {
-                    return KafkaError.closed("send")
-                }
-                guard let error = RDKafkaProduce.produce(handle, record, opaque: KafkaDeliveryDispatcher.opaque(id)) else {
-                    return nil
-                }
-                state.waiting[id] = nil
+                guard let id = state.register(continuation) else { return KafkaError.closed("send") }
+                let error = withOpenHandle { handle in
+                    RDKafkaProduce.produce(handle, record, opaque: KafkaDeliveryDispatcher.opaque(id))
+                } ?? KafkaError.closed("send")
+                if error != nil { state.waiting[id] = nil }
                 return error
             }
             if let failure {
@@ -169,15 +183,15 @@ public final class KafkaProducer: Sendable {
 
     /// Records librdkafka holds that are not yet delivered (queued, in flight, or reports not
     /// yet handled).
-    public var outstandingCount: Int { Int(rd_kafka_outq_len(client.handle)) }
+    public var outstandingCount: Int { withOpenHandle { Int(rd_kafka_outq_len($0)) } ?? 0 }
 
     /// Waits until every enqueued record has its delivery report, or `timeout` passes.
     /// - Throws: ``KafkaError/Code/timedOut`` (retriable) with the number still outstanding.
     public func flush(timeout: Duration) async throws(KafkaError) {
-        guard !closed.load(ordering: .acquiring) else { throw KafkaError.closed("flush") }
-        let client = client
         let ms = timeout.rdKafkaMilliseconds
-        try await client.run { () throws(KafkaError) in
+        try await client.run { [self] () throws(KafkaError) in
+            // Checked on the serial queue where close destroys the handle: never after it.
+            guard !closed.load(ordering: .sequentiallyConsistent) else { throw KafkaError.closed("flush") }
             let handle = client.handle
             // With the events API, rd_kafka_flush only waits; the poll thread serves the reports.
             let err = rd_kafka_flush(handle, ms)
@@ -196,12 +210,10 @@ public final class KafkaProducer: Sendable {
         } catch {
             logger.warning("producer close: \(error)", ["client": client.name])
         }
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let client = client
-        let pollThread = pollThread
-        let dispatcher = dispatcher
+        guard !closed.exchange(true, ordering: .sequentiallyConsistent) else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            client.blockingQueue.async {
+            client.blockingQueue.async { [self] in
+                waitForActiveCalls()
                 // Purged records get failed delivery reports, served while the thread still runs.
                 _ = rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
                 _ = rd_kafka_flush(client.handle, 1000)
@@ -213,7 +225,6 @@ public final class KafkaProducer: Sendable {
         }
         onClose?()
     }
-
 
     /// One step of the poll thread: wait up to 100 ms for an event and handle it.
     private static func pollStep(client: RDKafkaClient, dispatcher: KafkaDeliveryDispatcher) {

@@ -51,7 +51,7 @@ final class RDKafkaClient: @unchecked Sendable {
         guard let created else {
             // On failure rd_kafka_new leaves the configuration with us.
             rd_kafka_conf_destroy(conf)
-            throw KafkaError(.configuration, message: "cannot create Kafka \(kind) client: \(text)")
+            throw KafkaError(.configuration, message: "cannot create Kafka \(kind) client: \(config.redact(text))")
         }
         handle = created
         // Logs go to the main queue (log.queue=true plus a NULL log queue means "main").
@@ -129,6 +129,18 @@ final class RDKafkaClient: @unchecked Sendable {
         default:
             return false
         }
+    }
+
+    /// A poll thread that only serves logs and errors of the main queue (admin and mock clients).
+    func makeServiceThread(name: String) -> KafkaPollThread {
+        KafkaPollThread(
+            name: name,
+            step: { [self] in
+                guard let event = rd_kafka_queue_poll(mainQueue, 100) else { return }
+                serviceEvent(event)
+                rd_kafka_event_destroy(event)
+            },
+            wake: { [self] in wakeMainQueue() })
     }
 
     /// The error an event carries (fatal errors resolved through `rd_kafka_fatal_error`).

@@ -4,6 +4,10 @@ enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
             ConfigCommand.self,
+            JSONCommand.self,
+            SchemaCommand.self,
+            VersionCommand.self,
+            TopicsCommand.self,
         ]
     }
 }

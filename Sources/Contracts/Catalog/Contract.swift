@@ -1,0 +1,159 @@
+/// One version of one event type: its schema, finance rules, keys and upcast from the previous version.
+///
+/// Read from a contract file (design §5) by `Contract.parse` or `ContractRegistry.load`; the schema is
+/// compiled once, with format assertion on. Validation never throws: a contract violation is data.
+public struct Contract: Sendable {
+    /// The event type, e.g. `finance.invoice.posted`.
+    public let type: String
+    /// The version, from 1.
+    public let version: Int
+    /// Pointer of the entity key (the Kafka record key and `ce_subject`).
+    public let key: JSONPointer
+    /// Pointers whose values together identify an event for deduplication.
+    public let dedupKey: [JSONPointer]
+    /// Pointer of the entity revision (an integer) or event time (a date-time), for staleness.
+    public let revision: JSONPointer
+    /// How versions of this type must relate.
+    public let compatibility: CompatibilityMode
+    /// The JSON Schema (2020-12) as written.
+    public let schema: JSONValue
+    /// The finance rules, in contract order (`/rules/<index>`).
+    public let rules: [FinanceRule]
+    /// RFC 6902 operations turning a version N−1 document into version N; nil for version 1.
+    public let upcast: JSONPatch?
+    public let description: String
+    public let owner: String
+    /// Another event that must have been seen for the same entity first (design §6), if any.
+    public let prerequisite: Prerequisite?
+    /// The file this contract was read from (empty when built in memory).
+    public let file: String
+    /// The whole contract document as written.
+    public let json: JSONValue
+
+    let schemaCheck: SchemaCheck
+
+    /// A readiness prerequisite: an event of `type` keyed by the value at `key` in this event.
+    public struct Prerequisite: Sendable, Hashable {
+        /// The event type that must come first, e.g. `finance.customer.ready`.
+        public let type: String
+        /// Pointer, in this event, of the prerequisite's entity key (e.g. `/customerId`).
+        public let key: JSONPointer
+    }
+
+    /// `type@version`, as DLQ headers and `ce_dataschema` name it.
+    public var id: String { "\(type)@\(version)" }
+
+    /// Schema then rules; every violation of both. Rules run even when the schema fails, so a DLQ
+    /// entry lists everything wrong at once (rules skip values the schema rejects).
+    public func validate(_ event: JSONValue) -> ValidationReport {
+        var report = schemaCheck.validate(event)
+        for (i, rule) in rules.enumerated() { rule.evaluate(event, index: i, into: &report.violations) }
+        return report
+    }
+
+    /// Schema only (no finance rules).
+    public func validateSchema(_ event: JSONValue) -> ValidationReport { schemaCheck.validate(event) }
+
+    /// The entity key: the string at `key`, or an integer's digits; nil when absent or of another type.
+    public func entityKey(of event: JSONValue) -> String? { Contract.keyText(key.resolve(in: event)) }
+
+    /// The prerequisite's entity key in `event`, when this contract has a prerequisite.
+    public func prerequisiteKey(of event: JSONValue) -> String? {
+        prerequisite.flatMap { Contract.keyText($0.key.resolve(in: event)) }
+    }
+
+    /// The deduplication key: the values at `dedupKey` as a canonical JSON array
+    /// (`["INV-1",3]`: sorted object keys, numbers as written, no spaces). Nil when one is missing.
+    public func dedupKey(of event: JSONValue) -> String? {
+        var values: [JSONValue] = []
+        values.reserveCapacity(dedupKey.count)
+        for p in dedupKey {
+            guard let v = p.resolve(in: event) else { return nil }
+            values.append(Contract.canonicalNumbers(v))
+        }
+        return JSONWriter.canonical.string(.array(values))
+    }
+
+    /// The revision at `revision`, comparable with other revisions of the same type; nil when absent.
+    public func revision(of event: JSONValue) -> Revision? { revision.resolve(in: event).flatMap(Revision.init) }
+
+    static func keyText(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s)?: return s
+        case .number(let n)? where n.isIntegral: return ExactDecimal(n)?.canonicalString
+        default: return nil
+        }
+    }
+
+    /// Numbers rewritten in canonical form (`1.0` → `1`), so equal values give equal keys.
+    static func canonicalNumbers(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .number(let n):
+            guard let d = ExactDecimal(n), let canonical = JSONNumber(literal: d.canonicalString) else { return value }
+            return .number(canonical)
+        case .array(let a): return .array(a.map(canonicalNumbers))
+        case .object(let o): return .object(JSONObject(o.members.map { JSONObject.Member(key: $0.key, value: canonicalNumbers($0.value)) }))
+        default: return value
+        }
+    }
+}
+
+/// An entity revision: an integer revision number or an event time, compared within one type.
+public struct Revision: Sendable, Hashable, Comparable, CustomStringConvertible {
+    enum Value: Hashable {
+        case number(ExactDecimal)
+        case instant(seconds: Int, fraction: [UInt8])
+        case text(String)
+    }
+
+    let value: Value
+    /// The revision as it appeared in the event (a JSON number or string).
+    public let json: JSONValue
+
+    /// A revision from a JSON number, or from a string holding a date, a date-time or a decimal;
+    /// other strings compare as text. Nil for other JSON types.
+    public init?(_ json: JSONValue) {
+        switch json {
+        case .number(let n):
+            guard let d = ExactDecimal(n) else { return nil }
+            value = .number(d)
+        case .string(let s):
+            if let i = RuleDates.instant(s) {
+                value = .instant(seconds: i.seconds, fraction: i.fraction)
+            } else if let d = ExactDecimal(s) {
+                value = .number(d)
+            } else {
+                value = .text(s)
+            }
+        default:
+            return nil
+        }
+        self.json = json
+    }
+
+    public var description: String { json.stringValue ?? json.description }
+
+    public static func == (a: Revision, b: Revision) -> Bool { a.value == b.value }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
+
+    public static func < (a: Revision, b: Revision) -> Bool {
+        switch (a.value, b.value) {
+        case (.number(let x), .number(let y)): return x < y
+        case (.instant(let xs, let xf), .instant(let ys, let yf)):
+            return RuleDates.Instant(seconds: xs, fraction: xf) < RuleDates.Instant(seconds: ys, fraction: yf)
+        case (.text(let x), .text(let y)): return x < y
+        default: return a.value.rank < b.value.rank
+        }
+    }
+}
+
+extension Revision.Value {
+    var rank: Int {
+        switch self {
+        case .number: return 0
+        case .instant: return 1
+        case .text: return 2
+        }
+    }
+}
