@@ -3,7 +3,9 @@
 enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
+            RunCommand.self,
             ConfigCommand.self,
+            ProduceCommand.self,
             JSONCommand.self,
             SchemaCommand.self,
             VersionCommand.self,
