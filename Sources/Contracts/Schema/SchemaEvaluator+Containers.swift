@@ -48,13 +48,13 @@ extension SchemaEvaluator {
                 if !collecting { return false }
             }
         case .required(let names):
-            for name in names where object.position(of: name) == nil {
+            for name in names where !object.hasMember(name) {
                 valid = fail("required", "missing required property \"\(name)\"")
                 if !collecting { return false }
             }
         case .dependentRequired(let rules):
             for (trigger, names) in rules where object.position(of: trigger) != nil {
-                for name in names where object.position(of: name) == nil {
+                for name in names where !object.hasMember(name) {
                     valid = fail("dependentRequired", "property \"\(name)\" is required when \"\(trigger)\" is present")
                     if !collecting { return false }
                 }

@@ -230,7 +230,7 @@ struct SchemaEvaluator {
     private mutating func dependentSchemas(_ list: [(String, NodeID)], _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool) -> Bool {
         guard case .object(let object) = instance else { return true }
         var valid = true
-        for (name, node) in list where object.position(of: name) != nil {
+        for (name, node) in list where object.hasMember(name) {
             if !descend("dependentSchemas", .key(name), node, instance, &evaluated, track: track) {
                 valid = false
                 if !collecting { return false }

@@ -69,12 +69,15 @@ struct TypeMask: OptionSet, Sendable {
 struct PropertyTable: Sendable {
     let names: [String]
     let nodes: [NodeID]
+    /// UTF-8 lengths of `names`: a cheap filter before comparing strings (O(1) for native strings).
+    private let lengths: [Int]
     private let lookup: [String: Int]?
 
     init(names: [String], nodes: [NodeID]) {
         self.names = names
         self.nodes = nodes
-        if names.count > 8 {
+        lengths = names.map(\.utf8.count)
+        if names.count > 12 {
             var table = [String: Int](minimumCapacity: names.count)
             for (i, name) in names.enumerated() { table[name] = i }
             lookup = table
@@ -88,8 +91,21 @@ struct PropertyTable: Sendable {
     @inline(__always)
     func find(_ key: String) -> NodeID? {
         if let lookup { return lookup[key].map { nodes[$0] } }
-        for i in names.indices where names[i] == key { return nodes[i] }
+        let length = key.utf8.count
+        for i in lengths.indices where lengths[i] == length && names[i] == key { return nodes[i] }
         return nil
+    }
+}
+
+extension JSONObject {
+    /// Whether a member is named `key`: like `position(of:)`, but skips members whose UTF-8
+    /// length differs before comparing strings (the validator's `required` hot path).
+    @inline(__always)
+    func hasMember(_ key: String) -> Bool {
+        if count > JSONObject.indexThreshold { return position(of: key) != nil }
+        let length = key.utf8.count
+        for member in members where member.key.utf8.count == length && member.key == key { return true }
+        return false
     }
 }
 
