@@ -17,6 +17,9 @@ struct SchemaCompiler {
     var index: SchemaResourceIndex
     let options: SchemaOptions
     private(set) var nodes: [SchemaNode] = []
+    /// Every node's keywords, back to back (a node holds a range).
+    private(set) var keywords: [Keyword] = []
+    var tables = SchemaTables()
     private(set) var resources: [SchemaResource] = []
     private(set) var usesDynamicScope = false
     private var memo: [SchemaLocation: NodeID] = [:]
@@ -54,15 +57,17 @@ struct SchemaCompiler {
         memo[location] = id
         var node = SchemaNode()
         node.resource = try resource(for: index.base(of: location))
+        var list: [Keyword] = []
         switch value {
         case .bool(true):
             break
         case .bool(false):
-            node.keywords = [.alwaysFalse]
+            list = [.alwaysFalse]
+            node.isFalse = true
         case .object(let object):
             let vocabulary = try vocabularies(of: location.document)
-            node.keywords = try keywords(of: object, at: location, vocabulary: vocabulary)
-            node.collectsAnnotations = node.keywords.contains {
+            list = try compileKeywords(of: object, at: location, vocabulary: vocabulary)
+            node.collectsAnnotations = list.contains {
                 switch $0 {
                 case .unevaluatedItems, .unevaluatedProperties: return true
                 default: return false
@@ -71,6 +76,9 @@ struct SchemaCompiler {
         default:
             throw SchemaError(.invalidKeyword, "a schema must be an object or a boolean, not \(value.typeName)", at: index.describe(location))
         }
+        node.keywordStart = Int32(keywords.count)
+        node.keywordCount = Int32(list.count)
+        keywords.append(contentsOf: list)
         nodes[Int(id)] = node
         return id
     }
@@ -91,7 +99,11 @@ struct SchemaCompiler {
 
     /// `$dynamicRef`: a plain reference unless its fragment is a name and the static target
     /// carries a `$dynamicAnchor` of that name (the 2020-12 "bookending" rule).
-    mutating func dynamicReference(_ text: String, at location: SchemaLocation) throws(SchemaError) -> DynamicRef {
+    mutating func dynamicReference(_ text: String, at location: SchemaLocation) throws(SchemaError) -> TableIndex {
+        SchemaTables.add(try resolveDynamicReference(text, at: location), to: &tables.dynamicRefs)
+    }
+
+    private mutating func resolveDynamicReference(_ text: String, at location: SchemaLocation) throws(SchemaError) -> DynamicRef {
         let (target, targetLocation) = try reference(text, at: location, keyword: "$dynamicRef")
         let fragment = URIReference.percentDecoded(URIReference(text).fragment ?? "")
         guard !fragment.isEmpty, !fragment.hasPrefix("/"),
