@@ -30,7 +30,7 @@ public struct CompiledSchema: Sendable {
         guard let location else {
             throw SchemaError(.unresolvedReference, "no loaded schema at \(absolute)", at: uri)
         }
-        let root = try compiler.compile(location)
+        let root = try compiler.compileRoot(at: location)
         return CompiledSchema(program: SchemaProgram(compiler: compiler, root: root, regexStepLimit: options.regexStepLimit))
     }
 

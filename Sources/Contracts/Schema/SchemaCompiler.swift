@@ -23,6 +23,8 @@ struct SchemaCompiler {
     private(set) var resources: [SchemaResource] = []
     private(set) var usesDynamicScope = false
     private var memo: [SchemaLocation: NodeID] = [:]
+    /// Where each node came from (for errors found after compiling).
+    private var locations: [SchemaLocation] = []
     private var resourceIDs: [String: Int32] = [:]
     private var vocabularies: [Int: Vocabularies] = [:]
     private var regexes: [String: ECMARegex] = [:]
@@ -43,7 +45,61 @@ struct SchemaCompiler {
             uri = URIReference(id).resolved(against: URIReference(Self.defaultBase)).withoutFragment.description
         }
         let document = try index.add(schema, uri: uri)
-        return try compile(SchemaLocation(document: document, pointer: []))
+        let root = try compile(SchemaLocation(document: document, pointer: []))
+        try rejectInPlaceCycles()
+        return root
+    }
+
+    /// Compiles a registry location as a root.
+    mutating func compileRoot(at location: SchemaLocation) throws(SchemaError) -> NodeID {
+        let root = try compile(location)
+        try rejectInPlaceCycles()
+        return root
+    }
+
+    /// A cycle of references that never moves into the instance (`{"$ref": "#"}`, or two
+    /// `$defs` referring to each other through `allOf`) would recurse forever on any instance:
+    /// such a schema is invalid. Found by a depth-first search over the in-place edges.
+    private func rejectInPlaceCycles() throws(SchemaError) {
+        var state = [UInt8](repeating: 0, count: nodes.count)  // 0 new, 1 on the path, 2 done
+        for start in nodes.indices where state[start] == 0 {
+            var stack: [(node: Int, next: Int, edges: [NodeID])] = [(start, 0, inPlaceEdges(of: start))]
+            state[start] = 1
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].next == stack[top].edges.count {
+                    state[stack[top].node] = 2
+                    stack.removeLast()
+                    continue
+                }
+                let target = Int(stack[top].edges[stack[top].next])
+                stack[top].next += 1
+                if state[target] == 1 {
+                    throw SchemaError(.invalidKeyword, "reference cycle that never descends into the instance (it would recurse forever)", at: index.describe(locations[target]))
+                }
+                if state[target] == 0 {
+                    state[target] = 1
+                    stack.append((target, 0, inPlaceEdges(of: target)))
+                }
+            }
+        }
+    }
+
+    /// Subschemas a node applies to the same instance location.
+    private func inPlaceEdges(of node: Int) -> [NodeID] {
+        let n = nodes[node]
+        var out: [NodeID] = []
+        for k in Int(n.keywordStart)..<Int(n.keywordStart + n.keywordCount) {
+            switch keywords[k] {
+            case .ref(let target), .not(let target): out.append(target)
+            case .dynamicRef(let i): out.append(tables.dynamicRefs[Int(i)].target)
+            case .allOf(let i), .anyOf(let i), .oneOf(let i): out.append(contentsOf: tables.nodeLists[Int(i)])
+            case .ifThenElse(let condition, let then, let otherwise): out.append(contentsOf: [condition, then, otherwise].filter { $0 >= 0 })
+            case .dependentSchemas(let i): out.append(contentsOf: tables.namedNodes[Int(i)].map(\.1))
+            default: break
+            }
+        }
+        return out
     }
 
     /// Compiles the schema at `location` (once; later calls return the same node).
@@ -54,6 +110,7 @@ struct SchemaCompiler {
         }
         let id = NodeID(nodes.count)
         nodes.append(SchemaNode())
+        locations.append(location)
         memo[location] = id
         var node = SchemaNode()
         node.resource = try resource(for: index.base(of: location))

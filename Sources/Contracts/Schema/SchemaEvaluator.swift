@@ -27,6 +27,11 @@ struct SchemaEvaluator {
     private var instancePath: [PathToken] = []
     private var keywordPath: [PathToken] = []
     private var scope: [Int32] = []
+    /// Nested node evaluations on the stack. In-place reference cycles are rejected when
+    /// compiling, so depth follows the instance's depth; the limit keeps a programmatically
+    /// built, absurdly deep instance from exhausting a thread's stack.
+    private var depth = 0
+    static let maxDepth = 600
 
     private init(program: SchemaProgram, nodes: UnsafeBufferPointer<SchemaNode>, keywords: UnsafeBufferPointer<Keyword>, collecting: Bool) {
         self.program = program
@@ -49,6 +54,11 @@ struct SchemaEvaluator {
 
     /// Evaluates node `id` against `instance`; adds its annotations to `evaluated` when `track`.
     mutating func evaluate(_ id: NodeID, _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool) -> Bool {
+        if depth >= Self.maxDepth {
+            return fail("$ref", "evaluation nested deeper than \(Self.maxDepth) schemas; the instance is too deep")
+        }
+        depth += 1
+        defer { depth -= 1 }
         let node = nodes[Int(id)]
         var entered = false
         if program.usesDynamicScope && scope.last != node.resource {
