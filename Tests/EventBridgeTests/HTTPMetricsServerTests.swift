@@ -157,6 +157,15 @@ import Testing
         #expect { try server.start() } throws: { ($0 as? MetricsServerError)?.code == .alreadyStarted }
     }
 
+    @Test func bindsIPv6LoopbackAndReportsItInBrackets() throws {
+        let server = MetricsServer(registry: MetricsRegistry(logger: .disabled),
+                                   configuration: .init(address: "[::1]:0"), logger: .disabled)
+        try server.start()
+        defer { server.stop() }
+        let port = try #require(server.boundPort)
+        #expect(server.boundAddress == "[::1]:\(port)")
+    }
+
     @Test func startFailsClearlyOnBadOrBusyAddresses() throws {
         let (server, _, port) = try startedServer()
         defer { server.stop() }

@@ -51,7 +51,7 @@ public final class MetricsServer: Sendable {
 
     private enum State {
         case idle
-        case running(wakeFD: Int32, finished: DispatchSemaphore, boundAddress: String, port: Int)
+        case running(wakePipe: (read: Int32, write: Int32), finished: DispatchSemaphore, boundAddress: String, port: Int)
         case stopped
     }
 
@@ -113,7 +113,7 @@ public final class MetricsServer: Sendable {
             }
             thread.name = "eventbridge-metrics"
             thread.start()
-            state = .running(wakeFD: pipeFDs[1], finished: finished, boundAddress: listener.boundAddress, port: listener.port)
+            state = .running(wakePipe: (pipeFDs[0], pipeFDs[1]), finished: finished, boundAddress: listener.boundAddress, port: listener.port)
             logger.info("metrics server listening", ["address": listener.boundAddress])
         }
     }
@@ -121,16 +121,17 @@ public final class MetricsServer: Sendable {
     /// Stops accepting, closes the listening socket and every connection, and waits for the
     /// server's thread to end. Idempotent; a stopped server cannot be started again.
     public func stop() {
-        let running = state.withLock { state -> (Int32, DispatchSemaphore)? in
+        let running = state.withLock { state -> ((read: Int32, write: Int32), DispatchSemaphore)? in
             defer { state = .stopped }
-            if case .running(let wakeFD, let finished, _, _) = state { return (wakeFD, finished) }
+            if case .running(let wakePipe, let finished, _, _) = state { return (wakePipe, finished) }
             return nil
         }
-        guard let (wakeFD, finished) = running else { return }
+        guard let (wakePipe, finished) = running else { return }
         var byte: UInt8 = 1
-        _ = write(wakeFD, &byte, 1)
+        _ = write(wakePipe.write, &byte, 1)
         finished.wait()
-        close(wakeFD)
+        close(wakePipe.read)
+        close(wakePipe.write)
         logger.info("metrics server stopped")
     }
 }

@@ -24,13 +24,14 @@ final class MetricsServerLoop: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Serves until a byte arrives on the wake-up pipe, then closes every descriptor it owns.
+    /// Serves until a byte arrives on the wake-up pipe, then closes the listener and every
+    /// connection. The pipe stays open: the server closes both ends after this returns, so
+    /// its wake-up write can never hit a closed pipe (SIGPIPE).
     func run() {
         defer {
             for fd in connections.keys { close(fd) }
             connections = [:]
             close(listener.fd)
-            close(wakeFD)
         }
         var fds: [pollfd] = []
         while true {
