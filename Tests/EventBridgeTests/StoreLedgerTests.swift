@@ -7,7 +7,7 @@ import Testing
 
     @Test func traceFindsInputsByEventIDEntityAndSourcePosition() throws {
         let temp = try TemporaryStore()
-        let store = try temp.open { $0.ledgerBucketSeconds = 60 }
+        let store = try temp.open { $0.ledgerBucketRows = 2 }
         defer { store.close() }
         var batch = StoreBatch()
         batch.record(F.entry(F.orders, 10, .published, eventID: "ev-1", entity: "INV-1", at: 1_000))
@@ -112,7 +112,7 @@ import Testing
     @Test func ledgerRowsArePrunedByWholeBucketsPastRetention() throws {
         let temp = try TemporaryStore()
         let store = try temp.open {
-            $0.ledgerBucketSeconds = 3_600
+            $0.ledgerBucketRows = 10
             $0.ledgerRetentionSeconds = 86_400
             $0.pruneChunkRows = 7
         }
@@ -121,7 +121,8 @@ import Testing
         var batch = StoreBatch()
         for offset in 0..<30 { batch.record(F.entry(F.orders, Int64(offset), .published, at: Int64(offset) * hour)) }
         try store.commitAndWait(batch)
-        // At hour 34.5 with 24 h retention, rows before hour 10 are past retention.
+        // At hour 34.5 with 24 h retention the first bucket (hours 0–9) is past retention; the
+        // second (up to hour 19) is not, though hour 10 in it is.
         let report = try store.prune(nowMillis: 34 * hour + hour / 2)
         #expect(report.deletedLedgerRows == 10)
         #expect(report.steps == 2)

@@ -73,8 +73,8 @@ public final class StoreReader: Sendable {
         column: String, hash: Int64, limit: Int, matches: (LedgerEntry) -> Bool
     ) throws -> [LedgerEntry] {
         try connection.read { db in
-            guard let low = try db.scalar("SELECT min(bucket) FROM ledger"),
-                let high = try db.scalar("SELECT max(bucket) FROM ledger")
+            guard let low = try db.scalar("SELECT min(bucket) FROM ledger_buckets"),
+                let high = try db.scalar("SELECT max(bucket) FROM ledger_buckets")
             else { return [] }
             let s = try db.prepare(Self.ledgerColumns + " WHERE l.bucket = ? AND l.\(column) = ?")
             defer { s.reset() }

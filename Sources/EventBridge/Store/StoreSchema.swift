@@ -36,9 +36,10 @@ enum StoreSchema {
           updated INTEGER NOT NULL, PRIMARY KEY(family, entity)) WITHOUT ROWID
         """,
         // The outcome ledger: one row per input. Keyed by source position (append-mostly per
-        // partition). `bucket` = at / bucket length; the trace indexes lead with it so their
-        // inserts stay in the newest bucket's key range (bounded dirty pages) and age pruning is
-        // a range delete. `event_hash`/`entity_hash` are 64-bit SipHashes of the text.
+        // partition). `bucket` numbers rows in write order, `ledgerBucketRows` per bucket; the
+        // trace indexes lead with it so their inserts stay in the newest bucket's key range
+        // (bounded dirty pages) and age pruning is a range delete. `event_hash`/`entity_hash`
+        // are 64-bit SipHashes of the text.
         """
         CREATE TABLE IF NOT EXISTS ledger(
           part INTEGER NOT NULL, offset INTEGER NOT NULL, outcome TEXT NOT NULL, event_id TEXT,
@@ -48,6 +49,11 @@ enum StoreSchema {
         """,
         "CREATE INDEX IF NOT EXISTS ledger_by_event ON ledger(bucket, event_hash)",
         "CREATE INDEX IF NOT EXISTS ledger_by_entity ON ledger(bucket, entity_hash)",
+        // Rows and time span per ledger bucket: age pruning drops buckets whose newest row is old.
+        """
+        CREATE TABLE IF NOT EXISTS ledger_buckets(
+          bucket INTEGER PRIMARY KEY, rows INTEGER NOT NULL, min_at INTEGER NOT NULL, max_at INTEGER NOT NULL)
+        """,
         // The commit point per partition: next offset to consume, written with the outcomes.
         """
         CREATE TABLE IF NOT EXISTS offsets(

@@ -47,9 +47,12 @@ extension StoreWriter {
             }
         }
 
-        // 3. Ledger rows in time buckets entirely older than the retention.
-        let bucketMillis = Int64(configuration.ledgerBucketSeconds) * 1_000
-        let cutoffBucket = (nowMillis - Int64(configuration.ledgerRetentionSeconds) * 1_000) / bucketMillis
+        // 3. Ledger rows in buckets whose newest row is older than the retention (never the
+        //    bucket being filled).
+        let cutoff = nowMillis - Int64(configuration.ledgerRetentionSeconds) * 1_000
+        guard let newest = try db.scalar("SELECT max(bucket) FROM ledger_buckets") else { return report }
+        let keep = try db.scalar("SELECT min(bucket) FROM ledger_buckets WHERE max_at >= ?") { $0.bind(1, cutoff) } ?? newest
+        let cutoffBucket = min(keep, newest)
         try db.transaction {
             let delete = try db.prepare("""
                 DELETE FROM ledger WHERE (part, offset) IN (SELECT part, offset FROM ledger WHERE bucket < ? LIMIT ?)
@@ -58,6 +61,11 @@ extension StoreWriter {
             delete.bind(2, configuration.pruneChunkRows)
             try delete.run()
             report.deletedLedgerRows = db.changes
+            if report.deletedLedgerRows < configuration.pruneChunkRows {
+                let forget = try db.prepare("DELETE FROM ledger_buckets WHERE bucket < ?")
+                forget.bind(1, cutoffBucket)
+                try forget.run()
+            }
         }
         report.steps = report.deletedLedgerRows > 0 ? 1 : 0
         return report

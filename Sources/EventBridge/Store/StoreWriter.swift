@@ -14,6 +14,8 @@ final class StoreWriter {
     /// The last one looked up: a batch mostly comes from one partition.
     private var lastPartition: (partition: SourcePartition, id: Int64)?
     private var nextParkSequence: Int64
+    /// The ledger bucket being filled and its row count (reloaded when a transaction fails).
+    private var ledgerBucket: (bucket: Int64, rows: Int) = (1, 0)
 
     init(db: SQLiteDatabase, configuration: StoreConfiguration, index: DedupIndex, logger: Logger) throws {
         self.db = db
@@ -21,6 +23,13 @@ final class StoreWriter {
         self.index = index
         self.logger = logger
         nextParkSequence = (try db.scalar("SELECT max(seq) FROM parked") ?? 0) + 1
+        try loadLedgerBucket()
+    }
+
+    private func loadLedgerBucket() throws {
+        let s = try db.prepare("SELECT bucket, rows FROM ledger_buckets ORDER BY bucket DESC LIMIT 1")
+        defer { s.reset() }
+        ledgerBucket = try s.step() ? (s.int64(0), Int(s.int64(1))) : (1, 0)
     }
 
     func close() {
@@ -65,6 +74,7 @@ final class StoreWriter {
         } catch {
             partitionIDs.removeAll()
             lastPartition = nil
+            try? loadLedgerBucket()
             throw error
         }
         index.committed(ticket, batch.dedupKeySet, sealed: sealing?.sealed, nextOpen: sealing?.next)
@@ -156,7 +166,7 @@ final class StoreWriter {
             INSERT OR REPLACE INTO ledger(part, offset, outcome, event_id, type, entity, contract_version, outputs,
               dlq, error_code, at, bucket, event_hash, entity_hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let bucketMillis = Int64(configuration.ledgerBucketSeconds) * 1_000
+        var buckets: [Int64: (rows: Int, minAt: Int64, maxAt: Int64)] = [:]
         // Sorted by position; the index breaks ties so a later entry for a position still wins.
         let order = outcomes.indices.sorted { (outcomes[$0].source, $0) < (outcomes[$1].source, $1) }
         for position in order {
@@ -173,12 +183,28 @@ final class StoreWriter {
             insert.bind(9, entry.dlqPosition)
             insert.bind(10, entry.errorCode)
             insert.bind(11, entry.atMillis)
-            insert.bind(12, entry.atMillis / bucketMillis)
+            if ledgerBucket.rows >= configuration.ledgerBucketRows { ledgerBucket = (ledgerBucket.bucket + 1, 0) }
+            ledgerBucket.rows += 1
+            let span = buckets[ledgerBucket.bucket] ?? (0, entry.atMillis, entry.atMillis)
+            buckets[ledgerBucket.bucket] = (span.rows + 1, min(span.minAt, entry.atMillis), max(span.maxAt, entry.atMillis))
+            insert.bind(12, ledgerBucket.bucket)
             insert.bind(13, entry.eventID.map(SipHash128.hash64))
             insert.bind(14, entry.entityKey.map(SipHash128.hash64))
             _ = try insert.step()
         }
         insert.reset()
+        let upsert = try db.prepare("""
+            INSERT INTO ledger_buckets(bucket, rows, min_at, max_at) VALUES(?, ?, ?, ?)
+            ON CONFLICT(bucket) DO UPDATE SET rows = rows + excluded.rows, min_at = min(min_at, excluded.min_at),
+              max_at = max(max_at, excluded.max_at)
+            """)
+        for (bucket, span) in buckets {
+            upsert.bind(1, bucket)
+            upsert.bind(2, span.rows)
+            upsert.bind(3, span.minAt)
+            upsert.bind(4, span.maxAt)
+            try upsert.run()
+        }
     }
 
     private func writeParking(_ batch: StoreBatch) throws {
