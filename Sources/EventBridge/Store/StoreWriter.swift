@@ -164,9 +164,11 @@ final class StoreWriter {
         guard !outcomes.isEmpty else { return }
         let insert = try db.prepare("""
             INSERT OR REPLACE INTO ledger(part, offset, outcome, event_id, type, entity, contract_version, outputs,
-              dlq, error_code, at, bucket, event_hash, entity_hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              dlq, error_code, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        var buckets: [Int64: (rows: Int, minAt: Int64, maxAt: Int64)] = [:]
+        var trace: [TraceEntry] = []
+        trace.reserveCapacity(outcomes.count * 2)
+        var buckets: [Int64: (rows: Int, lastID: Int64, minAt: Int64, maxAt: Int64)] = [:]
         // Sorted by position; the index breaks ties so a later entry for a position still wins.
         let order = outcomes.indices.sorted { (outcomes[$0].source, $0) < (outcomes[$1].source, $1) }
         for position in order {
@@ -183,28 +185,55 @@ final class StoreWriter {
             insert.bind(9, entry.dlqPosition)
             insert.bind(10, entry.errorCode)
             insert.bind(11, entry.atMillis)
+            _ = try insert.step()
+            let id = db.lastInsertRowID
             if ledgerBucket.rows >= configuration.ledgerBucketRows { ledgerBucket = (ledgerBucket.bucket + 1, 0) }
             ledgerBucket.rows += 1
-            let span = buckets[ledgerBucket.bucket] ?? (0, entry.atMillis, entry.atMillis)
-            buckets[ledgerBucket.bucket] = (span.rows + 1, min(span.minAt, entry.atMillis), max(span.maxAt, entry.atMillis))
-            insert.bind(12, ledgerBucket.bucket)
-            insert.bind(13, entry.eventID.map(SipHash128.hash64))
-            insert.bind(14, entry.entityKey.map(SipHash128.hash64))
-            _ = try insert.step()
+            let span = buckets[ledgerBucket.bucket] ?? (0, id, entry.atMillis, entry.atMillis)
+            buckets[ledgerBucket.bucket] = (span.rows + 1, max(span.lastID, id), min(span.minAt, entry.atMillis), max(span.maxAt, entry.atMillis))
+            for text in [entry.eventID, entry.entityKey] {
+                guard let text else { continue }
+                trace.append(TraceEntry(bucket: ledgerBucket.bucket, hash: SipHash128.hash64(text), id: id))
+            }
         }
         insert.reset()
+        try writeTrace(trace.sorted())
         let upsert = try db.prepare("""
-            INSERT INTO ledger_buckets(bucket, rows, min_at, max_at) VALUES(?, ?, ?, ?)
-            ON CONFLICT(bucket) DO UPDATE SET rows = rows + excluded.rows, min_at = min(min_at, excluded.min_at),
-              max_at = max(max_at, excluded.max_at)
+            INSERT INTO ledger_buckets(bucket, rows, last_id, min_at, max_at) VALUES(?, ?, ?, ?, ?)
+            ON CONFLICT(bucket) DO UPDATE SET rows = rows + excluded.rows, last_id = max(last_id, excluded.last_id),
+              min_at = min(min_at, excluded.min_at), max_at = max(max_at, excluded.max_at)
             """)
         for (bucket, span) in buckets {
             upsert.bind(1, bucket)
             upsert.bind(2, span.rows)
-            upsert.bind(3, span.minAt)
-            upsert.bind(4, span.maxAt)
+            upsert.bind(3, span.lastID)
+            upsert.bind(4, span.minAt)
+            upsert.bind(5, span.maxAt)
             try upsert.run()
         }
+    }
+
+    /// One `ledger_trace` row.
+    private struct TraceEntry: Comparable {
+        var bucket: Int64
+        var hash: Int64
+        var id: Int64
+
+        static func < (a: TraceEntry, b: TraceEntry) -> Bool { (a.bucket, a.hash, a.id) < (b.bucket, b.hash, b.id) }
+    }
+
+    /// Inserts trace entries in key order: neighbouring cells, each index page visited once.
+    private func writeTrace(_ sorted: [TraceEntry]) throws {
+        guard !sorted.isEmpty else { return }
+        let insert = try db.prepare("INSERT OR IGNORE INTO ledger_trace(bucket, hash, id) VALUES(?, ?, ?)")
+        for entry in sorted {
+            insert.reset()
+            insert.bind(1, entry.bucket)
+            insert.bind(2, entry.hash)
+            insert.bind(3, entry.id)
+            _ = try insert.step()
+        }
+        insert.reset()
     }
 
     private func writeParking(_ batch: StoreBatch) throws {
