@@ -23,6 +23,16 @@ import Testing
         #expect(hex(sipHash(length: 63)) == "5150d1772f50834a503e069a973fbd7c")
     }
 
+    @Test func sipHash128GivesTheSameTagForAnyChunking() {
+        let message = (0..<63).map { UInt8($0) }
+        for split in [0, 1, 3, 8, 13, 62] {
+            var hasher = SipHash128(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+            hasher.append(contentsOf: message[0..<split])
+            hasher.append(contentsOf: Array(message[split...]))
+            #expect(hex(hasher.finalize()) == "5150d1772f50834a503e069a973fbd7c", "split at \(split)")
+        }
+    }
+
     @Test func dedupKeyIsStableAndFramed() {
         let key = DedupKey(family: "finance.invoice.posted", values: ["INV-1", "ACME"])
         #expect(key.bytes.count == 16)

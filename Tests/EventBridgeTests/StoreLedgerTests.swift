@@ -7,7 +7,7 @@ import Testing
 
     @Test func traceFindsInputsByEventIDEntityAndSourcePosition() throws {
         let temp = try TemporaryStore()
-        let store = try temp.open { $0.ledgerBucketSeconds = 60 }
+        let store = try temp.open { $0.ledgerBucketRows = 2 }
         defer { store.close() }
         var batch = StoreBatch()
         batch.record(F.entry(F.orders, 10, .published, eventID: "ev-1", entity: "INV-1", at: 1_000))
@@ -18,9 +18,15 @@ import Testing
         batch.record(F.entry(F.payments, 5, .duplicate, eventID: "ev-1", entity: "INV-1", at: 7_200_000))
         try store.commitAndWait(batch)
 
+        batch = StoreBatch()
+        // The first input's outcome recorded again (as a released parked event would be): it
+        // replaces the row and the trace still lists it once.
+        batch.record(F.entry(F.orders, 10, .published, eventID: "ev-1", entity: "INV-1", at: 7_300_000))
+        try store.commitAndWait(batch)
+
         let byID = try store.reader.ledgerEntries(eventID: "ev-1")
-        #expect(byID.map(\.outcome) == [.published, .duplicate])
-        #expect(byID.first?.outputs == ["finance.invoices:1:10"])
+        #expect(byID.map(\.outcome) == [.duplicate, .published])  // oldest first: the replaced row is newer
+        #expect(byID.last?.outputs == ["finance.invoices:1:10"])
         #expect(try store.reader.ledgerEntries(entityKey: "INV-1").count == 2)
         #expect(try store.reader.ledgerEntries(entityKey: "INV-1", eventType: "finance.other").isEmpty)
         #expect(try store.reader.ledgerEntries(eventID: "ev-404").isEmpty)
@@ -112,19 +118,25 @@ import Testing
     @Test func ledgerRowsArePrunedByWholeBucketsPastRetention() throws {
         let temp = try TemporaryStore()
         let store = try temp.open {
-            $0.ledgerBucketSeconds = 3_600
+            $0.ledgerBucketRows = 10
             $0.ledgerRetentionSeconds = 86_400
             $0.pruneChunkRows = 7
         }
         defer { store.close() }
         let hour: Int64 = 3_600_000
         var batch = StoreBatch()
-        for offset in 0..<30 { batch.record(F.entry(F.orders, Int64(offset), .published, at: Int64(offset) * hour)) }
+        for offset in 0..<30 {
+            batch.record(F.entry(F.orders, Int64(offset), .published, eventID: "ev-\(offset)", at: Int64(offset) * hour))
+        }
         try store.commitAndWait(batch)
-        // At hour 34.5 with 24 h retention, rows before hour 10 are past retention.
+        // At hour 34.5 with 24 h retention the first bucket (hours 0–9) is past retention; the
+        // second (up to hour 19) is not, though hour 10 in it is.
         let report = try store.prune(nowMillis: 34 * hour + hour / 2)
         #expect(report.deletedLedgerRows == 10)
+        #expect(report.deletedTraceRows == 10)
         #expect(report.steps == 2)
+        #expect(try store.reader.ledgerEntries(eventID: "ev-5").isEmpty)
+        #expect(try store.reader.ledgerEntries(eventID: "ev-15").count == 1)
         #expect(try store.reader.stats().ledgerRows == 20)
         #expect(try store.reader.reconcile(F.orders, offsets: 0...29).gaps == [0...9])
     }

@@ -135,6 +135,24 @@ import Testing
         #expect(try store.reader.stats().ledgerRows == 1)
     }
 
+    @Test func aHeldWriteLockIsReportedAsRetriableBusy() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        let other = try SQLiteDatabase(path: temp.path, mode: .readWriteCreate)
+        try other.execute("BEGIN IMMEDIATE")  // another writer holds the lock
+        let book = try DeadLetterBook.open(path: temp.path, busyTimeoutMilliseconds: 50)
+        defer { book.close() }
+        let dlq = SourcePosition(topic: "erp.orders.dlq", partition: 0, offset: 1)
+        let resolution = DeadLetterResolution(dlqPosition: dlq, resolvedAtMillis: 1, actor: "ops", reason: "test")
+        let error = #expect(throws: StoreError.self) { try book.markResolved(resolution) }
+        #expect(error?.code == .busy)
+        #expect(error?.isRetriable == true)
+        try other.execute("ROLLBACK")
+        try book.markResolved(resolution)  // retried once the lock is free
+        #expect(try book.resolution(of: dlq)?.actor == "ops")
+    }
+
     @Test func readOnlyOpenOfAMissingStoreFailsWithAnError() throws {
         let temp = try TemporaryStore()
         let error = #expect(throws: StoreError.self) { try StoreReader.open(path: temp.path + ".missing") }

@@ -7,9 +7,12 @@
 public final class DeadLetterBook: Sendable {
     private let connection: LockedConnection
 
-    /// Opens the store at `path` (created, with its schema, when it does not exist).
-    public static func open(path: String) throws -> DeadLetterBook {
-        let connection = try LockedConnection.open(StoreConfiguration(path: path), readOnly: false)
+    /// Opens the store at `path` (created, with its schema, when it does not exist). A write
+    /// waits up to `busyTimeoutMilliseconds` for the bridge's lock, then fails retriable (`busy`).
+    public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws -> DeadLetterBook {
+        var configuration = StoreConfiguration(path: path)
+        configuration.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        let connection = try LockedConnection.open(configuration, readOnly: false)
         try connection.withDatabase { db in
             try db.execute("PRAGMA journal_mode = WAL")
             try StoreSchema.prepare(db)

@@ -32,7 +32,9 @@ public struct DedupKey: Hashable, Comparable, Sendable, CustomStringConvertible 
         var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
         hasher.appendFramed(family)
         for value in values { hasher.appendFramed(value) }
-        self.init(tag: hasher.finalize())
+        // The tag's bytes read big endian (the stored blob is the tag, byte for byte).
+        let (first, second) = hasher.finalizeWords()
+        self.init(high: first.byteSwapped, low: second.byteSwapped)
     }
 
     /// The key of an event from JSON values: strings hash as their text, every other value as
@@ -53,10 +55,6 @@ public struct DedupKey: Hashable, Comparable, Sendable, CustomStringConvertible 
             if index < 8 { high = (high << 8) | byte } else { low = (low << 8) | byte }
         }
         self.init(high: high, low: low)
-    }
-
-    init(tag: [UInt8]) {
-        self = tag.withUnsafeBytes { DedupKey(bytes: $0) }
     }
 
     /// The 16 bytes (big-endian `high` then `low`) as stored in SQLite.

@@ -110,6 +110,9 @@ final class SQLiteDatabase {
         }
     }
 
+    /// The rowid of the last successful INSERT on this connection.
+    var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
+
     /// Rows changed by the last INSERT/UPDATE/DELETE on this connection.
     var changes: Int { handle.map { Int(sqlite3_changes64($0)) } ?? 0 }
 

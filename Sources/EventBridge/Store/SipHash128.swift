@@ -49,7 +49,30 @@ struct SipHash128 {
     }
 
     mutating func append<Bytes: Sequence>(contentsOf bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes { append(byte) }
+        let done: Void? = bytes.withContiguousStorageIfAvailable { append(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            for byte in bytes { append(byte) }
+        }
+    }
+
+    /// Appends whole 64-bit words at a time (the fast path for contiguous bytes).
+    mutating func append(bytes: UnsafeRawBufferPointer) {
+        var index = 0
+        let count = bytes.count
+        while tailCount != 0 && index < count {
+            append(bytes[index])
+            index += 1
+        }
+        length &+= UInt64(count - index)
+        while index + 8 <= count {
+            compress(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            index += 8
+        }
+        while index < count {
+            tail |= UInt64(bytes[index]) << UInt64(8 * tailCount)
+            tailCount += 1
+            index += 1
+        }
     }
 
     /// Appends the 4-byte little-endian length followed by the bytes: framing, so that
@@ -64,8 +87,8 @@ struct SipHash128 {
         append(contentsOf: utf8)
     }
 
-    /// The 16-byte tag, in the reference implementation's byte order.
-    mutating func finalize() -> [UInt8] {
+    /// The tag as two words: bytes 0–7 and 8–15 of the tag, each read little endian.
+    mutating func finalizeWords() -> (UInt64, UInt64) {
         let last = ((length & 0xff) << 56) | tail
         compress(last)
         v2 ^= 0xee
@@ -73,7 +96,12 @@ struct SipHash128 {
         let first = v0 ^ v1 ^ v2 ^ v3
         v1 ^= 0xdd
         round(); round(); round(); round()
-        let second = v0 ^ v1 ^ v2 ^ v3
+        return (first, v0 ^ v1 ^ v2 ^ v3)
+    }
+
+    /// The 16-byte tag, in the reference implementation's byte order.
+    mutating func finalize() -> [UInt8] {
+        let (first, second) = finalizeWords()
         var out = [UInt8]()
         out.reserveCapacity(16)
         for word in [first, second] {
@@ -87,9 +115,6 @@ struct SipHash128 {
     static func hash64(_ text: String) -> Int64 {
         var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
         hasher.append(contentsOf: text.utf8)
-        let tag = hasher.finalize()
-        var value: UInt64 = 0
-        for index in 0..<8 { value |= UInt64(tag[index]) << UInt64(8 * index) }
-        return Int64(bitPattern: value)
+        return Int64(bitPattern: hasher.finalizeWords().0)
     }
 }

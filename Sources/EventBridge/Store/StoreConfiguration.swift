@@ -20,15 +20,16 @@ public struct StoreConfiguration: Sendable {
     /// At most about this many dedup keys: the oldest generations are dropped while the total
     /// is above it, so the count stays within (max − generationSize, max].
     public var maxDedupKeys: Int = 50_000_000
-    /// Ledger rows are kept at least this long (pruned by whole `ledgerBucketSeconds` buckets).
+    /// Ledger rows are kept at least this long (pruned by whole `ledgerBucketRows` buckets).
     public var ledgerRetentionSeconds: Int = 30 * 86_400
     /// Keys per dedup generation. Smaller: cheaper inserts (fewer dirty pages per batch), more
     /// Bloom filters to check per lookup. See docs/store.md for the measurements.
     public var generationSize: Int = 250_000
     /// Bloom filter bits per key of a sealed generation.
     public var bloomBitsPerKey: Int = 16
-    /// Ledger time bucket for the trace indexes and age pruning.
-    public var ledgerBucketSeconds: Int = 3_600
+    /// Ledger rows per bucket (the trace indexes' leading column and the unit of age pruning).
+    /// Bounds the index pages one batch dirties; `trace` probes each bucket once.
+    public var ledgerBucketRows: Int = 65_536
     /// Seconds between background pruning passes; 0 turns background pruning off (call
     /// `EventStore.prune(nowMillis:)` yourself).
     public var pruneIntervalSeconds: Double = 30
@@ -75,7 +76,7 @@ public struct StoreConfiguration: Sendable {
         try require(ledgerRetentionSeconds > 0, "ledgerRetentionSeconds must be > 0")
         try require(generationSize > 0, "generationSize must be > 0")
         try require(bloomBitsPerKey >= 4, "bloomBitsPerKey must be >= 4")
-        try require(ledgerBucketSeconds > 0, "ledgerBucketSeconds must be > 0")
+        try require(ledgerBucketRows > 0, "ledgerBucketRows must be > 0")
         try require(pruneChunkRows > 0, "pruneChunkRows must be > 0")
     }
 }

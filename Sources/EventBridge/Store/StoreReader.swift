@@ -23,11 +23,11 @@ public final class StoreReader: Sendable {
 
     // MARK: Ledger
 
-    static let ledgerColumns = """
+    static let ledgerSelect = """
         SELECT p.topic, p.partition, l.offset, l.outcome, l.event_id, l.type, l.entity, l.contract_version,
                l.outputs, l.dlq, l.error_code, l.at
-        FROM ledger l JOIN partitions p ON p.id = l.part
         """
+    static let ledgerColumns = ledgerSelect + " FROM ledger l JOIN partitions p ON p.id = l.part"
 
     static func ledgerEntry(_ s: SQLiteStatement) -> LedgerEntry {
         let source = SourcePosition(topic: s.string(0) ?? "", partition: Int32(truncatingIfNeeded: s.int64(1)), offset: s.int64(2))
@@ -57,28 +57,31 @@ public final class StoreReader: Sendable {
     /// Every input whose canonical event had this `ce_id` (the original and its duplicates),
     /// oldest first, at most `limit`.
     public func ledgerEntries(eventID: String, limit: Int = 1_000) throws -> [LedgerEntry] {
-        try traceByHash(column: "event_hash", hash: SipHash128.hash64(eventID), limit: limit) { $0.eventID == eventID }
+        try traceByHash(SipHash128.hash64(eventID), limit: limit) { $0.eventID == eventID }
     }
 
     /// Every input about this entity (optionally only of one event type), oldest first.
     public func ledgerEntries(entityKey: String, eventType: String? = nil, limit: Int = 1_000) throws -> [LedgerEntry] {
-        try traceByHash(column: "entity_hash", hash: SipHash128.hash64(entityKey), limit: limit) {
+        try traceByHash(SipHash128.hash64(entityKey), limit: limit) {
             $0.entityKey == entityKey && (eventType == nil || $0.eventType == eventType)
         }
     }
 
-    /// Probes each ledger time bucket (newest first) on `(bucket, <column>)`: a bounded number
-    /// of index lookups, whatever the ledger's size.
-    private func traceByHash(
-        column: String, hash: Int64, limit: Int, matches: (LedgerEntry) -> Bool
-    ) throws -> [LedgerEntry] {
+    /// Probes `ledger_trace` once per bucket (newest first): one index lookup per bucket,
+    /// whatever the ledger's size. Hash matches are verified against the row (entries of a
+    /// replaced row point at a deleted id and find nothing).
+    private func traceByHash(_ hash: Int64, limit: Int, matches: (LedgerEntry) -> Bool) throws -> [LedgerEntry] {
         try connection.read { db in
-            guard let low = try db.scalar("SELECT min(bucket) FROM ledger"),
-                let high = try db.scalar("SELECT max(bucket) FROM ledger")
+            guard let low = try db.scalar("SELECT min(bucket) FROM ledger_buckets"),
+                let high = try db.scalar("SELECT max(bucket) FROM ledger_buckets")
             else { return [] }
-            let s = try db.prepare(Self.ledgerColumns + " WHERE l.bucket = ? AND l.\(column) = ?")
+            let s = try db.prepare(Self.ledgerSelect + """
+                 FROM ledger_trace t JOIN ledger l ON l.id = t.id
+                JOIN partitions p ON p.id = l.part WHERE t.bucket = ? AND t.hash = ?
+                """)
             defer { s.reset() }
             var found: [LedgerEntry] = []
+            var seen: Set<SourcePosition> = []
             var bucket = high
             while bucket >= low, found.count < limit {
                 s.reset()
@@ -86,7 +89,7 @@ public final class StoreReader: Sendable {
                 s.bind(2, hash)
                 while try s.step() {
                     let entry = Self.ledgerEntry(s)
-                    if matches(entry) { found.append(entry) }
+                    if matches(entry), seen.insert(entry.source).inserted { found.append(entry) }
                 }
                 bucket -= 1
             }

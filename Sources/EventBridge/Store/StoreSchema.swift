@@ -35,19 +35,34 @@ enum StoreSchema {
           family TEXT NOT NULL, entity TEXT NOT NULL, revision NOT NULL, part INTEGER NOT NULL,
           updated INTEGER NOT NULL, PRIMARY KEY(family, entity)) WITHOUT ROWID
         """,
-        // The outcome ledger: one row per input. Keyed by source position (append-mostly per
-        // partition). `bucket` = at / bucket length; the trace indexes lead with it so their
-        // inserts stay in the newest bucket's key range (bounded dirty pages) and age pruning is
-        // a range delete. `event_hash`/`entity_hash` are 64-bit SipHashes of the text.
+        // The outcome ledger: one row per input, unique per source position. A rowid table, not
+        // WITHOUT ROWID: rows are ~150 bytes, and a WITHOUT ROWID B-tree carries whole rows in its
+        // interior pages (SQLite advises against it for large rows; measured slower here). `id`
+        // grows in write order, so buckets of `ledgerBucketRows` rows are id ranges: the unit of
+        // age pruning, a delete at the table's left edge.
         """
         CREATE TABLE IF NOT EXISTS ledger(
-          part INTEGER NOT NULL, offset INTEGER NOT NULL, outcome TEXT NOT NULL, event_id TEXT,
-          type TEXT, entity TEXT, contract_version INTEGER, outputs TEXT, dlq TEXT, error_code TEXT,
-          at INTEGER NOT NULL, bucket INTEGER NOT NULL, event_hash INTEGER, entity_hash INTEGER,
-          PRIMARY KEY(part, offset)) WITHOUT ROWID
+          id INTEGER PRIMARY KEY, part INTEGER NOT NULL, offset INTEGER NOT NULL, outcome TEXT NOT NULL,
+          event_id TEXT, type TEXT, entity TEXT, contract_version INTEGER, outputs TEXT, dlq TEXT,
+          error_code TEXT, at INTEGER NOT NULL, UNIQUE(part, offset))
         """,
-        "CREATE INDEX IF NOT EXISTS ledger_by_event ON ledger(bucket, event_hash)",
-        "CREATE INDEX IF NOT EXISTS ledger_by_entity ON ledger(bucket, entity_hash)",
+        // The trace index: per ledger row, the 64-bit SipHash of its event id and of its entity
+        // key, under the row's bucket. Leading with the bucket keeps a batch's inserts in the
+        // newest bucket's key range (bounded dirty pages, like dedup generations); the writer
+        // inserts them sorted. `trace` probes each bucket once. Entries of a replaced row may
+        // linger (they point at the same position; readers verify and deduplicate).
+        """
+        CREATE TABLE IF NOT EXISTS ledger_trace(
+          bucket INTEGER NOT NULL, hash INTEGER NOT NULL, id INTEGER NOT NULL,
+          PRIMARY KEY(bucket, hash, id)) WITHOUT ROWID
+        """,
+        // Rows, last ledger id and time span per bucket: age pruning drops buckets whose newest
+        // row is old.
+        """
+        CREATE TABLE IF NOT EXISTS ledger_buckets(
+          bucket INTEGER PRIMARY KEY, rows INTEGER NOT NULL, last_id INTEGER NOT NULL, min_at INTEGER NOT NULL,
+          max_at INTEGER NOT NULL)
+        """,
         // The commit point per partition: next offset to consume, written with the outcomes.
         """
         CREATE TABLE IF NOT EXISTS offsets(

@@ -47,19 +47,35 @@ extension StoreWriter {
             }
         }
 
-        // 3. Ledger rows in time buckets entirely older than the retention.
-        let bucketMillis = Int64(configuration.ledgerBucketSeconds) * 1_000
-        let cutoffBucket = (nowMillis - Int64(configuration.ledgerRetentionSeconds) * 1_000) / bucketMillis
+        // 3. Ledger rows in buckets whose newest row is older than the retention (never the
+        //    bucket being filled).
+        let cutoff = nowMillis - Int64(configuration.ledgerRetentionSeconds) * 1_000
+        guard let newest = try db.scalar("SELECT max(bucket) FROM ledger_buckets") else { return report }
+        let keep = try db.scalar("SELECT min(bucket) FROM ledger_buckets WHERE max_at >= ?") { $0.bind(1, cutoff) } ?? newest
+        let cutoffBucket = min(keep, newest)
         try db.transaction {
-            let delete = try db.prepare("""
-                DELETE FROM ledger WHERE (part, offset) IN (SELECT part, offset FROM ledger WHERE bucket < ? LIMIT ?)
+            let trace = try db.prepare("""
+                DELETE FROM ledger_trace WHERE (bucket, hash, id) IN
+                  (SELECT bucket, hash, id FROM ledger_trace WHERE bucket < ? LIMIT ?)
                 """)
-            delete.bind(1, cutoffBucket)
+            trace.bind(1, cutoffBucket)
+            trace.bind(2, configuration.pruneChunkRows)
+            try trace.run()
+            let traceRows = db.changes
+            let lastID = try db.scalar("SELECT max(last_id) FROM ledger_buckets WHERE bucket < ?") { $0.bind(1, cutoffBucket) } ?? 0
+            let delete = try db.prepare("DELETE FROM ledger WHERE id IN (SELECT id FROM ledger WHERE id <= ? ORDER BY id LIMIT ?)")
+            delete.bind(1, lastID)
             delete.bind(2, configuration.pruneChunkRows)
             try delete.run()
             report.deletedLedgerRows = db.changes
+            report.deletedTraceRows = traceRows
+            if report.deletedLedgerRows < configuration.pruneChunkRows && traceRows < configuration.pruneChunkRows {
+                let forget = try db.prepare("DELETE FROM ledger_buckets WHERE bucket < ?")
+                forget.bind(1, cutoffBucket)
+                try forget.run()
+            }
         }
-        report.steps = report.deletedLedgerRows > 0 ? 1 : 0
+        report.steps = report.deletedLedgerRows + report.deletedTraceRows > 0 ? 1 : 0
         return report
     }
 
@@ -94,6 +110,8 @@ public struct PruneReport: Hashable, Sendable {
     public var droppedGenerations = 0
     public var deletedDedupKeys = 0
     public var deletedLedgerRows = 0
+    /// Trace index rows deleted with them.
+    public var deletedTraceRows = 0
     /// Transactions run.
     public var steps = 0
 
@@ -103,6 +121,7 @@ public struct PruneReport: Hashable, Sendable {
         droppedGenerations += other.droppedGenerations
         deletedDedupKeys += other.deletedDedupKeys
         deletedLedgerRows += other.deletedLedgerRows
+        deletedTraceRows += other.deletedTraceRows
         steps += other.steps
     }
 }

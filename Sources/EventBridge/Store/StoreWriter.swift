@@ -14,6 +14,8 @@ final class StoreWriter {
     /// The last one looked up: a batch mostly comes from one partition.
     private var lastPartition: (partition: SourcePartition, id: Int64)?
     private var nextParkSequence: Int64
+    /// The ledger bucket being filled and its row count (reloaded when a transaction fails).
+    private var ledgerBucket: (bucket: Int64, rows: Int) = (1, 0)
 
     init(db: SQLiteDatabase, configuration: StoreConfiguration, index: DedupIndex, logger: Logger) throws {
         self.db = db
@@ -21,6 +23,13 @@ final class StoreWriter {
         self.index = index
         self.logger = logger
         nextParkSequence = (try db.scalar("SELECT max(seq) FROM parked") ?? 0) + 1
+        try loadLedgerBucket()
+    }
+
+    private func loadLedgerBucket() throws {
+        let s = try db.prepare("SELECT bucket, rows FROM ledger_buckets ORDER BY bucket DESC LIMIT 1")
+        defer { s.reset() }
+        ledgerBucket = try s.step() ? (s.int64(0), Int(s.int64(1))) : (1, 0)
     }
 
     func close() {
@@ -65,6 +74,7 @@ final class StoreWriter {
         } catch {
             partitionIDs.removeAll()
             lastPartition = nil
+            try? loadLedgerBucket()
             throw error
         }
         index.committed(ticket, batch.dedupKeySet, sealed: sealing?.sealed, nextOpen: sealing?.next)
@@ -154,9 +164,11 @@ final class StoreWriter {
         guard !outcomes.isEmpty else { return }
         let insert = try db.prepare("""
             INSERT OR REPLACE INTO ledger(part, offset, outcome, event_id, type, entity, contract_version, outputs,
-              dlq, error_code, at, bucket, event_hash, entity_hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              dlq, error_code, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let bucketMillis = Int64(configuration.ledgerBucketSeconds) * 1_000
+        var trace: [TraceEntry] = []
+        trace.reserveCapacity(outcomes.count * 2)
+        var buckets: [Int64: (rows: Int, lastID: Int64, minAt: Int64, maxAt: Int64)] = [:]
         // Sorted by position; the index breaks ties so a later entry for a position still wins.
         let order = outcomes.indices.sorted { (outcomes[$0].source, $0) < (outcomes[$1].source, $1) }
         for position in order {
@@ -173,9 +185,52 @@ final class StoreWriter {
             insert.bind(9, entry.dlqPosition)
             insert.bind(10, entry.errorCode)
             insert.bind(11, entry.atMillis)
-            insert.bind(12, entry.atMillis / bucketMillis)
-            insert.bind(13, entry.eventID.map(SipHash128.hash64))
-            insert.bind(14, entry.entityKey.map(SipHash128.hash64))
+            _ = try insert.step()
+            let id = db.lastInsertRowID
+            if ledgerBucket.rows >= configuration.ledgerBucketRows { ledgerBucket = (ledgerBucket.bucket + 1, 0) }
+            ledgerBucket.rows += 1
+            let span = buckets[ledgerBucket.bucket] ?? (0, id, entry.atMillis, entry.atMillis)
+            buckets[ledgerBucket.bucket] = (span.rows + 1, max(span.lastID, id), min(span.minAt, entry.atMillis), max(span.maxAt, entry.atMillis))
+            for text in [entry.eventID, entry.entityKey] {
+                guard let text else { continue }
+                trace.append(TraceEntry(bucket: ledgerBucket.bucket, hash: SipHash128.hash64(text), id: id))
+            }
+        }
+        insert.reset()
+        try writeTrace(trace.sorted())
+        let upsert = try db.prepare("""
+            INSERT INTO ledger_buckets(bucket, rows, last_id, min_at, max_at) VALUES(?, ?, ?, ?, ?)
+            ON CONFLICT(bucket) DO UPDATE SET rows = rows + excluded.rows, last_id = max(last_id, excluded.last_id),
+              min_at = min(min_at, excluded.min_at), max_at = max(max_at, excluded.max_at)
+            """)
+        for (bucket, span) in buckets {
+            upsert.bind(1, bucket)
+            upsert.bind(2, span.rows)
+            upsert.bind(3, span.lastID)
+            upsert.bind(4, span.minAt)
+            upsert.bind(5, span.maxAt)
+            try upsert.run()
+        }
+    }
+
+    /// One `ledger_trace` row.
+    private struct TraceEntry: Comparable {
+        var bucket: Int64
+        var hash: Int64
+        var id: Int64
+
+        static func < (a: TraceEntry, b: TraceEntry) -> Bool { (a.bucket, a.hash, a.id) < (b.bucket, b.hash, b.id) }
+    }
+
+    /// Inserts trace entries in key order: neighbouring cells, each index page visited once.
+    private func writeTrace(_ sorted: [TraceEntry]) throws {
+        guard !sorted.isEmpty else { return }
+        let insert = try db.prepare("INSERT OR IGNORE INTO ledger_trace(bucket, hash, id) VALUES(?, ?, ?)")
+        for entry in sorted {
+            insert.reset()
+            insert.bind(1, entry.bucket)
+            insert.bind(2, entry.hash)
+            insert.bind(3, entry.id)
             _ = try insert.step()
         }
         insert.reset()
