@@ -21,6 +21,8 @@ let package = Package(
         .executableTarget(name: "EventBridgeCLI", dependencies: ["EventBridge", "Contracts"]),
         // Validator benchmark: the invoice contract's schema (and rules) against Python peers.
         .executableTarget(name: "ValidatorBench", dependencies: ["Contracts"], path: "Sources/ValidatorBench"),
+        // Store benchmark: `swift build -c release --product StoreBench` (docs/store.md).
+        .executableTarget(name: "StoreBench", dependencies: ["EventBridge"], path: "Sources/StoreBench"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
         .testTarget(name: "EventBridgeTests", dependencies: ["EventBridge", "Contracts"]),
     ],

@@ -118,3 +118,28 @@ private func json(_ text: String) throws -> JSONValue { try JSONParser.parse(tex
         #expect(!tree.isValid(try json(bad)))
     }
 }
+
+@Suite struct SchemaHostileInputTests {
+    @Test func inPlaceReferenceCyclesAreSchemaErrors() throws {
+        for text in [
+            ##"{"$ref": "#"}"##,
+            ##"{"$defs": {"a": {"allOf": [{"$ref": "#/$defs/b"}]}, "b": {"anyOf": [{"$ref": "#/$defs/a"}]}}, "$ref": "#/$defs/a"}"##,
+        ] {
+            #expect(throws: SchemaError.self, "\(text)") { try CompiledSchema.compile(try JSONParser.parse(text)) }
+        }
+        // Recursion through the instance is fine.
+        _ = try CompiledSchema.compile(try JSONParser.parse(##"{"items": {"$ref": "#"}}"##))
+    }
+
+    @Test func absurdlyDeepInstancesFailInsteadOfCrashing() throws {
+        let schema = try CompiledSchema.compile(try JSONParser.parse(##"{"items": {"$ref": "#"}}"##))
+        var deep: JSONValue = []
+        for _ in 0..<5_000 { deep = .array([deep]) }
+        #expect(!schema.isValid(deep))
+        let report = schema.validate(deep)
+        #expect(report.violations.contains { $0.message.contains("nested deeper") })
+        var ok: JSONValue = []
+        for _ in 0..<120 { ok = .array([ok]) }
+        #expect(schema.isValid(ok))
+    }
+}

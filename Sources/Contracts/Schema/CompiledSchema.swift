@@ -19,10 +19,7 @@ public struct CompiledSchema: Sendable {
     public static func compile(_ schema: JSONValue, registry: SchemaRegistry? = nil, options: SchemaOptions = .init()) throws(SchemaError) -> CompiledSchema {
         var compiler = SchemaCompiler(index: registry?.snapshot() ?? SchemaRegistry.builtin, options: options)
         let root = try compiler.compileRoot(schema)
-        let program = SchemaProgram(
-            nodes: compiler.nodes, root: root, resources: compiler.resources,
-            usesDynamicScope: compiler.usesDynamicScope, regexStepLimit: options.regexStepLimit)
-        return CompiledSchema(program: program)
+        return CompiledSchema(program: SchemaProgram(compiler: compiler, root: root, regexStepLimit: options.regexStepLimit))
     }
 
     /// Compiles the schema a registry already holds under `uri` (an `$id` or retrieval URI,
@@ -33,11 +30,8 @@ public struct CompiledSchema: Sendable {
         guard let location else {
             throw SchemaError(.unresolvedReference, "no loaded schema at \(absolute)", at: uri)
         }
-        let root = try compiler.compile(location)
-        let program = SchemaProgram(
-            nodes: compiler.nodes, root: root, resources: compiler.resources,
-            usesDynamicScope: compiler.usesDynamicScope, regexStepLimit: options.regexStepLimit)
-        return CompiledSchema(program: program)
+        let root = try compiler.compileRoot(at: location)
+        return CompiledSchema(program: SchemaProgram(compiler: compiler, root: root, regexStepLimit: options.regexStepLimit))
     }
 
     /// Validates `instance` and reports every violation (instance location, keyword location,
@@ -45,9 +39,7 @@ public struct CompiledSchema: Sendable {
     /// `isValid`: locations and messages are only built once something fails.
     public func validate(_ instance: JSONValue) -> ValidationReport {
         if isValid(instance) { return .valid }
-        var evaluator = SchemaEvaluator(program: program, collecting: true)
-        _ = evaluator.validate(instance)
-        var violations = evaluator.violations
+        var violations = SchemaEvaluator.run(program, instance, collecting: true).violations
         if violations.isEmpty {
             // Cannot happen (a failing evaluation records why); never report "invalid" with no reason.
             violations.append(Violation(instanceLocation: .root, keywordLocation: "", keyword: "schema", message: "does not match the schema"))
@@ -57,7 +49,6 @@ public struct CompiledSchema: Sendable {
 
     /// Whether `instance` is valid; stops at the first failure and records nothing.
     public func isValid(_ instance: JSONValue) -> Bool {
-        var evaluator = SchemaEvaluator(program: program, collecting: false)
-        return evaluator.validate(instance)
+        SchemaEvaluator.run(program, instance, collecting: false).valid
     }
 }

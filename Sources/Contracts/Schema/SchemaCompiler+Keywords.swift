@@ -2,7 +2,7 @@
 /// assertions, in-place applicators, object and array applicators, then `unevaluated*` last
 /// (they need every other keyword's annotations).
 extension SchemaCompiler {
-    mutating func keywords(of object: JSONObject, at location: SchemaLocation, vocabulary: Vocabularies) throws(SchemaError) -> [Keyword] {
+    mutating func compileKeywords(of object: JSONObject, at location: SchemaLocation, vocabulary: Vocabularies) throws(SchemaError) -> [Keyword] {
         var out: [Keyword] = []
         if let ref = object["$ref"] {
             guard case .string(let text) = ref else { throw error("$ref must be a string", at: location.appending("$ref")) }
@@ -40,31 +40,31 @@ extension SchemaCompiler {
             }
             out.append(.type(mask))
         }
-        if let value = object["const"] { out.append(.const(value)) }
+        if let value = object["const"] { out.append(.const(SchemaTables.add(value, to: &tables.values))) }
         if let value = object["enum"] {
             guard case .array(let list) = value else { throw error("enum must be an array", at: location.appending("enum")) }
-            out.append(.enum(list))
+            out.append(.enum(SchemaTables.add(list, to: &tables.valueLists)))
         }
         for (keyword, make) in [
             ("minimum", Keyword.minimum), ("maximum", Keyword.maximum),
             ("exclusiveMinimum", Keyword.exclusiveMinimum), ("exclusiveMaximum", Keyword.exclusiveMaximum),
-        ] as [(String, (JSONNumber) -> Keyword)] {
+        ] as [(String, (TableIndex) -> Keyword)] {
             guard let value = object[keyword] else { continue }
             guard case .number(let limit) = value else { throw error("\(keyword) must be a number", at: location.appending(keyword)) }
-            out.append(make(limit))
+            out.append(make(SchemaTables.add(limit, to: &tables.numbers)))
         }
         if let value = object["multipleOf"] {
             guard case .number(let divisor) = value, !divisor.parts.isZero, !divisor.parts.negative else {
                 throw error("multipleOf must be a number greater than 0", at: location.appending("multipleOf"))
             }
-            out.append(.multipleOf(divisor))
+            out.append(.multipleOf(SchemaTables.add(divisor, to: &tables.numbers)))
         }
         if let n = try count("minLength", object, location) { out.append(.minLength(n)) }
         if let n = try count("maxLength", object, location) { out.append(.maxLength(n)) }
         if let value = object["pattern"] {
             guard case .string(let source) = value else { throw error("pattern must be a string", at: location.appending("pattern")) }
             let compiled = try regex(source, at: location.appending("pattern"))
-            out.append(.pattern(PatternEntry(source: source, regex: compiled, node: -1)))
+            out.append(.pattern(SchemaTables.add(PatternEntry(source: source, regex: compiled, node: -1), to: &tables.patterns)))
         }
         if let n = try count("minItems", object, location) { out.append(.minItems(n)) }
         if let n = try count("maxItems", object, location) { out.append(.maxItems(n)) }
@@ -75,42 +75,45 @@ extension SchemaCompiler {
         if let n = try count("minProperties", object, location) { out.append(.minProperties(n)) }
         if let n = try count("maxProperties", object, location) { out.append(.maxProperties(n)) }
         if let value = object["required"] {
-            out.append(.required(try strings(value, "required", location)))
+            out.append(.required(SchemaTables.add(try strings(value, "required", location), to: &tables.stringLists)))
         }
         if let value = object["dependentRequired"] {
             guard case .object(let map) = value else { throw error("dependentRequired must be an object", at: location.appending("dependentRequired")) }
             var pairs: [(String, [String])] = []
             for entry in map { pairs.append((entry.key, try strings(entry.value, "dependentRequired", location.appending("dependentRequired")))) }
-            out.append(.dependentRequired(pairs))
+            out.append(.dependentRequired(SchemaTables.add(pairs, to: &tables.dependentRequired)))
         }
     }
 
     private mutating func applicatorKeywords(of object: JSONObject, at location: SchemaLocation, vocabulary: Vocabularies, into out: inout [Keyword]) throws(SchemaError) {
-        if object["allOf"] != nil { out.append(.allOf(try schemaArray("allOf", object, location))) }
-        if object["anyOf"] != nil { out.append(.anyOf(try schemaArray("anyOf", object, location))) }
-        if object["oneOf"] != nil { out.append(.oneOf(try schemaArray("oneOf", object, location))) }
+        if object["allOf"] != nil { out.append(.allOf(SchemaTables.add(try schemaArray("allOf", object, location), to: &tables.nodeLists))) }
+        if object["anyOf"] != nil { out.append(.anyOf(SchemaTables.add(try schemaArray("anyOf", object, location), to: &tables.nodeLists))) }
+        if object["oneOf"] != nil { out.append(.oneOf(SchemaTables.add(try schemaArray("oneOf", object, location), to: &tables.nodeLists))) }
         if object["not"] != nil { out.append(.not(try subschema(location, "not"))) }
         if object["if"] != nil {
             let condition = try subschema(location, "if")
             let then = object["then"] != nil ? try subschema(location, "then") : nil
             let otherwise = object["else"] != nil ? try subschema(location, "else") : nil
-            out.append(.ifThenElse(if: condition, then: then, else: otherwise))
+            out.append(.ifThenElse(if: condition, then: then ?? -1, else: otherwise ?? -1))
         }
         if object["dependentSchemas"] != nil {
             let map = try schemaMap("dependentSchemas", object, location)
-            out.append(.dependentSchemas(Array(zip(map.names, map.nodes))))
+            out.append(.dependentSchemas(SchemaTables.add(Array(zip(map.names, map.nodes)), to: &tables.namedNodes)))
         }
-        var known = PropertyTable.empty
+        var known: TableIndex = -1
         if object["properties"] != nil {
-            known = try schemaMap("properties", object, location)
+            known = SchemaTables.add(try schemaMap("properties", object, location), to: &tables.properties)
             out.append(.properties(known))
         }
-        var patterns: [PatternEntry] = []
+        var patterns: TableIndex = -1
         if object["patternProperties"] != nil {
             let map = try schemaMap("patternProperties", object, location)
+            var list: [TableIndex] = []
             for (source, node) in zip(map.names, map.nodes) {
-                patterns.append(PatternEntry(source: source, regex: try regex(source, at: location.appending("patternProperties", source)), node: node))
+                let entry = PatternEntry(source: source, regex: try regex(source, at: location.appending("patternProperties", source)), node: node)
+                list.append(SchemaTables.add(entry, to: &tables.patterns))
             }
+            patterns = SchemaTables.add(list, to: &tables.patternLists)
             out.append(.patternProperties(patterns))
         }
         if object["additionalProperties"] != nil {
@@ -121,12 +124,12 @@ extension SchemaCompiler {
         if object["prefixItems"] != nil {
             let prefix = try schemaArray("prefixItems", object, location)
             prefixCount = prefix.count
-            out.append(.prefixItems(prefix))
+            out.append(.prefixItems(SchemaTables.add(prefix, to: &tables.nodeLists)))
         }
         if object["items"] != nil { out.append(.items(try subschema(location, "items"), from: prefixCount)) }
         if object["contains"] != nil {
             let minimum = vocabulary.validation ? try count("minContains", object, location) ?? 1 : 1
-            let maximum = vocabulary.validation ? try count("maxContains", object, location) : nil
+            let maximum = vocabulary.validation ? try count("maxContains", object, location) ?? -1 : -1
             out.append(.contains(try subschema(location, "contains"), min: minimum, max: maximum))
         }
     }

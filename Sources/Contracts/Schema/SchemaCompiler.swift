@@ -17,9 +17,14 @@ struct SchemaCompiler {
     var index: SchemaResourceIndex
     let options: SchemaOptions
     private(set) var nodes: [SchemaNode] = []
+    /// Every node's keywords, back to back (a node holds a range).
+    private(set) var keywords: [Keyword] = []
+    var tables = SchemaTables()
     private(set) var resources: [SchemaResource] = []
     private(set) var usesDynamicScope = false
     private var memo: [SchemaLocation: NodeID] = [:]
+    /// Where each node came from (for errors found after compiling).
+    private var locations: [SchemaLocation] = []
     private var resourceIDs: [String: Int32] = [:]
     private var vocabularies: [Int: Vocabularies] = [:]
     private var regexes: [String: ECMARegex] = [:]
@@ -40,7 +45,61 @@ struct SchemaCompiler {
             uri = URIReference(id).resolved(against: URIReference(Self.defaultBase)).withoutFragment.description
         }
         let document = try index.add(schema, uri: uri)
-        return try compile(SchemaLocation(document: document, pointer: []))
+        let root = try compile(SchemaLocation(document: document, pointer: []))
+        try rejectInPlaceCycles()
+        return root
+    }
+
+    /// Compiles a registry location as a root.
+    mutating func compileRoot(at location: SchemaLocation) throws(SchemaError) -> NodeID {
+        let root = try compile(location)
+        try rejectInPlaceCycles()
+        return root
+    }
+
+    /// A cycle of references that never moves into the instance (`{"$ref": "#"}`, or two
+    /// `$defs` referring to each other through `allOf`) would recurse forever on any instance:
+    /// such a schema is invalid. Found by a depth-first search over the in-place edges.
+    private func rejectInPlaceCycles() throws(SchemaError) {
+        var state = [UInt8](repeating: 0, count: nodes.count)  // 0 new, 1 on the path, 2 done
+        for start in nodes.indices where state[start] == 0 {
+            var stack: [(node: Int, next: Int, edges: [NodeID])] = [(start, 0, inPlaceEdges(of: start))]
+            state[start] = 1
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].next == stack[top].edges.count {
+                    state[stack[top].node] = 2
+                    stack.removeLast()
+                    continue
+                }
+                let target = Int(stack[top].edges[stack[top].next])
+                stack[top].next += 1
+                if state[target] == 1 {
+                    throw SchemaError(.invalidKeyword, "reference cycle that never descends into the instance (it would recurse forever)", at: index.describe(locations[target]))
+                }
+                if state[target] == 0 {
+                    state[target] = 1
+                    stack.append((target, 0, inPlaceEdges(of: target)))
+                }
+            }
+        }
+    }
+
+    /// Subschemas a node applies to the same instance location.
+    private func inPlaceEdges(of node: Int) -> [NodeID] {
+        let n = nodes[node]
+        var out: [NodeID] = []
+        for k in Int(n.keywordStart)..<Int(n.keywordStart + n.keywordCount) {
+            switch keywords[k] {
+            case .ref(let target), .not(let target): out.append(target)
+            case .dynamicRef(let i): out.append(tables.dynamicRefs[Int(i)].target)
+            case .allOf(let i), .anyOf(let i), .oneOf(let i): out.append(contentsOf: tables.nodeLists[Int(i)])
+            case .ifThenElse(let condition, let then, let otherwise): out.append(contentsOf: [condition, then, otherwise].filter { $0 >= 0 })
+            case .dependentSchemas(let i): out.append(contentsOf: tables.namedNodes[Int(i)].map(\.1))
+            default: break
+            }
+        }
+        return out
     }
 
     /// Compiles the schema at `location` (once; later calls return the same node).
@@ -51,18 +110,21 @@ struct SchemaCompiler {
         }
         let id = NodeID(nodes.count)
         nodes.append(SchemaNode())
+        locations.append(location)
         memo[location] = id
         var node = SchemaNode()
         node.resource = try resource(for: index.base(of: location))
+        var list: [Keyword] = []
         switch value {
         case .bool(true):
             break
         case .bool(false):
-            node.keywords = [.alwaysFalse]
+            list = [.alwaysFalse]
+            node.isFalse = true
         case .object(let object):
             let vocabulary = try vocabularies(of: location.document)
-            node.keywords = try keywords(of: object, at: location, vocabulary: vocabulary)
-            node.collectsAnnotations = node.keywords.contains {
+            list = try compileKeywords(of: object, at: location, vocabulary: vocabulary)
+            node.collectsAnnotations = list.contains {
                 switch $0 {
                 case .unevaluatedItems, .unevaluatedProperties: return true
                 default: return false
@@ -71,6 +133,9 @@ struct SchemaCompiler {
         default:
             throw SchemaError(.invalidKeyword, "a schema must be an object or a boolean, not \(value.typeName)", at: index.describe(location))
         }
+        node.keywordStart = Int32(keywords.count)
+        node.keywordCount = Int32(list.count)
+        keywords.append(contentsOf: list)
         nodes[Int(id)] = node
         return id
     }
@@ -91,7 +156,11 @@ struct SchemaCompiler {
 
     /// `$dynamicRef`: a plain reference unless its fragment is a name and the static target
     /// carries a `$dynamicAnchor` of that name (the 2020-12 "bookending" rule).
-    mutating func dynamicReference(_ text: String, at location: SchemaLocation) throws(SchemaError) -> DynamicRef {
+    mutating func dynamicReference(_ text: String, at location: SchemaLocation) throws(SchemaError) -> TableIndex {
+        SchemaTables.add(try resolveDynamicReference(text, at: location), to: &tables.dynamicRefs)
+    }
+
+    private mutating func resolveDynamicReference(_ text: String, at location: SchemaLocation) throws(SchemaError) -> DynamicRef {
         let (target, targetLocation) = try reference(text, at: location, keyword: "$dynamicRef")
         let fragment = URIReference.percentDecoded(URIReference(text).fragment ?? "")
         guard !fragment.isEmpty, !fragment.hasPrefix("/"),

@@ -3,18 +3,19 @@ extension SchemaEvaluator {
     mutating func objectKeyword(_ keyword: Keyword, _ object: JSONObject, _ evaluated: inout Evaluated, track: Bool) -> Bool {
         var valid = true
         switch keyword {
-        case .properties(let table):
+        case .properties(let index):
             for (i, member) in object.members.enumerated() {
-                guard let node = table.find(member.key) else { continue }
+                guard let node = program.tables.properties[Int(index)].find(member.key) else { continue }
                 if track { evaluated.properties.insert(i) }
                 if !descendChild("properties", .key(member.key), node, member.value, at: .key(member.key)) {
                     valid = false
                     if !collecting { return false }
                 }
             }
-        case .patternProperties(let patterns):
+        case .patternProperties(let index):
             for (i, member) in object.members.enumerated() {
-                for entry in patterns where matches(entry, member.key) {
+                for p in program.tables.patternLists[Int(index)] where matches(p, member.key) {
+                    let entry = program.tables.patterns[Int(p)]
                     if track { evaluated.properties.insert(i) }
                     if !descendChild("patternProperties", .key(entry.source), entry.node, member.value, at: .key(member.key)) {
                         valid = false
@@ -25,8 +26,8 @@ extension SchemaEvaluator {
         case .additionalProperties(let node, let known, let patterns):
             let forbidden = isFalse(node)
             for (i, member) in object.members.enumerated() {
-                if known.find(member.key) != nil { continue }
-                if patterns.contains(where: { matches($0, member.key) }) { continue }
+                if known >= 0 && program.tables.properties[Int(known)].find(member.key) != nil { continue }
+                if patterns >= 0 && program.tables.patternLists[Int(patterns)].contains(where: { matches($0, member.key) }) { continue }
                 if track { evaluated.properties.insert(i) }
                 if !extraMember("additionalProperties", node, forbidden: forbidden, member) {
                     valid = false
@@ -47,14 +48,14 @@ extension SchemaEvaluator {
                 valid = false
                 if !collecting { return false }
             }
-        case .required(let names):
-            for name in names where object.position(of: name) == nil {
+        case .required(let index):
+            for name in program.tables.stringLists[Int(index)] where !object.hasMember(name) {
                 valid = fail("required", "missing required property \"\(name)\"")
                 if !collecting { return false }
             }
-        case .dependentRequired(let rules):
-            for (trigger, names) in rules where object.position(of: trigger) != nil {
-                for name in names where object.position(of: name) == nil {
+        case .dependentRequired(let index):
+            for (trigger, names) in program.tables.dependentRequired[Int(index)] where object.position(of: trigger) != nil {
+                for name in names where !object.hasMember(name) {
                     valid = fail("dependentRequired", "property \"\(name)\" is required when \"\(trigger)\" is present")
                     if !collecting { return false }
                 }
@@ -72,7 +73,8 @@ extension SchemaEvaluator {
     mutating func arrayKeyword(_ keyword: Keyword, _ array: [JSONValue], _ evaluated: inout Evaluated, track: Bool) -> Bool {
         var valid = true
         switch keyword {
-        case .prefixItems(let nodes):
+        case .prefixItems(let index):
+            let nodes = program.tables.nodeLists[Int(index)]
             for i in 0..<min(nodes.count, array.count) {
                 if track { evaluated.items.insert(i) }
                 if !descendChild("prefixItems", .index(i), nodes[i], array[i], at: .index(i)) {
@@ -99,7 +101,7 @@ extension SchemaEvaluator {
                     count += 1
                     if track {
                         evaluated.items.insert(i)
-                    } else if maximum == nil && count >= minimum {
+                    } else if maximum < 0 && count >= minimum {
                         return
                     }
                 }
@@ -107,7 +109,7 @@ extension SchemaEvaluator {
             if count < minimum {
                 return fail("contains", minimum == 1 ? "no item matches the contains schema" : "only \(count) items match the contains schema, at least \(minimum) must")
             }
-            if let maximum, count > maximum {
+            if maximum >= 0 && count > maximum {
                 return fail("maxContains", "\(count) items match the contains schema, at most \(maximum) may")
             }
         case .unevaluatedItems(let node):
@@ -139,14 +141,8 @@ extension SchemaEvaluator {
         return descendChild(keyword, nil, node, member.value, at: .key(member.key))
     }
 
-    private func isFalse(_ node: NodeID) -> Bool {
-        let keywords = program.nodes[Int(node)].keywords
-        if keywords.count == 1, case .alwaysFalse = keywords[0] { return true }
-        return false
-    }
-
-    private mutating func matches(_ entry: PatternEntry, _ key: String) -> Bool {
+    private func matches(_ pattern: TableIndex, _ key: String) -> Bool {
         var budget = program.regexStepLimit
-        return entry.regex.firstMatch(in: key, budget: &budget) ?? false
+        return program.tables.patterns[Int(pattern)].regex.firstMatch(in: key, budget: &budget) ?? false
     }
 }

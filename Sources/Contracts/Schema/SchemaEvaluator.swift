@@ -19,45 +19,67 @@ enum PathToken {
 /// below nodes that need them (`track`).
 struct SchemaEvaluator {
     let program: SchemaProgram
+    /// `program.nodes` and `program.keywords`, borrowed for the evaluation (see `run`).
+    private let nodes: UnsafeBufferPointer<SchemaNode>
+    private let keywords: UnsafeBufferPointer<Keyword>
     var collecting: Bool
     private(set) var violations: [Violation] = []
     private var instancePath: [PathToken] = []
     private var keywordPath: [PathToken] = []
     private var scope: [Int32] = []
+    /// Nested node evaluations on the stack. In-place reference cycles are rejected when
+    /// compiling, so depth follows the instance's depth; the limit keeps a programmatically
+    /// built, absurdly deep instance from exhausting a thread's stack.
+    private var depth = 0
+    static let maxDepth = 600
 
-    init(program: SchemaProgram, collecting: Bool) {
+    private init(program: SchemaProgram, nodes: UnsafeBufferPointer<SchemaNode>, keywords: UnsafeBufferPointer<Keyword>, collecting: Bool) {
         self.program = program
+        self.nodes = nodes
+        self.keywords = keywords
         self.collecting = collecting
     }
 
-    mutating func validate(_ instance: JSONValue) -> Bool {
-        var evaluated = Evaluated()
-        return evaluate(program.root, instance, &evaluated, track: false)
+    /// Evaluates `instance` against the program's root; the violations are empty unless `collecting`.
+    static func run(_ program: SchemaProgram, _ instance: JSONValue, collecting: Bool) -> (valid: Bool, violations: [Violation]) {
+        program.nodes.withUnsafeBufferPointer { nodes in
+            program.keywords.withUnsafeBufferPointer { keywords in
+                var evaluator = SchemaEvaluator(program: program, nodes: nodes, keywords: keywords, collecting: collecting)
+                var evaluated = Evaluated()
+                let valid = evaluator.evaluate(program.root, instance, &evaluated, track: false)
+                return (valid, evaluator.violations)
+            }
+        }
     }
 
     /// Evaluates node `id` against `instance`; adds its annotations to `evaluated` when `track`.
     mutating func evaluate(_ id: NodeID, _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool) -> Bool {
-        let node = program.nodes[Int(id)]
+        if depth >= Self.maxDepth {
+            return fail("$ref", "evaluation nested deeper than \(Self.maxDepth) schemas; the instance is too deep")
+        }
+        depth += 1
+        defer { depth -= 1 }
+        let node = nodes[Int(id)]
         var entered = false
         if program.usesDynamicScope && scope.last != node.resource {
             scope.append(node.resource)
             entered = true
         }
         defer { if entered { scope.removeLast() } }
+        let range = Int(node.keywordStart)..<Int(node.keywordStart + node.keywordCount)
         if node.collectsAnnotations {
             var local = Evaluated()
-            let valid = evaluate(node.keywords, instance, &local)
+            let valid = evaluate(range, instance, &local, track: true)
             if valid && track { evaluated.merge(local) }
             return valid
         }
-        if track { return evaluate(node.keywords, instance, &evaluated) }
-        var unused = Evaluated()
-        return evaluate(node.keywords, instance, &unused, track: false)
+        return evaluate(range, instance, &evaluated, track: track)
     }
 
-    private mutating func evaluate(_ keywords: [Keyword], _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool = true) -> Bool {
+    private mutating func evaluate(_ range: Range<Int>, _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool) -> Bool {
         var valid = true
-        for keyword in keywords {
+        for k in range {
+            let keyword = keywords[k]
             let ok: Bool
             switch keyword {
             case .alwaysFalse:
@@ -65,19 +87,19 @@ struct SchemaEvaluator {
             case .ref(let target):
                 ok = descend("$ref", nil, target, instance, &evaluated, track: track)
             case .dynamicRef(let ref):
-                ok = descend("$dynamicRef", nil, dynamicTarget(ref), instance, &evaluated, track: track)
+                ok = descend("$dynamicRef", nil, dynamicTarget(program.tables.dynamicRefs[Int(ref)]), instance, &evaluated, track: track)
             case .allOf(let list):
-                ok = allOf(list, instance, &evaluated, track: track)
+                ok = allOf(program.tables.nodeLists[Int(list)], instance, &evaluated, track: track)
             case .anyOf(let list):
-                ok = anyOf(list, instance, &evaluated, track: track)
+                ok = anyOf(program.tables.nodeLists[Int(list)], instance, &evaluated, track: track)
             case .oneOf(let list):
-                ok = oneOf(list, instance, &evaluated, track: track)
+                ok = oneOf(program.tables.nodeLists[Int(list)], instance, &evaluated, track: track)
             case .not(let node):
                 ok = not(node, instance)
             case .ifThenElse(let condition, let then, let otherwise):
                 ok = ifThenElse(condition, then, otherwise, instance, &evaluated, track: track)
             case .dependentSchemas(let list):
-                ok = dependentSchemas(list, instance, &evaluated, track: track)
+                ok = dependentSchemas(program.tables.namedNodes[Int(list)], instance, &evaluated, track: track)
             case .properties, .patternProperties, .additionalProperties, .propertyNames, .unevaluatedProperties,
                 .required, .dependentRequired, .minProperties, .maxProperties:
                 guard case .object(let object) = instance else { continue }
@@ -148,6 +170,8 @@ struct SchemaEvaluator {
 
     // MARK: In-place applicators
 
+    func isFalse(_ node: NodeID) -> Bool { nodes[Int(node)].isFalse }
+
     private func dynamicTarget(_ ref: DynamicRef) -> NodeID {
         guard let anchor = ref.anchor else { return ref.target }
         for resource in scope {
@@ -214,7 +238,9 @@ struct SchemaEvaluator {
         return !matched || fail("not", "must not match the schema in not")
     }
 
-    private mutating func ifThenElse(_ condition: NodeID, _ then: NodeID?, _ otherwise: NodeID?, _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool) -> Bool {
+    private mutating func ifThenElse(_ condition: NodeID, _ thenNode: NodeID, _ elseNode: NodeID, _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool) -> Bool {
+        let then = thenNode >= 0 ? thenNode : nil
+        let otherwise = elseNode >= 0 ? elseNode : nil
         if then == nil && otherwise == nil && !track { return true }
         var branch = Evaluated()
         let holds = quietly { me in me.evaluate(condition, instance, &branch, track: track) }
@@ -230,7 +256,7 @@ struct SchemaEvaluator {
     private mutating func dependentSchemas(_ list: [(String, NodeID)], _ instance: JSONValue, _ evaluated: inout Evaluated, track: Bool) -> Bool {
         guard case .object(let object) = instance else { return true }
         var valid = true
-        for (name, node) in list where object.position(of: name) != nil {
+        for (name, node) in list where object.hasMember(name) {
             if !descend("dependentSchemas", .key(name), node, instance, &evaluated, track: track) {
                 valid = false
                 if !collecting { return false }

@@ -17,8 +17,8 @@ enum SchemaFormat: String, Sendable {
 
     func isValid(_ text: String) -> Bool {
         switch self {
-        case .date: return Self.isDate(Array(text.utf8)[...])
-        case .dateTime: return Self.isDateTime(text)
+        case .date: return Self.withBytes(text) { $0.count == 10 && Self.isDate($0) }
+        case .dateTime: return Self.withBytes(text, Self.isDateTime)
         case .uuid: return Self.isUUID(text)
         case .email: return EmailFormat.isValid(text)
         case .money: return MoneyFormat.isValid(text)
@@ -27,9 +27,15 @@ enum SchemaFormat: String, Sendable {
         }
     }
 
+    /// Runs `body` on the string's UTF-8 bytes without copying them when the string is native.
+    static func withBytes(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
     /// Reads exactly `count` ASCII digits at `at`.
-    private static func number(_ b: ArraySlice<UInt8>, at: Int, count: Int) -> Int? {
-        guard at >= b.startIndex, at + count <= b.endIndex else { return nil }
+    private static func number(_ b: UnsafeBufferPointer<UInt8>, at: Int, count: Int) -> Int? {
+        guard at >= 0, at + count <= b.count else { return nil }
         var v = 0
         for i in at..<(at + count) {
             let c = b[i]
@@ -40,9 +46,10 @@ enum SchemaFormat: String, Sendable {
     }
 
     /// RFC 3339 `full-date`: `YYYY-MM-DD`, a real calendar day (leap years included).
-    static func isDate(_ b: ArraySlice<UInt8>) -> Bool {
-        let s = b.startIndex
-        guard b.count == 10, b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-"),
+    /// Checks the first 10 bytes of `b`.
+    static func isDate(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let s = 0
+        guard b.count >= 10, b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-"),
             let year = number(b, at: s, count: 4), let month = number(b, at: s + 5, count: 2),
             let day = number(b, at: s + 8, count: 2), (1...12).contains(month), day >= 1
         else { return false }
@@ -53,9 +60,8 @@ enum SchemaFormat: String, Sendable {
 
     /// RFC 3339 `date-time`: `full-date "T" partial-time time-offset`, `T`/`Z` in either case; a
     /// leap second (`:60`) only at 23:59 UTC once the offset is applied.
-    static func isDateTime(_ text: String) -> Bool {
-        let b = Array(text.utf8)[...]
-        guard b.count >= 20, isDate(b.prefix(10)), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+    static func isDateTime(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count >= 20, isDate(b), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
             let hour = number(b, at: 11, count: 2), b[13] == UInt8(ascii: ":"),
             let minute = number(b, at: 14, count: 2), b[16] == UInt8(ascii: ":"),
             let second = number(b, at: 17, count: 2), hour <= 23, minute <= 59, second <= 60

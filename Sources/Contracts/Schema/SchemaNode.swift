@@ -2,9 +2,13 @@
 /// schemas (`$ref: "#"`) are plain cycles in an array, not retain cycles.
 typealias NodeID = Int32
 
-/// One compiled schema: its keywords, pre-resolved, in evaluation order.
+/// One compiled schema: a range of `SchemaProgram.keywords` (pre-resolved, in evaluation
+/// order). Plain data, so walking nodes and keywords costs no reference counting.
 struct SchemaNode: Sendable {
-    var keywords: [Keyword] = []
+    var keywordStart: Int32 = 0
+    var keywordCount: Int32 = 0
+    /// The schema is `false` (or `{"not": {}}`-like: only `alwaysFalse`).
+    var isFalse = false
     /// The schema resource (by index in `SchemaProgram.resources`) this node belongs to, for the
     /// dynamic scope of `$dynamicRef`.
     var resource: Int32 = 0
@@ -69,12 +73,15 @@ struct TypeMask: OptionSet, Sendable {
 struct PropertyTable: Sendable {
     let names: [String]
     let nodes: [NodeID]
+    /// UTF-8 lengths of `names`: a cheap filter before comparing strings (O(1) for native strings).
+    private let lengths: [Int]
     private let lookup: [String: Int]?
 
     init(names: [String], nodes: [NodeID]) {
         self.names = names
         self.nodes = nodes
-        if names.count > 8 {
+        lengths = names.map(\.utf8.count)
+        if names.count > 12 {
             var table = [String: Int](minimumCapacity: names.count)
             for (i, name) in names.enumerated() { table[name] = i }
             lookup = table
@@ -83,13 +90,24 @@ struct PropertyTable: Sendable {
         }
     }
 
-    static let empty = PropertyTable(names: [], nodes: [])
-
     @inline(__always)
     func find(_ key: String) -> NodeID? {
         if let lookup { return lookup[key].map { nodes[$0] } }
-        for i in names.indices where names[i] == key { return nodes[i] }
+        let length = key.utf8.count
+        for i in lengths.indices where lengths[i] == length && names[i] == key { return nodes[i] }
         return nil
+    }
+}
+
+extension JSONObject {
+    /// Whether a member is named `key`: like `position(of:)`, but skips members whose UTF-8
+    /// length differs before comparing strings (the validator's `required` hot path).
+    @inline(__always)
+    func hasMember(_ key: String) -> Bool {
+        if count > JSONObject.indexThreshold { return position(of: key) != nil }
+        let length = key.utf8.count
+        for member in members where member.key.utf8.count == length && member.key == key { return true }
+        return false
     }
 }
 
@@ -107,44 +125,72 @@ struct DynamicRef: Sendable {
     let anchor: String?
 }
 
-/// A compiled keyword. Pre-resolved: references are node indices, regexes are compiled,
-/// numbers are exact, `required` is an array.
+/// Index into one of the side tables of `SchemaTables`.
+typealias TableIndex = Int32
+
+/// A compiled keyword. Every payload is plain data — node indices, table indices, counts — so
+/// keywords copy without reference counting; the heavy parts (strings, values, regexes,
+/// property tables) live once in `SchemaTables`.
 enum Keyword: Sendable {
     case alwaysFalse
     case ref(NodeID)
-    case dynamicRef(DynamicRef)
+    case dynamicRef(TableIndex)
     case type(TypeMask)
-    case const(JSONValue)
-    case `enum`([JSONValue])
-    case minimum(JSONNumber)
-    case maximum(JSONNumber)
-    case exclusiveMinimum(JSONNumber)
-    case exclusiveMaximum(JSONNumber)
-    case multipleOf(JSONNumber)
+    case const(TableIndex)
+    case `enum`(TableIndex)
+    case minimum(TableIndex)
+    case maximum(TableIndex)
+    case exclusiveMinimum(TableIndex)
+    case exclusiveMaximum(TableIndex)
+    case multipleOf(TableIndex)
     case minLength(Int)
     case maxLength(Int)
-    case pattern(PatternEntry)
+    case pattern(TableIndex)
     case format(SchemaFormat)
     case minItems(Int)
     case maxItems(Int)
     case uniqueItems
     case minProperties(Int)
     case maxProperties(Int)
-    case required([String])
-    case dependentRequired([(String, [String])])
-    case allOf([NodeID])
-    case anyOf([NodeID])
-    case oneOf([NodeID])
+    case required(TableIndex)
+    case dependentRequired(TableIndex)
+    case allOf(TableIndex)
+    case anyOf(TableIndex)
+    case oneOf(TableIndex)
     case not(NodeID)
-    case ifThenElse(if: NodeID, then: NodeID?, else: NodeID?)
-    case dependentSchemas([(String, NodeID)])
-    case properties(PropertyTable)
-    case patternProperties([PatternEntry])
-    case additionalProperties(NodeID, known: PropertyTable, patterns: [PatternEntry])
+    /// `then`/`else` are -1 when absent.
+    case ifThenElse(if: NodeID, then: NodeID, else: NodeID)
+    case dependentSchemas(TableIndex)
+    case properties(TableIndex)
+    case patternProperties(TableIndex)
+    /// `known` (a property table) and `patterns` (a pattern list) are -1 when absent.
+    case additionalProperties(NodeID, known: TableIndex, patterns: TableIndex)
     case propertyNames(NodeID)
-    case prefixItems([NodeID])
+    case prefixItems(TableIndex)
     case items(NodeID, from: Int)
-    case contains(NodeID, min: Int, max: Int?)
+    /// `max` is -1 when absent.
+    case contains(NodeID, min: Int, max: Int)
     case unevaluatedItems(NodeID)
     case unevaluatedProperties(NodeID)
+}
+
+/// The payloads keywords point at, each stored once per program.
+struct SchemaTables: Sendable {
+    var values: [JSONValue] = []
+    var valueLists: [[JSONValue]] = []
+    var numbers: [JSONNumber] = []
+    var patterns: [PatternEntry] = []
+    var patternLists: [[TableIndex]] = []
+    var stringLists: [[String]] = []
+    var dependentRequired: [[(String, [String])]] = []
+    var nodeLists: [[NodeID]] = []
+    var namedNodes: [[(String, NodeID)]] = []
+    var properties: [PropertyTable] = []
+    var dynamicRefs: [DynamicRef] = []
+
+    /// Appends to a table and returns the new entry's index.
+    static func add<T>(_ value: T, to table: inout [T]) -> TableIndex {
+        table.append(value)
+        return TableIndex(table.count - 1)
+    }
 }

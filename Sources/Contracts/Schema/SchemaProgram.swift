@@ -2,17 +2,21 @@
 /// so one program is shared by every validation on every thread.
 final class SchemaProgram: Sendable {
     let nodes: [SchemaNode]
+    let keywords: [Keyword]
+    let tables: SchemaTables
     let root: NodeID
     let resources: [SchemaResource]
     /// Some `$dynamicRef` may resolve through the dynamic scope, so evaluation tracks it.
     let usesDynamicScope: Bool
     let regexStepLimit: Int
 
-    init(nodes: [SchemaNode], root: NodeID, resources: [SchemaResource], usesDynamicScope: Bool, regexStepLimit: Int) {
-        self.nodes = nodes
+    init(compiler: SchemaCompiler, root: NodeID, regexStepLimit: Int) {
+        nodes = compiler.nodes
+        keywords = compiler.keywords
+        tables = compiler.tables
+        resources = compiler.resources
+        usesDynamicScope = compiler.usesDynamicScope
         self.root = root
-        self.resources = resources
-        self.usesDynamicScope = usesDynamicScope
         self.regexStepLimit = regexStepLimit
     }
 }

@@ -7,16 +7,8 @@ import Contracts
 /// decode stage records them first. `value` is therefore a parsed JSON document (which may
 /// itself be the JSON literal `null`).
 public struct AdapterInput: Sendable {
-    /// One Kafka record header. Kafka allows repeated names and null values.
-    public struct Header: Sendable, Hashable {
-        public var name: String
-        public var value: [UInt8]?
-
-        public init(name: String, value: [UInt8]?) {
-            self.name = name
-            self.value = value
-        }
-    }
+    /// One Kafka record header (the Kafka layer's type: the pipeline hands headers over unchanged).
+    public typealias Header = KafkaHeader
 
     public var topic: String
     public var partition: Int32

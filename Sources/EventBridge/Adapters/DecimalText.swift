@@ -25,6 +25,10 @@ enum DecimalText {
     static func integer(_ value: JSONValue) -> Integer? {
         switch value {
         case .number(let n):
+            if let v = n.int64 {
+                // Fast path: no DecimalParts parse. `magnitude` is safe for Int64.min.
+                return v == 0 ? Integer(negative: false, digits: []) : Integer(negative: v < 0, digits: Array(String(v.magnitude).utf8))
+            }
             let parts = n.parts
             guard parts.exponent >= 0, parts.digits.count + parts.exponent <= maxDigits else { return nil }
             if parts.isZero { return Integer(negative: false, digits: []) }

@@ -69,7 +69,20 @@ public struct KafkaConfig: Sendable, Equatable {
     public static let producerDefaults: [String: String] = [
         "enable.idempotence": "true",
         "acks": "all",
+        // Java clients' partitioner: records keyed by an entity land on the partition a Java
+        // producer would choose, so mixed producers keep one entity on one partition.
+        "partitioner": "murmur2_random",
     ]
+
+    /// Properties only a consumer understands (librdkafka warns when a producer gets them).
+    public static let consumerOnlyPrefixes = ["group.", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
+                                              "auto.offset.reset", "enable.auto.", "auto.commit.", "partition.assignment.strategy",
+                                              "fetch.", "isolation.level", "queued.", "check.crcs", "consume."]
+
+    /// The same properties without the consumer-only ones: one `kafka` map configures both clients.
+    public var forProducer: KafkaConfig {
+        KafkaConfig(properties.filter { kv in !Self.consumerOnlyPrefixes.contains { kv.key.hasPrefix($0) } })
+    }
 
     /// Consumer defaults: offsets are stored explicitly and committed explicitly.
     public static let consumerDefaults: [String: String] = [

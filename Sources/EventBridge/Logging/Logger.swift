@@ -72,7 +72,7 @@ public struct Logger: Sendable {
     public func log(_ level: Level, _ message: @autoclosure () -> String, _ fields: @autoclosure () -> [String: String] = [:]) {
         guard level >= self.level else { return }
         var object = JSONObject()
-        object["time"] = .string(Logger.timestamp())
+        object["time"] = .string(RFC3339.now())
         object["level"] = .string(level.name)
         object["label"] = .string(label)
         object["message"] = .string(message())
@@ -87,18 +87,5 @@ public struct Logger: Sendable {
     public func notice(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.notice, m(), f()) }
     public func warning(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.warning, m(), f()) }
     public func error(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.error, m(), f()) }
-
-    /// RFC 3339 UTC with milliseconds.
-    static func timestamp(_ date: Date = Date()) -> String {
-        var t = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000)
-        func pad(_ v: Int32, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
-    }
+    public func critical(_ m: @autoclosure () -> String, _ f: @autoclosure () -> [String: String] = [:]) { log(.critical, m(), f()) }
 }

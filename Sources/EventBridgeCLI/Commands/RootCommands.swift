@@ -3,8 +3,10 @@
 enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
+            RunCommand.self,
             ConfigCommand.self,
             ContractsCommand.self,
+            ProduceCommand.self,
             JSONCommand.self,
             SchemaCommand.self,
             VersionCommand.self,

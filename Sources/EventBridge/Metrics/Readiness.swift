@@ -1,0 +1,21 @@
+/// The answer of the bridge's readiness check, served on `/readyz`: ready (200 `ready`) or
+/// not ready with a reason (503 and the reason), e.g. "consumer group not joined".
+public struct Readiness: Sendable, Equatable {
+    /// Whether the bridge can do its work: group joined, store open, broker reachable.
+    public var isReady: Bool
+    /// Why it is not ready (empty when ready). Never contains secrets.
+    public var reason: String
+
+    public init(isReady: Bool, reason: String = "") {
+        self.isReady = isReady
+        self.reason = reason
+    }
+
+    /// Ready.
+    public static let ready = Readiness(isReady: true)
+
+    /// Not ready, for `reason`.
+    public static func notReady(_ reason: String) -> Readiness {
+        Readiness(isReady: false, reason: reason)
+    }
+}

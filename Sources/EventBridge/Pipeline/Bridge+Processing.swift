@@ -1,0 +1,174 @@
+import Contracts
+import Foundation
+
+extension Bridge {
+    /// Runs one input through the pipeline and hands its outputs (or its DLQ record) to the
+    /// producer. Transient failures (store unreadable, producer queue full) wait and retry the
+    /// same input; they never dead-letter it.
+    func handle(_ record: KafkaConsumerRecord) throws {
+        let tp = record.topicPartition
+        metrics.consumed += 1
+        if let below = recordedBelow[tp], record.offset < below {
+            // Already recorded before a restart (store committed, Kafka commit lost): skip.
+            _ = tracker.register(tp, offset: record.offset, outputs: 0,
+                                 completion: Completion(outcome: .duplicate, events: [], errorCode: nil, alreadyRecorded: true))
+            return
+        }
+        var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
+        var decision: InputDecision
+        while true {
+            do {
+                decision = try processor.process(record)
+                break
+            } catch {
+                logger.warning("transient failure, retrying the same input", ["position": "\(tp)@\(record.offset)", "error": "\(error)"])
+                backoff.sleep(while: { !self.isStopping })
+                if isStopping { throw RestartRequest(reason: "stopping while the store is unavailable") }
+            }
+        }
+        switch decision {
+        case .publish(let events, let outputs):
+            metrics.published += 1
+            let token = tracker.register(tp, offset: record.offset, outputs: outputs.count,
+                                         completion: Completion(outcome: .published, events: events, errorCode: nil, alreadyRecorded: false))
+            for output in outputs { try enqueue(output, token: token) }
+        case .deadLetter(let failure):
+            metrics.deadLettered += 1
+            guard let source = processor.sources[record.topic] else { return }
+            logger.warning("dead-lettered", ["position": "\(tp):\(record.offset)", "code": failure.code, "stage": failure.stage.rawValue,
+                                             "message": failure.message])
+            let dlq = DeadLetterRecord.make(for: record, failure: failure, dlqTopic: source.settings.dlqTopic, now: RFC3339.now())
+            let token = tracker.register(tp, offset: record.offset, outputs: 1,
+                                         completion: Completion(outcome: .deadLettered, events: [], errorCode: failure.code, alreadyRecorded: false))
+            try enqueue(dlq, token: token)
+        case .duplicate(_, let events):
+            metrics.duplicates += 1
+            _ = tracker.register(tp, offset: record.offset, outputs: 0,
+                                 completion: Completion(outcome: .duplicate, events: events, errorCode: nil, alreadyRecorded: false))
+        case .filtered:
+            metrics.filtered += 1
+            _ = tracker.register(tp, offset: record.offset, outputs: 0,
+                                 completion: Completion(outcome: .filtered, events: [], errorCode: nil, alreadyRecorded: false))
+        }
+    }
+
+    /// Enqueues one record; a full producer queue is backpressure: wait (committing what is
+    /// complete meanwhile) and try again.
+    private func enqueue(_ record: KafkaProducerRecord, token: UInt64) throws {
+        while true {
+            do {
+                try producer.enqueue(record, context: token)
+                return
+            } catch where error.isRetriable {
+                if ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
+                Thread.sleep(forTimeInterval: 0.001)
+            } catch {
+                // The producer is unusable (fatal) or the record invalid for the client: treat as a
+                // delivery fault so nothing commits past this input.
+                tracker.fail(token, error: error)
+                return
+            }
+        }
+    }
+
+    /// Records the outcomes of every complete input in one store transaction, then stores and
+    /// commits their offsets. Order matters: the outcome is durable before the offset moves.
+    func commit(sync: Bool) {
+        lastCommit = ContinuousClock.now
+        let (completed, positions) = tracker.drainCompleted()
+        guard !completed.isEmpty else { return }
+        var batch = StoreBatch()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var committedKeys: [DedupKey] = []
+        var committedEntities: [Sequencer.EntityRef] = []
+        for c in completed where !c.completion.alreadyRecorded {
+            let events = c.completion.events
+            let source = SourcePosition(topic: c.partition.topic, partition: c.partition.partition, offset: c.offset)
+            let isDLQ = c.completion.outcome == .deadLettered
+            batch.record(LedgerEntry(
+                source: source, outcome: c.completion.outcome,
+                eventID: events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
+                eventType: events.first?.type, entityKey: events.first?.entityKey, contractVersion: events.first?.version,
+                outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,
+                errorCode: c.completion.errorCode, atMillis: now))
+            guard c.completion.outcome == .published else { continue }
+            for e in events {
+                _ = batch.insertDedupKey(e.dedupKey, partition: source.partition, firstSeenMillis: now)
+                committedKeys.append(e.dedupKey)
+                if let entity = e.entity, let revision = e.revision {
+                    batch.setRevision(revision, family: entity.family, entityKey: entity.key, partition: source.partition, atMillis: now)
+                    committedEntities.append(entity)
+                }
+            }
+        }
+        for (tp, next) in positions {
+            batch.setProcessedOffset(next: next, for: SourcePartition(topic: tp.topic, partition: tp.partition))
+        }
+        var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
+        while true {
+            do {
+                try store.commitAndWait(batch)
+                break
+            } catch {
+                // The store is busy or the disk full: keep the offsets where they are and retry.
+                logger.error("store commit failed, retrying", ["error": "\(error)"])
+                backoff.sleep(while: { true })
+            }
+        }
+        sequencer.committed(keys: committedKeys, entities: committedEntities)
+        metrics.commits += 1
+        let offsets = positions.map { KafkaPartitionOffset($0.key, offset: $0.value) }
+        guard let consumer else { return }
+        do {
+            try consumer.store(offsets.filter { assigned.contains($0.topicPartition) })
+            if sync { try consumer.commitBlocking() } else { try consumer.commitAsync() }
+        } catch {
+            // The store holds the truth; a lost Kafka commit only means re-reading inputs that the
+            // store already recorded, which `recordedBelow` skips.
+            logger.warning("offset commit failed", ["error": "\(error)"])
+        }
+    }
+
+    /// Rebalance events arrive synchronously on the pipeline thread (inside `consumer.poll`).
+    func rebalanced(_ event: KafkaRebalanceEvent) {
+        let partitions = Set(event.partitions)
+        switch event.kind {
+        case .assigned:
+            assigned.formUnion(partitions)
+            if let processed = try? store.reader.processedOffsets() {
+                for tp in partitions {
+                    if let next = processed[SourcePartition(topic: tp.topic, partition: tp.partition)] { recordedBelow[tp] = next }
+                }
+            }
+            if paused { try? consumer?.pause(Array(partitions)) }
+            metrics.rebalances += 1
+        case .revoked, .lost:
+            // Finish what is in flight for these partitions and commit it while we still own them;
+            // whatever is left is abandoned and will be consumed again by the next owner.
+            if event.kind == .revoked { drain(timeout: .seconds(20), partitions: partitions) }
+            commit(sync: event.kind == .revoked)
+            let abandoned = tracker.abandon(partitions)
+            sequencer.forget(partitions)
+            if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }
+            assigned.subtract(partitions)
+            for tp in partitions { recordedBelow.removeValue(forKey: tp) }
+            metrics.rebalances += 1
+        }
+    }
+}
+
+/// Counts for the closing log line (the Prometheus metrics are separate).
+final class PipelineCounters {
+    var consumed = 0
+    var published = 0
+    var deadLettered = 0
+    var duplicates = 0
+    var filtered = 0
+    var commits = 0
+    var rebalances = 0
+
+    var fields: [String: String] {
+        ["consumed": String(consumed), "published": String(published), "deadLettered": String(deadLettered),
+         "duplicates": String(duplicates), "filtered": String(filtered), "commits": String(commits)]
+    }
+}

@@ -1,0 +1,200 @@
+import Contracts
+import Foundation
+import Synchronization
+
+/// One bridge instance: a consumer-group member that runs every input through the pipeline and
+/// commits offsets only behind durable outcomes (design §2).
+///
+/// Threads: `run()` blocks its caller, which becomes the pipeline thread (consume, process,
+/// enqueue, store commit, offset commit, rebalance handling — all on this one thread, so the
+/// pipeline state needs no locks). Delivery reports arrive on the producer's poll thread and
+/// only touch the `InFlightTracker`. `stop()` may be called from any thread (the signal queue).
+public final class Bridge: @unchecked Sendable {
+    // @unchecked Sendable: the mutable pipeline state below is touched only on the pipeline
+    // thread inside `run()` (rebalance events are delivered synchronously on that thread from
+    // within `consumer.poll`); `stopping` is atomic; `producer`, `tracker` and `store` are
+    // thread-safe themselves.
+
+    /// What the ledger needs to record for one input once it is complete.
+    struct Completion: Sendable {
+        var outcome: LedgerEntry.Outcome
+        var events: [PlannedEvent]
+        var errorCode: String?
+        /// Inputs below the store's processed offset, consumed again after a restart: they
+        /// already have an outcome, and only move the commit point.
+        var alreadyRecorded: Bool
+    }
+
+    let config: BridgeConfig
+    let logger: Logger
+    let store: EventStore
+    let producer: KafkaProducer
+    let tracker: InFlightTracker<Completion>
+    let sequencer: Sequencer
+    let processor: EventProcessor
+    let kafkaConfig: KafkaConfig
+    let metrics: PipelineCounters
+    private let stopping = Atomic<Bool>(false)
+
+    // Pipeline-thread state.
+    var consumer: KafkaConsumer?
+    var assigned: Set<KafkaTopicPartition> = []
+    var paused = false
+    /// Per partition, the store's processed offset when it was assigned: lower offsets are skipped.
+    var recordedBelow: [KafkaTopicPartition: Int64] = [:]
+    var lastCommit = ContinuousClock.now
+    let commitInterval: Duration = .milliseconds(100)
+
+    public init(config: BridgeConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        let registry = try ContractRegistry.load(directory: config.resolve(config.contractsDir))
+        let adapters = try AdapterCatalog(directory: config.resolve(config.mappingsDir))
+        var storeConfig = StoreConfiguration(path: config.resolve(config.store.path))
+        storeConfig.dedupRetentionSeconds = config.store.dedupRetentionSeconds
+        storeConfig.maxDedupKeys = config.store.maxDedupKeys
+        storeConfig.ledgerRetentionSeconds = config.store.ledgerRetentionSeconds
+        try FileManager.default.createDirectory(atPath: (storeConfig.path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
+        sequencer = Sequencer(store: store)
+        processor = try EventProcessor(config: config, registry: registry, adapters: adapters, sequencer: sequencer)
+        kafkaConfig = KafkaConfig(config.kafka)
+        let tracker = InFlightTracker<Completion>()
+        self.tracker = tracker
+        metrics = PipelineCounters()
+        producer = try KafkaProducer(config: kafkaConfig.forProducer, logger: logger.with(label: "kafka.producer")) { reports in
+            for r in reports {
+                switch r.result {
+                case .success(let p): tracker.acknowledge(r.context, position: "\(r.topic):\(p.partition):\(p.offset)")
+                case .failure(let e): tracker.fail(r.context, error: e)
+                }
+            }
+        }
+    }
+
+    /// Asks `run()` to stop: consumption stops, in-flight work finishes and is committed.
+    public func stop() { stopping.store(true, ordering: .releasing) }
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// Runs until `stop()`; returns after a clean shutdown. Call on a dedicated thread.
+    public func run() throws {
+        logger.info("bridge starting", ["sources": config.sources.map(\.topic).joined(separator: ","),
+                                        "group": config.groupId, "store": config.resolve(config.store.path)])
+        var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
+        while !isStopping {
+            do {
+                try runConsumer()
+                backoff.reset()
+            } catch let error as RestartRequest {
+                logger.warning("restarting consumption from the last committed position", ["reason": error.reason])
+                backoff.sleep(while: { !self.isStopping })
+            }
+        }
+        shutdownProducerAndStore()
+        logger.info("bridge stopped", metrics.fields)
+    }
+
+    /// One consumer session: subscribe, loop until stop or a fault, then hand everything back.
+    private func runConsumer() throws {
+        let consumerConfig = kafkaConfig.merging(["group.id": config.groupId, "enable.auto.commit": "false",
+                                                  "auto.offset.reset": "earliest"])
+        let consumer = try KafkaConsumer(config: consumerConfig, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
+            self.rebalanced(event)
+        }
+        self.consumer = consumer
+        defer {
+            // Leaving the group revokes the assignment, which drains and commits (see `rebalanced`).
+            consumer.closeBlocking()
+            self.consumer = nil
+            assigned.removeAll()
+            paused = false
+        }
+        try consumer.subscribe(topics: config.sources.map(\.topic))
+        while !isStopping {
+            if let fault = tracker.takeFaults().first {
+                // Nothing past this input may commit; consume it again from the committed point.
+                drain(timeout: .seconds(30))
+                commit(sync: true)
+                let abandoned = tracker.abandon(tracker.partitions)
+                sequencer.forget(Set(abandoned.keys))
+                throw RestartRequest(reason: "delivery failed at \(fault.partition)@\(fault.offset): \(fault.error)")
+            }
+            applyBackpressure(consumer)
+            let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
+            for record in records {
+                guard !isStopping else { break }
+                try handle(record)
+            }
+            if ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
+        }
+        // Graceful stop: finish in-flight work and commit before leaving the group.
+        drain(timeout: .seconds(30))
+        commit(sync: true)
+    }
+
+    /// Pauses every assigned partition while too many inputs are in flight; resumes at half.
+    private func applyBackpressure(_ consumer: KafkaConsumer) {
+        let inFlight = tracker.count
+        if !paused && inFlight >= config.limits.maxInFlight {
+            try? consumer.pause(Array(assigned))
+            paused = true
+            logger.debug("paused: in-flight limit reached", ["inFlight": String(inFlight)])
+        } else if paused && inFlight < config.limits.maxInFlight / 2 {
+            try? consumer.resume(Array(assigned))
+            paused = false
+        }
+        if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
+    }
+
+    /// Waits until every registered input is complete (outputs acknowledged) or `timeout`.
+    func drain(timeout: Duration, partitions: Set<KafkaTopicPartition>? = nil) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let left = partitions.map { tracker.incomplete(in: $0) } ?? tracker.incomplete(in: Set(tracker.partitions))
+            if left == 0 { return }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        logger.warning("in-flight work did not finish in time", ["inFlight": String(tracker.count)])
+    }
+
+    private func shutdownProducerAndStore() {
+        let done = DispatchSemaphore(value: 0)
+        let producer = self.producer
+        Task.detached {
+            await producer.close(timeout: .seconds(10))
+            done.signal()
+        }
+        done.wait()
+        store.close()
+    }
+}
+
+/// Raised inside a consumer session to start a new one after a delivery fault.
+struct RestartRequest: Error {
+    var reason: String
+}
+
+/// Exponential backoff with jitter for transient faults.
+struct Backoff {
+    let initialMs: Int
+    let maxMs: Int
+    var currentMs: Int
+
+    init(initialMs: Int, maxMs: Int) {
+        self.initialMs = initialMs
+        self.maxMs = maxMs
+        currentMs = initialMs
+    }
+
+    mutating func reset() { currentMs = initialMs }
+
+    /// Sleeps the current backoff (in small steps, returning early when `condition` turns false) and doubles it.
+    mutating func sleep(while condition: () -> Bool) {
+        let total = Double(currentMs) * Double.random(in: 0.8...1.2) / 1000
+        let end = Date().addingTimeInterval(total)
+        while Date() < end && condition() { Thread.sleep(forTimeInterval: min(0.05, total)) }
+        currentMs = min(maxMs, currentMs * 2)
+    }
+}

@@ -1,0 +1,173 @@
+import Contracts
+
+/// The hot path for one input: decode → adapt → contract (validate, upcast) → rules → dedup and
+/// staleness → route → CloudEvents records. Synchronous, on the pipeline thread; no I/O but the
+/// store's dedup and revision reads.
+///
+/// Returns a decision; it throws only for infrastructure failures (the store unreadable), which
+/// are transient: the caller retries the same input and never dead-letters it for that.
+final class EventProcessor {
+    struct Source {
+        let settings: BridgeConfig.SourceSettings
+        let adapter: any Adapter
+    }
+
+    let decoder: RecordDecoder
+    let registry: ContractRegistry
+    let router: SubscriberRouter
+    let sources: [String: Source]
+    let sequencer: Sequencer
+    let staleAction: BridgeConfig.StaleAction
+
+    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, sequencer: Sequencer) throws {
+        decoder = RecordDecoder(maxRecordBytes: config.limits.maxRecordBytes, maxDepth: config.limits.maxDepth)
+        self.registry = registry
+        router = SubscriberRouter(config.subscribers)
+        var sources: [String: Source] = [:]
+        for s in config.sources {
+            sources[s.topic] = Source(settings: s, adapter: try adapters.adapter(named: s.adapter, sourceZone: s.timeZone))
+        }
+        self.sources = sources
+        self.sequencer = sequencer
+        staleAction = config.sequencing.stale
+    }
+
+    func process(_ record: KafkaConsumerRecord) throws -> InputDecision {
+        guard let source = sources[record.topic] else {
+            return .deadLetter(PipelineFailure(stage: .adapt, code: "adapter.no_source", message: "no source is configured for topic \(record.topic)"))
+        }
+        let value: JSONValue
+        switch decoder.decode(record.value) {
+        case .failure(let f): return .deadLetter(f)
+        case .success(let v): value = v
+        }
+        let input = AdapterInput(
+            topic: record.topic, partition: record.partition, offset: record.offset,
+            timestamp: record.timestamp.kind == .notAvailable ? nil : record.timestamp.milliseconds,
+            key: record.key, headers: record.headers, value: value)
+        let events: [CanonicalEvent]
+        switch source.adapter.adapt(input) {
+        case .filtered(let reason): return .filtered(reason: reason)
+        case .failed(let f):
+            let violations = f.location.map { [Violation(instanceLocation: $0, keywordLocation: "", keyword: f.code.rawValue, message: f.message)] } ?? []
+            return .deadLetter(PipelineFailure(stage: .adapt, code: f.code.rawValue, message: f.message, violations: violations))
+        case .events(let e): events = e
+        }
+
+        // Contracts: every event of the input must hold, or the input fails as a whole.
+        var accepted: [(event: CanonicalEvent, contract: Contract, data: JSONValue)] = []
+        accepted.reserveCapacity(events.count)
+        for event in events {
+            switch holdToContract(event) {
+            case .failure(let f): return .deadLetter(f)
+            case .success(let ok): accepted.append((event, ok.contract, ok.data))
+            }
+        }
+
+        // Sequencing and routing.
+        var planned: [PlannedEvent] = []
+        var outputs: [KafkaProducerRecord] = []
+        var duplicates: [PlannedEvent] = []
+        var staleReason: String? = nil
+        var unrouted = 0
+        for (event, contract, data) in accepted {
+            guard let entityKey = contract.entityKey(of: data) else {
+                return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
+                                                   message: "the event has no entity key at \(contract.key)", contract: contract.id))
+            }
+            let dedupText = contract.dedupKey(of: data) ?? entityKey
+            let dedupKey = DedupKey(family: event.type, values: [dedupText])
+            let entity = Sequencer.EntityRef(family: event.type, key: entityKey)
+            let revision = contract.revision(of: data).flatMap { Revision(json: $0.json) }
+            let plan = PlannedEvent(id: EventIdentity.ceID(dedupKey), type: event.type, version: contract.version, entityKey: entityKey,
+                                    dedupKey: dedupKey, entity: revision == nil ? nil : entity, revision: revision)
+            if try sequencer.isDuplicate(dedupKey) {
+                duplicates.append(plan)
+                continue
+            }
+            if let revision, let last = try sequencer.lastRevision(entity), revision < last {
+                let reason = "revision \(revision) of \(event.type) \(entityKey) is older than the published \(last)"
+                if staleAction == .deadLetter {
+                    return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason, contract: contract.id))
+                }
+                staleReason = reason
+                duplicates.append(plan)
+                continue
+            }
+            let routes = router.select(type: event.type, data: data)
+            if routes.isEmpty {
+                unrouted += 1
+                continue
+            }
+            let cloudEvent = CloudEvent(
+                id: plan.id, type: event.type, source: source.settings.sourceURI, subject: entityKey,
+                time: event.time ?? eventTime(record), dataschema: CloudEvent.dataschema(type: event.type, version: contract.version),
+                data: JSONWriter.compact.bytes(data),
+                traceparent: event.traceparent.flatMap { CloudEventEncoder.isValidTraceparent($0) ? $0 : nil },
+                sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
+            for r in routes {
+                let route = router.routes[r]
+                outputs.append(CloudEventEncoder.record(cloudEvent, topic: route.topic, mode: route.mode))
+            }
+            planned.append(plan)
+        }
+        if !outputs.isEmpty {
+            for p in planned {
+                sequencer.remember(key: p.dedupKey, entity: p.entity, revision: p.revision, partition: record.topicPartition)
+            }
+            return .publish(events: planned, outputs: outputs)
+        }
+        if !duplicates.isEmpty {
+            return .duplicate(reason: staleReason ?? "already published (same dedup key)", events: duplicates)
+        }
+        return .filtered(reason: unrouted > 0 ? "no subscriber for \(accepted.map(\.event.type).joined(separator: ", "))" : "no events")
+    }
+
+    /// Validates against the latest version; an event that doesn't fit it but fits an older
+    /// version is upcast from the newest older version it fits (validated at every step).
+    private func holdToContract(_ event: CanonicalEvent) -> Result<(contract: Contract, data: JSONValue), PipelineFailure> {
+        guard let family = registry.family(event.type) else {
+            return .failure(PipelineFailure(stage: .contract, code: FailureCode.contractUnknownType,
+                                            message: "no contract for event type '\(event.type)'"))
+        }
+        let latest = family.latest
+        let report = latest.validate(event.data)
+        if report.isValid { return .success((latest, event.data)) }
+        for older in family.versions.dropLast().reversed() where older.validate(event.data).isValid {
+            switch family.upcast(event.data, from: older.version, to: latest.version) {
+            case .success(let upcast): return .success((latest, upcast))
+            case .failure(let e):
+                return .failure(PipelineFailure(stage: .upcast, code: e.code, message: e.description, contract: older.id))
+            }
+        }
+        let code = report.errorCode ?? "schema.invalid"
+        let stage: PipelineStage = code.hasPrefix("rule.") ? .rules : .contract
+        let first = report.violations.first.map { "\($0.instanceLocation.description.isEmpty ? "/" : $0.instanceLocation.description): \($0.message)" } ?? "invalid"
+        let more = report.violations.count > 1 ? " (and \(report.violations.count - 1) more)" : ""
+        return .failure(PipelineFailure(stage: stage, code: code, message: "\(latest.id): \(first)\(more)",
+                                        violations: report.violations, contract: latest.id))
+    }
+
+    private func eventTime(_ record: KafkaConsumerRecord) -> String {
+        record.timestamp.kind == .notAvailable ? RFC3339.now() : RFC3339.format(milliseconds: record.timestamp.milliseconds)
+    }
+}
+
+/// Deterministic event ids: the same type and dedup key always give the same `ce_id`.
+public enum EventIdentity {
+    /// The 128-bit dedup key as a UUID-formatted string (version nibble 8: "custom", RFC 9562).
+    public static func ceID(_ key: DedupKey) -> String {
+        var bytes = key.bytes
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

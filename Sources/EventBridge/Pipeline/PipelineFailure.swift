@@ -1,0 +1,44 @@
+import Contracts
+
+/// The stage of the pipeline where an input stopped (design §3). Stored in the DLQ header
+/// `eventbridge.error.stage`.
+public enum PipelineStage: String, Sendable, CaseIterable {
+    case decode, adapt, contract, rules, upcast, sequence, route, publish
+}
+
+/// Why an input cannot be published: a stable code (see docs/error-codes.md), a sentence for a
+/// person, and for contract failures every violation. A failure is data — it goes to the DLQ.
+public struct PipelineFailure: Error, Sendable, CustomStringConvertible {
+    public var stage: PipelineStage
+    /// Stable error code, e.g. `json.syntax`, `schema.required`, `rule.unbalanced`.
+    public var code: String
+    public var message: String
+    public var violations: [Violation]
+    /// `type@version` of the contract involved, when known.
+    public var contract: String?
+
+    public init(stage: PipelineStage, code: String, message: String, violations: [Violation] = [], contract: String? = nil) {
+        self.stage = stage
+        self.code = code
+        self.message = message
+        self.violations = violations
+        self.contract = contract
+    }
+
+    public var description: String { "\(stage.rawValue)/\(code): \(message)" }
+}
+
+/// The stable error codes the pipeline itself produces (contract and adapter codes come from
+/// their modules: `schema.<keyword>`, `rule.<kind>`, `adapter.*`).
+public enum FailureCode {
+    public static let recordTooLarge = "record.too_large"
+    public static let recordTombstone = "record.tombstone"
+    public static let recordEmpty = "record.empty"
+    public static let contractUnknownType = "contract.unknown_type"
+    public static let contractUnknownVersion = "contract.unknown_version"
+    public static let eventNoKey = "event.no_key"
+    public static let eventStale = "event.stale"
+    public static let upcastFailed = "upcast.failed"
+    public static let prerequisiteTimeout = "prerequisite.timeout"
+    public static let publishRejected = "publish.rejected"
+}

@@ -1,0 +1,219 @@
+import Dispatch
+import Foundation
+
+/// The bridge's embedded store (design §9): SQLite in WAL mode, one file per instance.
+///
+/// Holds dedup keys, the last revision per entity, parked events, the outcome ledger, DLQ
+/// replay bookkeeping and the processed offsets per partition. The pipeline collects one
+/// batch's writes in a `StoreBatch` and commits it in one transaction before committing the
+/// batch's offsets to Kafka:
+///
+///     var batch = StoreBatch()
+///     for record in records {
+///         if try store.checkAndInsert(key, partition: p, atMillis: now, into: &batch) { … publish … }
+///         batch.record(LedgerEntry(source: position, outcome: …, atMillis: now))
+///     }
+///     batch.setProcessedOffset(next: last + 1, for: p)
+///     try await store.commit(batch)      // durable when it returns
+///     consumer.commit(offsets)
+///
+/// Threads: lookups (`isDuplicate`, `checkAndInsert`, `lastRevision`) run on the caller's
+/// thread, mostly from memory, and are safe from any thread. Commits and pruning run on a serial
+/// queue the store owns, never on Swift's cooperative pool (an fsync blocks). Queries go through
+/// `reader`.
+public final class EventStore: @unchecked Sendable {
+    // @unchecked: `writer` and `isClosed` are only touched on `queue` (serial), except in
+    // `deinit`, which has exclusive access; `index`, `overlay` and `reader` are thread-safe
+    // themselves; `pruneTimer` is set once in `init` (DispatchSource is thread-safe).
+    public let configuration: StoreConfiguration
+    /// Queries (trace, reconcile, stats, parked events) on the store's read connection.
+    public let reader: StoreReader
+    private let queue: DispatchQueue
+    private let writer: StoreWriter
+    private let index: DedupIndex
+    private let overlay = RevisionOverlay()
+    private let logger: Logger
+    private var isClosed = false
+    private var pruneTimer: DispatchSourceTimer?
+
+    private init(configuration: StoreConfiguration, writer: StoreWriter, index: DedupIndex, reader: StoreReader, logger: Logger) {
+        self.configuration = configuration
+        self.writer = writer
+        self.index = index
+        self.reader = reader
+        self.logger = logger
+        queue = DispatchQueue(label: "eventbridge.store.writer")
+    }
+
+    /// Opens (or creates) the store and loads the in-memory dedup front. Fast at millions of
+    /// keys: it reads the Bloom filters and the open generation, not the whole table.
+    public static func open(_ configuration: StoreConfiguration, logger: Logger) throws -> EventStore {
+        try configuration.validate()
+        let started = DispatchTime.now()
+        let db = try SQLiteDatabase(
+            path: configuration.path, mode: .readWriteCreate, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        for pragma in configuration.connectionPragmas(readOnly: false) { try db.execute(pragma) }
+        try StoreSchema.prepare(db)
+        let state = try db.transaction { try DedupIndex.loadState(from: db, configuration: configuration) }
+        let index = DedupIndex(state)
+        let writer = try StoreWriter(db: db, configuration: configuration, index: index, logger: logger)
+        let reader = StoreReader(connection: try LockedConnection.open(configuration, readOnly: true))
+        let store = EventStore(configuration: configuration, writer: writer, index: index, reader: reader, logger: logger)
+        store.startPruning()
+        let millis = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        logger.info("store opened", [
+            "path": configuration.path, "dedup_keys": String(index.count),
+            "dedup_generations": String(state.sealed.count + 1), "open_ms": String(Int(millis)),
+        ])
+        return store
+    }
+
+    deinit {
+        pruneTimer?.cancel()
+        if !isClosed { writer.close() }
+    }
+
+    /// Stops background pruning, waits for queued commits, checkpoints and closes. Later
+    /// commits fail with `closed`. Idempotent.
+    public func close() {
+        pruneTimer?.cancel()
+        queue.sync {
+            if !isClosed {
+                isClosed = true
+                writer.close()
+            }
+        }
+        reader.close()
+    }
+
+    // MARK: Dedup
+
+    /// True when `key` was seen: in `pending` (the uncommitted batch), in a batch being
+    /// committed, or in a committed, unpruned generation. New keys are answered from memory.
+    public func isDuplicate(_ key: DedupKey, pending: StoreBatch) throws -> Bool {
+        if pending.containsDedupKey(key) { return true }
+        switch index.lookup(key) {
+        case .absent: return false
+        case .present: return true
+        case .confirm(let generations): return try reader.contains(key, generations: generations)
+        }
+    }
+
+    /// Check-and-insert: when `key` is new, adds it to `batch` and returns true; when it is a
+    /// duplicate, returns false and changes nothing.
+    @discardableResult
+    public func checkAndInsert(_ key: DedupKey, partition: SourcePartition, atMillis: Int64, into batch: inout StoreBatch) throws -> Bool {
+        if try isDuplicate(key, pending: batch) { return false }
+        batch.insertDedupKey(key, partition: partition, firstSeenMillis: atMillis)
+        return true
+    }
+
+    /// Dedup keys held (open generation, sealed generations), from memory.
+    public var dedupKeyCount: Int { index.count }
+
+    // MARK: Revisions
+
+    /// The last published revision of an entity: from `pending`, else from a batch being
+    /// committed, else committed. Publish only when the new revision is greater (design §6).
+    public func lastRevision(family: String, entityKey: String, pending: StoreBatch) throws -> Revision? {
+        if let revision = pending.pendingRevision(family: family, entityKey: entityKey) { return revision }
+        if let revision = overlay.revision(RevisionKey(family: family, entityKey: entityKey)) { return revision }
+        return try reader.lastRevision(family: family, entityKey: entityKey)
+    }
+
+    // MARK: Commit
+
+    /// Commits `batch` as one transaction on the store's writer queue; durable when it returns.
+    ///
+    /// Until it returns, the batch's keys and revisions are visible to lookups. If it throws,
+    /// nothing of the batch is stored: the pipeline must not commit the batch's offsets and
+    /// should resume from `reader.processedOffsets()`.
+    public func commit(_ batch: StoreBatch) async throws {
+        let ticket = submit(batch)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            queue.async {
+                continuation.resume(with: Result { try self.write(batch, ticket: ticket) })
+            }
+        }
+    }
+
+    /// `commit(_:)` for a caller on its own thread (the pipeline's poll thread). Blocks until
+    /// durable. Never call it from Swift's cooperative pool.
+    public func commitAndWait(_ batch: StoreBatch) throws {
+        let ticket = submit(batch)
+        try queue.sync { try write(batch, ticket: ticket) }
+    }
+
+    /// Tickets of a batch handed to the writer: its in-flight keys and revisions.
+    private struct Ticket: Sendable {
+        var keys: UInt64
+        var revisions: UInt64
+    }
+
+    private func submit(_ batch: StoreBatch) -> Ticket {
+        Ticket(keys: index.submit(batch.dedupKeySet), revisions: overlay.submit(batch.revisions))
+    }
+
+    /// Runs on `queue`.
+    private func write(_ batch: StoreBatch, ticket: Ticket) throws {
+        defer { overlay.complete(ticket.revisions, batch.revisions) }
+        do {
+            guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "commit") }
+            try writer.apply(batch, ticket: ticket.keys)
+        } catch {
+            index.abandon(ticket.keys)
+            logger.error("store commit failed", ["error": String(describing: error), "inputs": String(batch.outcomeCount)])
+            throw error
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Prunes everything due at `nowMillis`, one small transaction at a time (commits
+    /// interleave). Background pruning calls this every `pruneIntervalSeconds`.
+    @discardableResult
+    public func prune(nowMillis: Int64) throws -> PruneReport {
+        var total = PruneReport()
+        while true {
+            let step = try queue.sync {
+                guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "prune") }
+                return try writer.pruneStep(nowMillis: nowMillis)
+            }
+            if step.steps == 0 { return total }
+            total.add(step)
+        }
+    }
+
+    /// Drops one source partition's dedup keys, revisions and parked events (design §11).
+    public func dropState(of partition: SourcePartition) throws {
+        try queue.sync {
+            guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "drop state") }
+            try writer.dropState(of: partition)
+        }
+    }
+
+    private func startPruning() {
+        guard configuration.pruneIntervalSeconds > 0 else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "eventbridge.store.pruner", qos: .utility))
+        let interval = configuration.pruneIntervalSeconds
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .seconds(1))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            do {
+                let report = try self.prune(nowMillis: Int64(Date().timeIntervalSince1970 * 1_000))
+                if report.steps > 0 {
+                    self.logger.debug("pruned", [
+                        "generations": String(report.droppedGenerations), "dedup_keys": String(report.deletedDedupKeys),
+                        "ledger_rows": String(report.deletedLedgerRows),
+                    ])
+                }
+            } catch let error as StoreError where error.code == .closed {
+                return
+            } catch {
+                self.logger.warning("pruning failed", ["error": String(describing: error)])
+            }
+        }
+        pruneTimer = timer
+        timer.resume()
+    }
+}

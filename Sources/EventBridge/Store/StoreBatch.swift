@@ -1,0 +1,108 @@
+/// The writes of one pipeline batch, committed as one SQLite transaction by
+/// `EventStore.commit(_:)`. A value: build it on the pipeline's thread, hand it over, done.
+///
+/// A batch should line up with an offset commit: record every input's outcome, then set the
+/// processed offsets, then commit the batch, and only then commit the offsets to Kafka.
+///
+/// Reads during the batch see its own writes: `EventStore.isDuplicate(_:pending:)` and
+/// `EventStore.lastRevision(family:entityKey:pending:)` consult the batch first.
+public struct StoreBatch: Sendable {
+    struct PendingKey: Sendable {
+        var key: DedupKey
+        var partition: SourcePartition
+        var firstSeenMillis: Int64
+    }
+
+    struct PendingRevision: Sendable {
+        var revision: Revision
+        var partition: SourcePartition
+        var atMillis: Int64
+    }
+
+    private(set) var dedupKeys: [PendingKey] = []
+    private(set) var dedupKeySet = DedupKeySet()
+    private(set) var revisions: [RevisionKey: PendingRevision] = [:]
+    private(set) var outcomes: [LedgerEntry] = []
+    private(set) var offsets: [SourcePartition: Int64] = [:]
+    private(set) var parks: [ParkedEvent] = []
+    private(set) var releases: [SourcePosition] = []
+    private(set) var replays: [DeadLetterReplay] = []
+    private(set) var resolutions: [DeadLetterResolution] = []
+
+    public init() {}
+
+    /// Nothing to write.
+    public var isEmpty: Bool {
+        dedupKeys.isEmpty && revisions.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
+            && releases.isEmpty && replays.isEmpty && resolutions.isEmpty
+    }
+
+    /// Number of ledger entries (inputs) in the batch.
+    public var outcomeCount: Int { outcomes.count }
+
+    // MARK: Dedup
+
+    /// Adds a dedup key first seen now. Returns false (and changes nothing) when the batch
+    /// already holds it. Does not look at committed keys: use `EventStore.checkAndInsert`.
+    @discardableResult
+    public mutating func insertDedupKey(_ key: DedupKey, partition: SourcePartition, firstSeenMillis: Int64) -> Bool {
+        guard dedupKeySet.insert(key) else { return false }
+        dedupKeys.append(PendingKey(key: key, partition: partition, firstSeenMillis: firstSeenMillis))
+        return true
+    }
+
+    /// True when this batch already inserted `key`.
+    public func containsDedupKey(_ key: DedupKey) -> Bool { dedupKeySet.contains(key) }
+
+    // MARK: Revisions
+
+    /// Records `revision` as the last published revision of the entity (last write wins within
+    /// the batch; the pipeline checks staleness before calling this).
+    public mutating func setRevision(
+        _ revision: Revision, family: String, entityKey: String, partition: SourcePartition, atMillis: Int64
+    ) {
+        revisions[RevisionKey(family: family, entityKey: entityKey)] =
+            PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
+    }
+
+    /// The revision this batch set for the entity, if any.
+    public func pendingRevision(family: String, entityKey: String) -> Revision? {
+        revisions[RevisionKey(family: family, entityKey: entityKey)]?.revision
+    }
+
+    // MARK: Ledger and offsets
+
+    /// Records the outcome of one input. A later entry for the same source position (in this or
+    /// a later batch) replaces it — that is how a released parked event's `parked` becomes
+    /// `published` or `dead_lettered`.
+    public mutating func record(_ entry: LedgerEntry) { outcomes.append(entry) }
+
+    /// Sets the partition's commit point: the next offset to consume (last processed + 1),
+    /// as Kafka's committed offset; the last call per partition wins. Stored in the same
+    /// transaction as the outcomes.
+    public mutating func setProcessedOffset(next: Int64, for partition: SourcePartition) {
+        offsets[partition] = next
+    }
+
+    // MARK: Parking
+
+    /// Parks an event (also record a `parked` ledger entry for its source position).
+    public mutating func park(_ event: ParkedEvent) { parks.append(event) }
+
+    /// Removes a parked event (released or expired); record its new outcome with `record(_:)`.
+    public mutating func release(_ source: SourcePosition) { releases.append(source) }
+
+    // MARK: DLQ bookkeeping
+
+    /// Records a DLQ replay (also possible outside the pipeline with `DeadLetterBook`).
+    public mutating func recordReplay(_ replay: DeadLetterReplay) { replays.append(replay) }
+
+    /// Marks a DLQ record resolved.
+    public mutating func markResolved(_ resolution: DeadLetterResolution) { resolutions.append(resolution) }
+}
+
+/// (type family, entity key): the key of the last-revision table.
+struct RevisionKey: Hashable, Sendable {
+    var family: String
+    var entityKey: String
+}

@@ -1,0 +1,71 @@
+import EventBridge
+import Foundation
+
+/// `eventbridge run --config FILE` — the bridge itself.
+struct RunCommand: CLICommand {
+    static let name = "run"
+    static let abstract = "Run the bridge: consume sources, validate, normalize, dedup, publish"
+    static let help = """
+    USAGE: eventbridge run --config FILE [--log-level LEVEL]
+
+    Joins the consumer group, runs every input through the pipeline and publishes CloudEvents to
+    the subscriber topics. Logs are JSON lines on stderr. SIGTERM or Ctrl-C stops consuming,
+    finishes in-flight work, commits, and exits 0; a second signal exits at once.
+
+    OPTIONS:
+      --config FILE        the bridge configuration (see docs/configuration.md)
+      --log-level LEVEL    overrides log.level: trace, debug, info, notice, warning, error
+    """
+
+    var configPath: String
+    var logLevel: String?
+
+    init(arguments: inout Arguments) throws {
+        configPath = try arguments.required("--config")
+        logLevel = try arguments.option("--log-level")
+    }
+
+    func run() async throws -> ExitCode {
+        let config: BridgeConfig
+        do {
+            config = try BridgeConfig.load(path: configPath)
+        } catch {
+            printError(error.description)
+            return .usage
+        }
+        var level = config.logLevel
+        if let logLevel {
+            guard let parsed = Logger.Level(name: logLevel) else { throw UsageError("unknown log level '\(logLevel)'") }
+            level = parsed
+        }
+        let logger = Logger(label: "bridge", level: level)
+        let bridge: Bridge
+        do {
+            bridge = try Bridge(config: config, logger: logger)
+        } catch {
+            logger.critical("cannot start the bridge", ["error": "\(error)"])
+            printError("error: cannot start the bridge: \(error)")
+            return .usage
+        }
+        let signals = SignalWatcher { sig in
+            logger.notice("signal received, stopping", ["signal": sig == SIGTERM ? "SIGTERM" : "SIGINT"])
+            bridge.stop()
+        }
+        defer { signals.cancel() }
+        let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
+            // The pipeline blocks its thread (poll, fsync): a thread of its own, never the cooperative pool.
+            let thread = Thread {
+                continuation.resume(returning: Result { try bridge.run() })
+            }
+            thread.name = "eventbridge-pipeline"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        switch result {
+        case .success: return .ok
+        case .failure(let error):
+            logger.critical("the bridge stopped on an error", ["error": "\(error)"])
+            return .failed
+        }
+    }
+}

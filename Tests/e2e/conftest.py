@@ -1,0 +1,198 @@
+"""End-to-end tests: the real `eventbridge` binary against the local broker, checked from outside
+with an independent Kafka client (confluent-kafka, its own librdkafka build).
+
+scripts/test sets EVENTBRIDGE_TEST_BROKER (host:port of the test broker), EVENTBRIDGE_BIN (the
+built binary) and EVENTBRIDGE_BROKER_PIDFILE (for the broker-stall test).
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def env(name):
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run the end-to-end tests through scripts/test")
+    return value
+
+
+@pytest.fixture(scope="session")
+def bootstrap():
+    return env("EVENTBRIDGE_TEST_BROKER")
+
+
+@pytest.fixture(scope="session")
+def binary():
+    path = env("EVENTBRIDGE_BIN")
+    assert os.access(path, os.X_OK), f"{path} is not an executable"
+    return path
+
+
+class Cluster:
+    """Topic administration and plain produce/consume against the test broker."""
+
+    def __init__(self, bootstrap):
+        self.bootstrap = bootstrap
+        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+
+    def create_topics(self, names, partitions=4):
+        futures = self.admin.create_topics([NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names])
+        for name, f in futures.items():
+            f.result(timeout=30)
+        # Wait until metadata shows every partition with a leader.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            md = self.admin.list_topics(timeout=10)
+            if all(n in md.topics and len(md.topics[n].partitions) == partitions for n in names):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"topics {names} did not appear")
+
+    def producer(self):
+        return Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5})
+
+    def produce(self, topic, records):
+        """records: iterable of dicts {key, value (bytes|None), headers, partition?}. Returns the count."""
+        p = self.producer()
+        errors = []
+
+        def report(err, msg):
+            if err is not None:
+                errors.append(err)
+
+        n = 0
+        for r in records:
+            kwargs = {"key": r.get("key"), "value": r.get("value"), "headers": r.get("headers") or [], "on_delivery": report}
+            if r.get("partition") is not None:
+                kwargs["partition"] = r["partition"]
+            while True:
+                try:
+                    p.produce(topic, **kwargs)
+                    break
+                except BufferError:
+                    p.poll(0.05)
+            n += 1
+            if n % 1000 == 0:
+                p.poll(0)
+        remaining = p.flush(60)
+        assert remaining == 0 and not errors, f"produce failed: {errors[:3]} remaining={remaining}"
+        return n
+
+    def high_watermarks(self, topic):
+        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "wm-" + uuid.uuid4().hex})
+        md = c.list_topics(topic, timeout=10)
+        out = {}
+        for p in md.topics[topic].partitions:
+            lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            out[p] = hi
+        c.close()
+        return out
+
+    def read_all(self, topic, timeout=30):
+        """Every record currently in the topic, as dicts, read up to the high-water marks."""
+        hw = self.high_watermarks(topic)
+        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "read-" + uuid.uuid4().hex,
+                      "enable.auto.commit": False})
+        c.assign([TopicPartition(topic, p, 0) for p in hw])
+        out = []
+        pos = {p: 0 for p in hw}
+        deadline = time.time() + timeout
+        while any(pos[p] < hw[p] for p in hw) and time.time() < deadline:
+            for m in c.consume(1000, 0.5):
+                if m.error():
+                    continue
+                pos[m.partition()] = m.offset() + 1
+                out.append({"partition": m.partition(), "offset": m.offset(), "key": m.key(), "value": m.value(),
+                            "headers": {k: (v.decode() if v is not None else None) for k, v in (m.headers() or [])}})
+        c.close()
+        assert all(pos[p] >= hw[p] for p in hw), f"could not read {topic} to its end: {pos} < {hw}"
+        return out
+
+
+@pytest.fixture(scope="session")
+def cluster(bootstrap):
+    return Cluster(bootstrap)
+
+
+class Bridge:
+    """One `eventbridge run` process with its own config, store and topics."""
+
+    def __init__(self, binary, bootstrap, workdir, sources, subscribers, extra=None):
+        self.binary = binary
+        self.workdir = workdir
+        self.config_path = os.path.join(workdir, "bridge.json")
+        self.log_path = os.path.join(workdir, "bridge.log")
+        self.store_path = os.path.join(workdir, "bridge.sqlite")
+        config = {
+            "kafka": {"bootstrap.servers": bootstrap, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"},
+            "groupId": "e2e-" + uuid.uuid4().hex[:8],
+            "contracts": os.path.join(ROOT, "contracts"),
+            "mappings": os.path.join(ROOT, "mappings"),
+            "store": {"path": self.store_path},
+            "sources": sources,
+            "subscribers": subscribers,
+            "metrics": {"enabled": False},
+            "log": {"level": "info"},
+        }
+        config.update(extra or {})
+        with open(self.config_path, "w") as f:
+            json.dump(config, f, indent=2)
+        self.proc = None
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([self.binary, "run", "--config", self.config_path], stdout=log, stderr=log,
+                                     cwd=self.workdir)
+        return self
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+    def terminate(self, timeout=60):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def cli(self, *args):
+        """Runs another eventbridge command against this bridge's config; returns parsed --json output."""
+        out = subprocess.run([self.binary, *args, "--config", self.config_path, "--json"], capture_output=True, text=True,
+                             timeout=120)
+        return out
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+@pytest.fixture
+def make_bridge(binary, bootstrap, tmp_path):
+    bridges = []
+
+    def factory(sources, subscribers, extra=None):
+        b = Bridge(binary, bootstrap, str(tmp_path), sources, subscribers, extra)
+        bridges.append(b)
+        return b
+
+    yield factory
+    for b in bridges:
+        if b.alive():
+            b.kill()
+
+
+@pytest.fixture
+def names():
+    """Unique topic names for one test."""
+    suffix = uuid.uuid4().hex[:8]
+    return lambda base: f"e2e.{base}.{suffix}"
