@@ -87,34 +87,37 @@ class Cluster:
         assert remaining == 0 and not errors, f"produce failed: {errors[:3]} remaining={remaining}"
         return n
 
-    def high_watermarks(self, topic):
-        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "wm-" + uuid.uuid4().hex})
-        md = c.list_topics(topic, timeout=10)
-        out = {}
-        for p in md.topics[topic].partitions:
-            lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            out[p] = hi
-        c.close()
-        return out
+    def partitions(self, topic):
+        md = self.admin.list_topics(topic, timeout=10)
+        return sorted(md.topics[topic].partitions)
 
-    def read_all(self, topic, timeout=30):
-        """Every record currently in the topic, as dicts, read up to the high-water marks."""
-        hw = self.high_watermarks(topic)
+    def read_all(self, topic, timeout=60):
+        """Every record currently in the topic, read to the high-water marks that fetch responses
+        report (Tansu's ListOffsets 'latest' is wrong after multi-record batches; the fetch one is right)."""
+        parts = self.partitions(topic)
         c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "read-" + uuid.uuid4().hex,
-                      "enable.auto.commit": False})
-        c.assign([TopicPartition(topic, p, 0) for p in hw])
+                      "enable.auto.commit": False, "fetch.wait.max.ms": 50})
+        c.assign([TopicPartition(topic, p, 0) for p in parts])
         out = []
-        pos = {p: 0 for p in hw}
+        pos = {p: 0 for p in parts}
         deadline = time.time() + timeout
-        while any(pos[p] < hw[p] for p in hw) and time.time() < deadline:
-            for m in c.consume(1000, 0.5):
+        while time.time() < deadline:
+            for m in c.consume(2000, 0.3):
                 if m.error():
                     continue
                 pos[m.partition()] = m.offset() + 1
                 out.append({"partition": m.partition(), "offset": m.offset(), "key": m.key(), "value": m.value(),
-                            "headers": {k: (v.decode() if v is not None else None) for k, v in (m.headers() or [])}})
+                            "headers": {k: (v.decode(errors="replace") if v is not None else None) for k, v in (m.headers() or [])},
+                            "raw_headers": m.headers() or []})
+            done = True
+            for p in parts:
+                lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), cached=True)
+                if hi < 0 or pos[p] < hi:
+                    done = False
+            if done:
+                break
         c.close()
-        assert all(pos[p] >= hw[p] for p in hw), f"could not read {topic} to its end: {pos} < {hw}"
+        assert time.time() < deadline, f"could not read {topic} to its end in {timeout}s: {pos}"
         return out
 
 
@@ -196,3 +199,34 @@ def names():
     """Unique topic names for one test."""
     suffix = uuid.uuid4().hex[:8]
     return lambda base: f"e2e.{base}.{suffix}"
+
+
+def ledger(store_path):
+    """Every outcome row of a bridge's store: dicts with topic, partition, offset, outcome, event_id,
+    type, entity, outputs (list), dlq, error_code. Read-only; safe while the bridge runs (WAL)."""
+    import sqlite3
+    if not os.path.exists(store_path):
+        return []
+    db = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = db.execute(
+            "SELECT p.topic, p.partition, l.offset, l.outcome, l.event_id, l.type, l.entity, l.outputs, l.dlq, l.error_code "
+            "FROM ledger l JOIN partitions p ON p.id = l.part").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        db.close()
+    out = []
+    for t, p, o, outcome, eid, typ, ent, outputs, dlq, code in rows:
+        out.append({"topic": t, "partition": p, "offset": o, "outcome": outcome, "event_id": eid, "type": typ,
+                    "entity": ent, "outputs": json.loads(outputs) if outputs else [], "dlq": dlq, "error_code": code})
+    return out
+
+
+def wait_for(predicate, timeout, what, interval=0.25):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

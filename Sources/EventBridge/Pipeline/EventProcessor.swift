@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 
 /// The hot path for one input: decode → adapt → contract (validate, upcast) → rules → dedup and
 /// staleness → route → CloudEvents records. Synchronous, on the pipeline thread; no I/O but the
@@ -57,8 +58,9 @@ final class EventProcessor {
         // Contracts: every event of the input must hold, or the input fails as a whole.
         var accepted: [(event: CanonicalEvent, contract: Contract, data: JSONValue)] = []
         accepted.reserveCapacity(events.count)
+        let declared = declaredVersion(record, value)
         for event in events {
-            switch holdToContract(event) {
+            switch holdToContract(event, declaredVersion: declared) {
             case .failure(let f): return .deadLetter(f)
             case .success(let ok): accepted.append((event, ok.contract, ok.data))
             }
@@ -123,14 +125,28 @@ final class EventProcessor {
         return .filtered(reason: unrouted > 0 ? "no subscriber for \(accepted.map(\.event.type).joined(separator: ", "))" : "no events")
     }
 
-    /// Validates against the latest version; an event that doesn't fit it but fits an older
-    /// version is upcast from the newest older version it fits (validated at every step).
-    private func holdToContract(_ event: CanonicalEvent) -> Result<(contract: Contract, data: JSONValue), PipelineFailure> {
+    /// An input that names its contract version (`ce_dataschema` header, or `dataschema` in a
+    /// canonical envelope: `urn:eventbridge:contract:<type>:v<N>`) is held to that version and
+    /// upcast to the latest. Otherwise it is validated against the latest version, and an event that
+    /// doesn't fit it but fits an older version is upcast from the newest older version it fits.
+    private func holdToContract(_ event: CanonicalEvent, declaredVersion: Int?) -> Result<(contract: Contract, data: JSONValue), PipelineFailure> {
         guard let family = registry.family(event.type) else {
             return .failure(PipelineFailure(stage: .contract, code: FailureCode.contractUnknownType,
                                             message: "no contract for event type '\(event.type)'"))
         }
         let latest = family.latest
+        if let declaredVersion, declaredVersion != latest.version {
+            guard let declared = family.contract(version: declaredVersion) else {
+                return .failure(PipelineFailure(stage: .contract, code: FailureCode.contractUnknownVersion,
+                                                message: "\(event.type) has no version \(declaredVersion) (versions: \(family.versions.map(\.version)))"))
+            }
+            let report = declared.validate(event.data)
+            guard report.isValid else { return .failure(failure(report, contract: declared)) }
+            switch family.upcast(event.data, from: declaredVersion, to: latest.version) {
+            case .success(let upcast): return .success((latest, upcast))
+            case .failure(let e): return .failure(PipelineFailure(stage: .upcast, code: e.code, message: e.description, contract: declared.id))
+            }
+        }
         let report = latest.validate(event.data)
         if report.isValid { return .success((latest, event.data)) }
         for older in family.versions.dropLast().reversed() where older.validate(event.data).isValid {
@@ -140,12 +156,23 @@ final class EventProcessor {
                 return .failure(PipelineFailure(stage: .upcast, code: e.code, message: e.description, contract: older.id))
             }
         }
+        return .failure(failure(report, contract: latest))
+    }
+
+    private func failure(_ report: ValidationReport, contract: Contract) -> PipelineFailure {
         let code = report.errorCode ?? "schema.invalid"
         let stage: PipelineStage = code.hasPrefix("rule.") ? .rules : .contract
         let first = report.violations.first.map { "\($0.instanceLocation.description.isEmpty ? "/" : $0.instanceLocation.description): \($0.message)" } ?? "invalid"
         let more = report.violations.count > 1 ? " (and \(report.violations.count - 1) more)" : ""
-        return .failure(PipelineFailure(stage: stage, code: code, message: "\(latest.id): \(first)\(more)",
-                                        violations: report.violations, contract: latest.id))
+        return PipelineFailure(stage: stage, code: code, message: "\(contract.id): \(first)\(more)",
+                               violations: report.violations, contract: contract.id)
+    }
+
+    /// The version an input names for itself, from `ce_dataschema` or an envelope's `dataschema`.
+    private func declaredVersion(_ record: KafkaConsumerRecord, _ value: JSONValue) -> Int? {
+        let text = record.header("ce_dataschema").flatMap { String(validating: $0, as: UTF8.self) } ?? value["dataschema"]?.stringValue
+        guard let text, let v = text.range(of: ":v", options: .backwards) else { return nil }
+        return Int(text[v.upperBound...])
     }
 
     private func eventTime(_ record: KafkaConsumerRecord) -> String {
