@@ -13,7 +13,7 @@ import Testing
     @Test func loadsDefaultsAndSubstitutesEnvironment() throws {
         let c = try BridgeConfig.parse(Self.minimal, environment: ["KAFKA_PASSWORD": "hunter2"])
         #expect(c.kafka["sasl.password"] == "hunter2")
-        #expect(c.redactedKafka["sasl.password"] == "<redacted>")
+        #expect(c.redactedKafka["sasl.password"] == KafkaConfig.redaction)
         #expect(c.redactedKafka["bootstrap.servers"] == "127.0.0.1:9092")
         #expect(c.sources[0].dlqTopic == "erp.in.dlq")
         #expect(c.sources[0].adapter == "canonical")

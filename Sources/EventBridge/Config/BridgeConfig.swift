@@ -104,15 +104,7 @@ public struct BridgeConfig: Sendable {
         path.hasPrefix("/") ? path : baseDirectory + "/" + path
     }
 
-    /// The librdkafka map with secret values replaced, for printing and logging.
-    public var redactedKafka: [String: String] {
-        kafka.reduce(into: [:]) { out, kv in out[kv.key] = BridgeConfig.isSecret(kv.key) ? "<redacted>" : kv.value }
-    }
-
-    /// Properties whose values are never printed or logged.
-    public static func isSecret(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return ["password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl.keystore", "ssl_key", "token", "credential"]
-            .contains { k.contains($0) }
-    }
+    /// The librdkafka map with secret values replaced, for printing and logging (the Kafka layer's
+    /// rule decides what is secret).
+    public var redactedKafka: [String: String] { KafkaConfig(kafka).redacted }
 }

@@ -63,7 +63,7 @@ public struct KafkaConfig: Sendable, Equatable {
     }
 
     static let redaction = "[redacted]"
-    private static let secretMarkers = ["password", "secret", "sasl.oauthbearer", "ssl.key", "sasl.jaas"]
+    private static let secretMarkers = ["password", "secret", "sasl.oauthbearer", "ssl.key", "sasl.jaas", "token", "credential"]
 
     /// Producer defaults: idempotent, acknowledged by all in-sync replicas.
     public static let producerDefaults: [String: String] = [

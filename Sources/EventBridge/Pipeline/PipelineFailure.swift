@@ -38,7 +38,6 @@ public enum FailureCode {
     public static let contractUnknownVersion = "contract.unknown_version"
     public static let eventNoKey = "event.no_key"
     public static let eventStale = "event.stale"
-    public static let upcastFailed = "upcast.failed"
     public static let prerequisiteTimeout = "prerequisite.timeout"
     public static let publishRejected = "publish.rejected"
 }
