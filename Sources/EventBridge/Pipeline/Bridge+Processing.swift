@@ -39,7 +39,8 @@ extension Bridge {
                                              "message": failure.message])
             let dlq = DeadLetterRecord.make(for: record, failure: failure, dlqTopic: source.settings.dlqTopic, now: RFC3339.now())
             let token = tracker.register(tp, offset: record.offset, outputs: 1,
-                                         completion: Completion(outcome: .deadLettered, events: [], errorCode: failure.code, alreadyRecorded: false))
+                                         completion: Completion(outcome: .deadLettered, events: [], errorCode: failure.code, alreadyRecorded: false,
+                                                                contract: failure.contract))
             try enqueue(dlq, token: token)
         case .duplicate(_, let events):
             metrics.duplicates += 1
@@ -88,7 +89,8 @@ extension Bridge {
             batch.record(LedgerEntry(
                 source: source, outcome: c.completion.outcome,
                 eventID: events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
-                eventType: events.first?.type, entityKey: events.first?.entityKey, contractVersion: events.first?.version,
+                eventType: events.first?.type ?? c.completion.contractType, entityKey: events.first?.entityKey,
+                contractVersion: events.first?.version ?? c.completion.contractVersion,
                 outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,
                 errorCode: c.completion.errorCode, atMillis: now))
             guard c.completion.outcome == .published else { continue }

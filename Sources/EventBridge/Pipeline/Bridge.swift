@@ -23,6 +23,11 @@ public final class Bridge: @unchecked Sendable {
         /// Inputs below the store's processed offset, consumed again after a restart: they
         /// already have an outcome, and only move the commit point.
         var alreadyRecorded: Bool
+        /// `type@version` of the contract a dead-lettered input failed, when known.
+        var contract: String? = nil
+
+        var contractType: String? { contract.flatMap { $0.split(separator: "@").first.map(String.init) } }
+        var contractVersion: Int? { contract.flatMap { $0.split(separator: "@").last.flatMap { Int($0) } } }
     }
 
     let config: BridgeConfig
