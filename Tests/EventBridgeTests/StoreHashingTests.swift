@@ -63,18 +63,18 @@ import Testing
     }
 
     @Test func revisionsNormalizeTimestampsAndOrder() throws {
-        #expect(Revision(text: "2024-05-01T10:00:00+02:00") == Revision(text: "2024-05-01T08:00:00Z"))
-        #expect(Revision(text: "2024-05-01T08:00:00.5Z") == .text("2024-05-01T08:00:00.500000000Z"))
-        #expect(Revision(text: "2024-01-01T00:30:00+01:00") == .text("2023-12-31T23:30:00.000000000Z"))
-        #expect(Revision(text: "2024-05-01t08:00:00z") == .text("2024-05-01T08:00:00.000000000Z"))
-        #expect(Revision(text: "2024-05-01T08:00:00.1Z") > Revision(text: "2024-05-01T09:59:59.9+02:00"))
-        #expect(Revision(text: "2024-02-30T08:00:00Z") == .text("2024-02-30T08:00:00Z"))  // not a date: raw
-        #expect(Revision(text: "000010") > Revision(text: "000009"))
-        #expect(Revision.integer(10) > .integer(9))
-        #expect(Revision.integer(Int64.max) < .text(""))
-        #expect(Revision(json: 17) == .integer(17))
-        #expect(Revision(json: .string("2024-05-01T08:00:00Z")) == .text("2024-05-01T08:00:00.000000000Z"))
-        #expect(Revision(json: true) == nil)
-        #expect(Revision(json: .number(try #require(JSONNumber(literal: "1.5")))) == nil)
+        #expect(StoredRevision(text: "2024-05-01T10:00:00+02:00") == StoredRevision(text: "2024-05-01T08:00:00Z"))
+        #expect(StoredRevision(text: "2024-05-01T08:00:00.5Z") == .text("2024-05-01T08:00:00.500000000Z"))
+        #expect(StoredRevision(text: "2024-01-01T00:30:00+01:00") == .text("2023-12-31T23:30:00.000000000Z"))
+        #expect(StoredRevision(text: "2024-05-01t08:00:00z") == .text("2024-05-01T08:00:00.000000000Z"))
+        #expect(StoredRevision(text: "2024-05-01T08:00:00.1Z") > StoredRevision(text: "2024-05-01T09:59:59.9+02:00"))
+        #expect(StoredRevision(text: "2024-02-30T08:00:00Z") == .text("2024-02-30T08:00:00Z"))  // not a date: raw
+        #expect(StoredRevision(text: "000010") > StoredRevision(text: "000009"))
+        #expect(StoredRevision.integer(10) > .integer(9))
+        #expect(StoredRevision.integer(Int64.max) < .text(""))
+        #expect(StoredRevision(json: 17) == .integer(17))
+        #expect(StoredRevision(json: .string("2024-05-01T08:00:00Z")) == .text("2024-05-01T08:00:00.000000000Z"))
+        #expect(StoredRevision(json: true) == nil)
+        #expect(StoredRevision(json: .number(try #require(JSONNumber(literal: "1.5")))) == nil)
     }
 }

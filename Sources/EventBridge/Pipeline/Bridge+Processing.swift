@@ -104,7 +104,7 @@ extension Bridge {
             }
         }
         for (tp, next) in positions {
-            batch.setProcessedOffset(next: next, for: SourcePartition(topic: tp.topic, partition: tp.partition))
+            batch.setProcessedOffset(next: next, for: tp)
         }
         var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
         while true {
@@ -139,7 +139,7 @@ extension Bridge {
             assigned.formUnion(partitions)
             if let processed = try? store.reader.processedOffsets() {
                 for tp in partitions {
-                    if let next = processed[SourcePartition(topic: tp.topic, partition: tp.partition)] { recordedBelow[tp] = next }
+                    if let next = processed[tp] { recordedBelow[tp] = next }
                 }
             }
             if paused { try? consumer?.pause(Array(partitions)) }

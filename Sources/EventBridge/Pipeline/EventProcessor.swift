@@ -80,7 +80,7 @@ final class EventProcessor {
             let dedupText = contract.dedupKey(of: data) ?? entityKey
             let dedupKey = DedupKey(family: event.type, values: [dedupText])
             let entity = Sequencer.EntityRef(family: event.type, key: entityKey)
-            let revision = contract.revision(of: data).flatMap { Revision(json: $0.json) }
+            let revision = contract.revision(of: data).flatMap { StoredRevision(json: $0.json) }
             let plan = PlannedEvent(id: EventIdentity.ceID(dedupKey), type: event.type, version: contract.version, entityKey: entityKey,
                                     dedupKey: dedupKey, entity: revision == nil ? nil : entity, revision: revision)
             if try sequencer.isDuplicate(dedupKey) {

@@ -9,7 +9,7 @@ public struct PlannedEvent: Sendable {
     public var entityKey: String
     var dedupKey: DedupKey
     var entity: Sequencer.EntityRef?
-    var revision: Revision?
+    var revision: StoredRevision?
 }
 
 /// What the pipeline decided for one input, before anything is produced.

@@ -16,7 +16,7 @@ final class Sequencer {
 
     private let store: EventStore
     private var pendingKeys: [DedupKey: KafkaTopicPartition] = [:]
-    private var pendingRevisions: [EntityRef: (revision: Revision, partition: KafkaTopicPartition)] = [:]
+    private var pendingRevisions: [EntityRef: (revision: StoredRevision, partition: KafkaTopicPartition)] = [:]
     private static let noBatch = StoreBatch()
 
     init(store: EventStore) { self.store = store }
@@ -28,13 +28,13 @@ final class Sequencer {
     }
 
     /// The newest revision published for the entity (in flight first, then committed).
-    func lastRevision(_ entity: EntityRef) throws -> Revision? {
+    func lastRevision(_ entity: EntityRef) throws -> StoredRevision? {
         if let pending = pendingRevisions[entity] { return pending.revision }
         return try store.lastRevision(family: entity.family, entityKey: entity.key, pending: Self.noBatch)
     }
 
     /// Remembers a published event until its outcome is committed.
-    func remember(key: DedupKey, entity: EntityRef?, revision: Revision?, partition: KafkaTopicPartition) {
+    func remember(key: DedupKey, entity: EntityRef?, revision: StoredRevision?, partition: KafkaTopicPartition) {
         pendingKeys[key] = partition
         if let entity, let revision { pendingRevisions[entity] = (revision, partition) }
     }

@@ -115,7 +115,7 @@ public final class EventStore: @unchecked Sendable {
 
     /// The last published revision of an entity: from `pending`, else from a batch being
     /// committed, else committed. Publish only when the new revision is greater (design §6).
-    public func lastRevision(family: String, entityKey: String, pending: StoreBatch) throws -> Revision? {
+    public func lastRevision(family: String, entityKey: String, pending: StoreBatch) throws -> StoredRevision? {
         if let revision = pending.pendingRevision(family: family, entityKey: entityKey) { return revision }
         if let revision = overlay.revision(RevisionKey(family: family, entityKey: entityKey)) { return revision }
         return try reader.lastRevision(family: family, entityKey: entityKey)

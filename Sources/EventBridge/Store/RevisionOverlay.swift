@@ -8,7 +8,7 @@ import Foundation
 final class RevisionOverlay: @unchecked Sendable {
     // @unchecked: `entries` and `nextTicket` are read and written only under `lock`.
     private let lock = NSLock()
-    private var entries: [RevisionKey: (ticket: UInt64, revision: Revision)] = [:]
+    private var entries: [RevisionKey: (ticket: UInt64, revision: StoredRevision)] = [:]
     private var nextTicket: UInt64 = 1
 
     /// Adds a batch's revisions; returns its ticket.
@@ -29,7 +29,7 @@ final class RevisionOverlay: @unchecked Sendable {
         for key in revisions.keys where entries[key]?.ticket == ticket { entries[key] = nil }
     }
 
-    func revision(_ key: RevisionKey) -> Revision? {
+    func revision(_ key: RevisionKey) -> StoredRevision? {
         lock.lock()
         defer { lock.unlock() }
         return entries[key]?.revision

@@ -1,19 +1,6 @@
-/// A source topic partition: the unit that input state is scoped by (design §11).
-public struct SourcePartition: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int32
-
-    public init(topic: String, partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public var description: String { "\(topic):\(partition)" }
-
-    public static func < (a: SourcePartition, b: SourcePartition) -> Bool {
-        a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition
-    }
-}
+/// A source topic partition: the unit that input state is scoped by (design §11). The Kafka
+/// layer's type, so the pipeline hands partitions to the store without converting.
+public typealias SourcePartition = KafkaTopicPartition
 
 /// One input record's position: source topic, partition and offset. The ledger's key.
 ///

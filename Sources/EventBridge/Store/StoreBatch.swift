@@ -14,7 +14,7 @@ public struct StoreBatch: Sendable {
     }
 
     struct PendingRevision: Sendable {
-        var revision: Revision
+        var revision: StoredRevision
         var partition: SourcePartition
         var atMillis: Int64
     }
@@ -59,14 +59,14 @@ public struct StoreBatch: Sendable {
     /// Records `revision` as the last published revision of the entity (last write wins within
     /// the batch; the pipeline checks staleness before calling this).
     public mutating func setRevision(
-        _ revision: Revision, family: String, entityKey: String, partition: SourcePartition, atMillis: Int64
+        _ revision: StoredRevision, family: String, entityKey: String, partition: SourcePartition, atMillis: Int64
     ) {
         revisions[RevisionKey(family: family, entityKey: entityKey)] =
             PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
     }
 
     /// The revision this batch set for the entity, if any.
-    public func pendingRevision(family: String, entityKey: String) -> Revision? {
+    public func pendingRevision(family: String, entityKey: String) -> StoredRevision? {
         revisions[RevisionKey(family: family, entityKey: entityKey)]?.revision
     }
 

@@ -6,7 +6,7 @@ extension StoreReader {
 
     /// The last committed revision of an entity (without any uncommitted batch; the running
     /// store's `EventStore.lastRevision(family:entityKey:pending:)` adds those).
-    public func lastRevision(family: String, entityKey: String) throws -> Revision? {
+    public func lastRevision(family: String, entityKey: String) throws -> StoredRevision? {
         try connection.withDatabase { db in
             let s = try db.prepare("SELECT revision FROM revisions WHERE family = ? AND entity = ?")
             defer { s.reset() }
@@ -17,7 +17,7 @@ extension StoreReader {
         }
     }
 
-    static func revision(_ s: SQLiteStatement, _ column: Int32) -> Revision {
+    static func revision(_ s: SQLiteStatement, _ column: Int32) -> StoredRevision {
         s.type(column) == SQLITE_INTEGER ? .integer(s.int64(column)) : .text(s.string(column) ?? "")
     }
 

@@ -29,7 +29,7 @@ enum StoreSchema {
           count INTEGER NOT NULL DEFAULT 0, min_seen INTEGER, max_seen INTEGER, bloom BLOB)
         """,
         // Last published revision per (type family, entity key). `revision` holds an INTEGER or
-        // a TEXT (normalized RFC 3339 or raw string): see Revision.
+        // a TEXT (normalized RFC 3339 or raw string): see StoredRevision.
         """
         CREATE TABLE IF NOT EXISTS revisions(
           family TEXT NOT NULL, entity TEXT NOT NULL, revision NOT NULL, part INTEGER NOT NULL,

@@ -9,16 +9,16 @@ import Contracts
 ///   order across offsets and precisions (`…T10:00:00+02:00` equals `…T08:00:00Z`). Any other
 ///   string is kept as is and compared byte-wise (UTF-8), which suits zero-padded sequence
 ///   numbers and ISO dates but not unpadded decimals: a contract should use integers for those.
-/// - Mixed kinds have a total order (every integer before every text) so `Revision` is
+/// - Mixed kinds have a total order (every integer before every text) so `StoredRevision` is
 ///   `Comparable`, but a family whose revisions change kind is a contract bug: callers that care
 ///   can check `isSameKind(as:)`.
-public enum Revision: Hashable, Comparable, Sendable, CustomStringConvertible {
+public enum StoredRevision: Hashable, Comparable, Sendable, CustomStringConvertible {
     case integer(Int64)
     case text(String)
 
     /// A text revision, normalized when it is an RFC 3339 date-time.
     public init(text: String) {
-        self = .text(Revision.normalizedTimestamp(text) ?? text)
+        self = .text(StoredRevision.normalizedTimestamp(text) ?? text)
     }
 
     /// The revision of a JSON value: an integral number within Int64, or a string. Nil for
@@ -40,14 +40,14 @@ public enum Revision: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    public func isSameKind(as other: Revision) -> Bool {
+    public func isSameKind(as other: StoredRevision) -> Bool {
         switch (self, other) {
         case (.integer, .integer), (.text, .text): return true
         default: return false
         }
     }
 
-    public static func < (a: Revision, b: Revision) -> Bool {
+    public static func < (a: StoredRevision, b: StoredRevision) -> Bool {
         switch (a, b) {
         case (.integer(let x), .integer(let y)): return x < y
         case (.text(let x), .text(let y)): return x.utf8.lexicographicallyPrecedes(y.utf8)
