@@ -23,6 +23,8 @@ let package = Package(
         .executableTarget(name: "ValidatorBench", dependencies: ["Contracts"], path: "Sources/ValidatorBench"),
         // Store benchmark: `swift build -c release --product StoreBench` (docs/store.md).
         .executableTarget(name: "StoreBench", dependencies: ["EventBridge"], path: "Sources/StoreBench"),
+        // End-to-end benchmark: the bridge vs passthrough on the same broker, the core pipeline, latency (scripts/bench).
+        .executableTarget(name: "BridgeBench", dependencies: ["EventBridge", "Contracts"], path: "Sources/BridgeBench"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
         .testTarget(name: "EventBridgeTests", dependencies: ["EventBridge", "Contracts"]),
     ],

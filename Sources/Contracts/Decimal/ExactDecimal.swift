@@ -114,12 +114,17 @@ public struct ExactDecimal: Sendable {
 
     /// The common case without allocation beyond the limbs: `-?digits(.digits)?` with at most 18 digits.
     static func plain(_ text: String) -> ExactDecimal? {
+        var text = text
+        return text.withUTF8(plain(utf8:))
+    }
+
+    private static func plain(utf8: UnsafeBufferPointer<UInt8>) -> ExactDecimal? {
         var value: UInt64 = 0
         var count = 0
         var scale = -1
         var negative = false
         var first = true
-        for b in text.utf8 {
+        for b in utf8 {
             switch b {
             case 0x30...0x39:
                 value = value &* 10 &+ UInt64(b - 0x30)

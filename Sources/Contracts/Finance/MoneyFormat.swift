@@ -13,7 +13,12 @@ public enum MoneyFormat {
     /// The number of digits after the decimal point, or nil when `text` is not a money amount.
     /// Trailing zeros count: "10.50" has 2 decimals (a JPY amount "100.0" is invalid).
     public static func decimals(of text: String) -> Int? {
-        var utf8 = text.utf8.makeIterator()
+        var text = text
+        return text.withUTF8(decimals(utf8:))
+    }
+
+    private static func decimals(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var utf8 = bytes.makeIterator()
         var digits = 0
         var fraction = -1
         var first = true

@@ -14,23 +14,24 @@ final class Sequencer {
         var key: String
     }
 
-    private let store: EventStore
+    /// Nil: no durable layer, every key stays pending (benchmarks compare the store with an in-memory set).
+    private let store: EventStore?
     private var pendingKeys: [DedupKey: KafkaTopicPartition] = [:]
     private var pendingRevisions: [EntityRef: (revision: StoredRevision, partition: KafkaTopicPartition)] = [:]
     private static let noBatch = StoreBatch()
 
-    init(store: EventStore) { self.store = store }
+    init(store: EventStore?) { self.store = store }
 
     /// True when an event with this key was published before (committed or in flight).
     func isDuplicate(_ key: DedupKey) throws -> Bool {
         if pendingKeys[key] != nil { return true }
-        return try store.isDuplicate(key, pending: Self.noBatch)
+        return try store?.isDuplicate(key, pending: Self.noBatch) ?? false
     }
 
     /// The newest revision published for the entity (in flight first, then committed).
     func lastRevision(_ entity: EntityRef) throws -> StoredRevision? {
         if let pending = pendingRevisions[entity] { return pending.revision }
-        return try store.lastRevision(family: entity.family, entityKey: entity.key, pending: Self.noBatch)
+        return try store?.lastRevision(family: entity.family, entityKey: entity.key, pending: Self.noBatch)
     }
 
     /// Remembers a published event until its outcome is committed.

@@ -1,0 +1,89 @@
+import Contracts
+import EventBridge
+import Foundation
+import Synchronization
+
+/// `latency`: the bridge running, events produced at a fixed rate; an independent consumer of the
+/// output topic measures, per event, from the moment the source record was handed to the producer
+/// to the moment the bridge's output arrived (so both producers' lingering, the bridge and the
+/// measuring consumer's fetch are included). Events sent during the warm-up (group join) are not counted.
+func runLatency(_ o: Options) async throws {
+    let brokers = o.string("--brokers", "127.0.0.1:29092")
+    let rate = Double(try o.int("--rate", 5_000))
+    let seconds = Double(try o.int("--seconds", 30))
+    let warmup = Double(try o.int("--warmup", 8))
+    let tag = o.string("--tag", "\(getpid())")
+    let source = "bench.latency.in.\(tag)"
+    let output = "bench.latency.out.\(tag)"
+    let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("bridgebench-latency-\(tag)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let config = try benchConfig(o, brokers: brokers, source: source, output: output, group: "bench.latency.\(tag)",
+                                 store: dir.appendingPathComponent("store.sqlite").path)
+    let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: brokers), logger: .disabled)
+    for t in [source, output] { try await createTopic(admin, t, partitions: 4) }
+    try await createTopic(admin, "\(source).dlq", partitions: 1)
+
+    // index → send time; (partition, offset) of the source record → index
+    let sent = Mutex<[Double]>([])
+    let positions = Mutex<[UInt64: Int]>([:])
+    let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: brokers, ["linger.ms": "5"]), logger: .disabled) { reports in
+        positions.withLock { map in
+            for r in reports { if case .success(let p) = r.result { map[UInt64(p.partition) << 48 | UInt64(p.offset)] = Int(r.context) } }
+        }
+    }
+    let bridge = try Bridge(config: config, logger: Logger(label: "bridge", level: config.logLevel))
+    let worker = onThread("eventbridge-pipeline") { try bridge.run() }
+
+    let measurer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: brokers, [
+        "group.id": "bench.latency.measure.\(tag)", "auto.offset.reset": "earliest", "fetch.wait.max.ms": "5",
+        "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000"]), logger: .disabled)
+    try measurer.subscribe(topics: [output])
+    let total = Int(rate * (warmup + seconds))
+    let latencies = Mutex<[Double]>([])
+    let received = Atomic<Int>(0)
+    let measuring = onThread("measure") {
+        let deadline = monotonicSeconds() + warmup + seconds + 60
+        while received.load(ordering: .relaxed) < total && monotonicSeconds() < deadline {
+            guard let records = try? measurer.poll(maxRecords: 500, timeout: .milliseconds(20)) else { continue }
+            let now = monotonicSeconds()
+            for r in records {
+                received.add(1, ordering: .relaxed)
+                guard let p = r.header("ce_sourcepartition").flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }),
+                    let off = r.header("ce_sourceoffset").flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }),
+                    let i = positions.withLock({ $0[p << 48 | off] })
+                else { continue }
+                let at = sent.withLock { $0[i] }
+                if at >= sent.withLock({ $0[0] }) + warmup { latencies.withLock { $0.append(now - at) } }
+            }
+        }
+        measurer.closeBlocking()
+    }
+
+    let start = monotonicSeconds()
+    var peakCurrent = 0
+    for i in 0..<total {
+        while Double(i) > (monotonicSeconds() - start) * rate { try await Task.sleep(for: .microseconds(500)) }
+        sent.withLock { $0.append(monotonicSeconds()) }
+        try await producer.enqueueWaiting(KafkaProducerRecord(topic: source, key: InvoiceEvents.key(i, run: tag),
+                                                              value: InvoiceEvents.value(i, run: tag)), context: UInt64(i))
+        if i % 5_000 == 0 { peakCurrent = max(peakCurrent, memoryMiB().current) }
+    }
+    try await producer.flush(timeout: .seconds(30))
+    try await measuring.value
+    bridge.stop()
+    try await worker.value
+    await producer.close()
+
+    let sorted = latencies.withLock { $0 }.sorted()
+    func percentile(_ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))] * 1000
+    }
+    let achieved = Double(total) / (monotonicSeconds() - start)
+    log("latency at \(Int(rate))/s: \(sorted.count) samples, p50 \(String(format: "%.1f", percentile(0.5))) ms, p99 \(String(format: "%.1f", percentile(0.99))) ms, p99.9 \(String(format: "%.1f", percentile(0.999))) ms")
+    emit([("name", "latency"), ("rate", number(rate)), ("samples", number(sorted.count)), ("received", number(received.load(ordering: .relaxed))),
+          ("sent", number(total)), ("p50Ms", number(percentile(0.5), decimals: 2)), ("p99Ms", number(percentile(0.99), decimals: 2)),
+          ("p999Ms", number(percentile(0.999), decimals: 2)), ("maxMs", number(percentile(1.0), decimals: 2)),
+          ("overallRate", number(achieved)), ("peakRssMiB", number(memoryMiB().peak))])
+}

@@ -1,0 +1,90 @@
+import Contracts
+import EventBridge
+import Foundation
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `--name value` options; every mode reads the ones it needs.
+struct Options {
+    private var values: [String: String] = [:]
+    private var flags: Set<String> = []
+    let mode: String
+
+    init(_ arguments: [String]) throws {
+        guard let mode = arguments.first else { throw BenchError("usage: BridgeBench core|produce|passthrough|bridge|latency [--option value …]") }
+        self.mode = mode
+        var rest = arguments.dropFirst().makeIterator()
+        while let a = rest.next() {
+            guard a.hasPrefix("--") else { throw BenchError("unexpected argument \(a)") }
+            if ["--memory", "--quiet"].contains(a) {
+                flags.insert(a)
+            } else {
+                guard let v = rest.next() else { throw BenchError("\(a) needs a value") }
+                values[a] = v
+            }
+        }
+    }
+
+    func string(_ name: String, _ fallback: String) -> String { values[name] ?? fallback }
+
+    func int(_ name: String, _ fallback: Int) throws -> Int {
+        guard let text = values[name] else { return fallback }
+        guard let v = Int(text.replacingOccurrences(of: "_", with: "")), v >= 0 else { throw BenchError("\(name) needs a number") }
+        return v
+    }
+
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+}
+
+func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Peak and current resident set size of this process, in MiB (`VmHWM`, `VmRSS`).
+func memoryMiB() -> (peak: Int, current: Int) {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+    func field(_ name: String) -> Int {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0) / 1024
+    }
+    return (field("VmHWM:"), field("VmRSS:"))
+}
+
+func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+/// One result line on stdout: a JSON object.
+func emit(_ fields: [(String, JSONValue)]) {
+    let object = JSONValue.object(JSONObject(fields.map { JSONObject.Member(key: $0.0, value: $0.1) }))
+    FileHandle.standardOutput.write(Data((JSONWriter.compact.string(object) + "\n").utf8))
+}
+
+func number(_ d: Double, decimals: Int = 0) -> JSONValue {
+    .number(JSONNumber(literal: String(format: "%.\(decimals)f", d)) ?? JSONNumber(0))
+}
+
+func number(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
+
+/// The bridge configuration every mode uses: one canonical source, one binary-mode subscriber for
+/// every type, metrics off, the librdkafka settings of `examples/bridge.json`.
+func benchConfig(_ o: Options, brokers: String, source: String, output: String, group: String, store: String) throws -> BridgeConfig {
+    let contracts = URL(fileURLWithPath: o.string("--contracts", "contracts")).standardizedFileURL.path
+    let mappings = URL(fileURLWithPath: o.string("--mappings", "mappings")).standardizedFileURL.path
+    let json: JSONValue = [
+        "kafka": ["bootstrap.servers": .string(brokers), "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000"],
+        "groupId": .string(group),
+        "contracts": .string(contracts),
+        "mappings": .string(mappings),
+        "store": ["path": .string(store)],
+        "sources": [["topic": .string(source), "adapter": "canonical", "source": "urn:bench:erp"]],
+        "subscribers": [["name": "ledger", "topic": .string(output), "types": ["finance.*"]]],
+        "limits": ["maxInFlight": .number(JSONNumber(try o.int("--max-in-flight", 20_000)))],
+        "metrics": ["enabled": false],
+        "log": ["level": .string(o.string("--log-level", "warning"))],
+    ]
+    do {
+        return try BridgeConfig.parse(json, file: "<bench>", baseDirectory: FileManager.default.currentDirectoryPath)
+    } catch {
+        throw BenchError(error.description)
+    }
+}
