@@ -129,14 +129,14 @@ def cluster(bootstrap):
 class Bridge:
     """One `eventbridge run` process with its own config, store and topics."""
 
-    def __init__(self, binary, bootstrap, workdir, sources, subscribers, extra=None):
+    def __init__(self, binary, bootstrap, workdir, sources, subscribers, extra=None, kafka=None):
         self.binary = binary
         self.workdir = workdir
         self.config_path = os.path.join(workdir, "bridge.json")
         self.log_path = os.path.join(workdir, "bridge.log")
         self.store_path = os.path.join(workdir, "bridge.sqlite")
         config = {
-            "kafka": {"bootstrap.servers": bootstrap, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"},
+            "kafka": {"bootstrap.servers": bootstrap, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500", **(kafka or {})},
             "groupId": "e2e-" + uuid.uuid4().hex[:8],
             "contracts": os.path.join(ROOT, "contracts"),
             "mappings": os.path.join(ROOT, "mappings"),
@@ -183,8 +183,8 @@ class Bridge:
 def make_bridge(binary, bootstrap, tmp_path):
     bridges = []
 
-    def factory(sources, subscribers, extra=None):
-        b = Bridge(binary, bootstrap, str(tmp_path), sources, subscribers, extra)
+    def factory(sources, subscribers, extra=None, kafka=None):
+        b = Bridge(binary, bootstrap, str(tmp_path), sources, subscribers, extra, kafka)
         bridges.append(b)
         return b
 

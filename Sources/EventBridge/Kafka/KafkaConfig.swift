@@ -79,9 +79,19 @@ public struct KafkaConfig: Sendable, Equatable {
                                               "auto.offset.reset", "enable.auto.", "auto.commit.", "partition.assignment.strategy",
                                               "fetch.", "isolation.level", "queued.", "check.crcs", "consume."]
 
+    /// Properties only a producer understands.
+    public static let producerOnlyPrefixes = ["message.timeout.ms", "delivery.timeout.ms", "linger.ms", "queue.buffering.",
+                                              "batch.", "acks", "request.required.acks", "enable.idempotence", "compression.",
+                                              "partitioner", "message.send.max.retries", "transactional.", "sticky.partitioning"]
+
     /// The same properties without the consumer-only ones: one `kafka` map configures both clients.
-    public var forProducer: KafkaConfig {
-        KafkaConfig(properties.filter { kv in !Self.consumerOnlyPrefixes.contains { kv.key.hasPrefix($0) } })
+    public var forProducer: KafkaConfig { without(Self.consumerOnlyPrefixes) }
+
+    /// The same properties without the producer-only ones.
+    public var forConsumer: KafkaConfig { without(Self.producerOnlyPrefixes) }
+
+    private func without(_ prefixes: [String]) -> KafkaConfig {
+        KafkaConfig(properties.filter { kv in !prefixes.contains { kv.key.hasPrefix($0) } })
     }
 
     /// Consumer defaults: offsets are stored explicitly and committed explicitly.

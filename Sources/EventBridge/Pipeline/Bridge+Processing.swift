@@ -60,12 +60,12 @@ extension Bridge {
             do {
                 try producer.enqueue(record, context: token)
                 return
-            } catch where error.isRetriable {
+            } catch where error.isRetriable && !isStopping {
                 if ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
                 Thread.sleep(forTimeInterval: 0.001)
             } catch {
-                // The producer is unusable (fatal) or the record invalid for the client: treat as a
-                // delivery fault so nothing commits past this input.
+                // The producer is unusable (fatal), the record invalid for the client, or we are
+                // stopping with the queue full: a delivery fault, so nothing commits past this input.
                 tracker.fail(token, error: error)
                 return
             }

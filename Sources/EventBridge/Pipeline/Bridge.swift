@@ -33,7 +33,8 @@ public final class Bridge: @unchecked Sendable {
     let config: BridgeConfig
     let logger: Logger
     let store: EventStore
-    let producer: KafkaProducer
+    /// Replaced after a fatal producer error (pipeline thread only).
+    var producer: KafkaProducer
     let tracker: InFlightTracker<Completion>
     let sequencer: Sequencer
     let processor: EventProcessor
@@ -68,7 +69,12 @@ public final class Bridge: @unchecked Sendable {
         let tracker = InFlightTracker<Completion>()
         self.tracker = tracker
         metrics = PipelineCounters()
-        producer = try KafkaProducer(config: kafkaConfig.forProducer, logger: logger.with(label: "kafka.producer")) { reports in
+        producer = try Bridge.makeProducer(kafkaConfig, tracker: tracker, logger: logger)
+    }
+
+    /// The producer's delivery reports only touch the tracker (on the producer's poll thread).
+    static func makeProducer(_ config: KafkaConfig, tracker: InFlightTracker<Completion>, logger: Logger) throws -> KafkaProducer {
+        try KafkaProducer(config: config.forProducer, logger: logger.with(label: "kafka.producer")) { reports in
             for r in reports {
                 switch r.result {
                 case .success(let p): tracker.acknowledge(r.context, position: "\(r.topic):\(p.partition):\(p.offset)")
@@ -103,7 +109,7 @@ public final class Bridge: @unchecked Sendable {
 
     /// One consumer session: subscribe, loop until stop or a fault, then hand everything back.
     private func runConsumer() throws {
-        let consumerConfig = kafkaConfig.merging(["group.id": config.groupId, "enable.auto.commit": "false",
+        let consumerConfig = kafkaConfig.forConsumer.merging(["group.id": config.groupId, "enable.auto.commit": "false",
                                                   "auto.offset.reset": "earliest"])
         let consumer = try KafkaConsumer(config: consumerConfig, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
             self.rebalanced(event)
@@ -120,10 +126,15 @@ public final class Bridge: @unchecked Sendable {
         while !isStopping {
             if let fault = tracker.takeFaults().first {
                 // Nothing past this input may commit; consume it again from the committed point.
-                drain(timeout: .seconds(30))
+                // Wait for every other delivery report (the failed input itself never completes).
+                waitForProducer(timeout: .seconds(30))
                 commit(sync: true)
                 let abandoned = tracker.abandon(tracker.partitions)
                 sequencer.forget(Set(abandoned.keys))
+                // A producer whose deliveries failed may be fenced or have lost its idempotence
+                // sequence (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: start
+                // the next session with a new one.
+                replaceProducer()
                 throw RestartRequest(reason: "delivery failed at \(fault.partition)@\(fault.offset): \(fault.error)")
             }
             applyBackpressure(consumer)
@@ -164,14 +175,37 @@ public final class Bridge: @unchecked Sendable {
         logger.warning("in-flight work did not finish in time", ["inFlight": String(tracker.count)])
     }
 
-    private func shutdownProducerAndStore() {
+    /// Waits until librdkafka has no record left in flight (every delivery report arrived).
+    func waitForProducer(timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        while producer.outstandingCount > 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+    }
+
+    /// After failed deliveries the idempotent producer may be unusable (fenced, or its sequence
+    /// lost across a broker restart): close it and start a new one.
+    private func replaceProducer() {
+        logger.warning("replacing the producer after failed deliveries")
+        let old = producer
+        do {
+            producer = try Bridge.makeProducer(kafkaConfig, tracker: tracker, logger: logger)
+        } catch {
+            logger.error("cannot create a new producer; keeping the old one", ["error": "\(error)"])
+            return
+        }
+        close(old)
+    }
+
+    private func close(_ producer: KafkaProducer) {
         let done = DispatchSemaphore(value: 0)
-        let producer = self.producer
         Task.detached {
             await producer.close(timeout: .seconds(10))
             done.signal()
         }
         done.wait()
+    }
+
+    private func shutdownProducerAndStore() {
+        close(producer)
         store.close()
     }
 }
