@@ -178,7 +178,7 @@ import Testing
         for line in [
             "eventbridge_build_info{version=\"1.2.3\"} 1", "eventbridge_up 1", "eventbridge_ready 1",
             "eventbridge_records_consumed_total{topic=\"erp\"} 1",
-            "eventbridge_record_outcomes_total{outcome=\"dead-lettered\",topic=\"erp\"} 1",
+            "eventbridge_record_outcomes_total{outcome=\"dead_lettered\",topic=\"erp\"} 1",
             "eventbridge_events_published_total{subscriber=\"gl\",type=\"finance.invoice.posted\"} 1",
             "eventbridge_dlq_records_total{code=\"json.syntax\",stage=\"decode\"} 1",
             "eventbridge_duplicates_total{type=\"t\"} 1", "eventbridge_stale_events_total{action=\"duplicate\",type=\"t\"} 1",

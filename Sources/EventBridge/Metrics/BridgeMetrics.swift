@@ -10,7 +10,7 @@ public final class BridgeMetrics: Sendable {
     /// What became of one consumed input record (design §2, conservation).
     public enum Outcome: String, Sendable, CaseIterable {
         case published
-        case deadLettered = "dead-lettered"
+        case deadLettered = "dead_lettered"
         case duplicate
         case filtered
         case parked

@@ -7,7 +7,10 @@ extension Bridge {
     /// same input; they never dead-letter it.
     func handle(_ record: KafkaConsumerRecord) throws {
         let tp = record.topicPartition
-        metrics.consumed += 1
+        let started = ContinuousClock.now
+        defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started) }
+        metrics.consumed(record)
+        lastConsumed[tp] = record.offset
         if let below = recordedBelow[tp], record.offset < below {
             // Already recorded before a restart (store committed, Kafka commit lost): skip.
             _ = tracker.register(tp, offset: record.offset, outputs: 0,
@@ -29,11 +32,18 @@ extension Bridge {
         switch decision {
         case .publish(let events, let outputs):
             metrics.published += 1
+            metrics.outcome(record.topic, .published)
+            for output in outputs {
+                metrics.published(subscriber: subscriberOfTopic[output.topic] ?? output.topic,
+                                  type: output.headers.first { $0.name == "ce_type" }.flatMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
+                                      ?? events.first?.type ?? "")
+            }
             let token = tracker.register(tp, offset: record.offset, outputs: outputs.count,
                                          completion: Completion(outcome: .published, events: events, errorCode: nil, alreadyRecorded: false))
             for output in outputs { try enqueue(output, token: token) }
         case .deadLetter(let failure):
-            metrics.deadLettered += 1
+            metrics.deadLettered(failure)
+            metrics.outcome(record.topic, .deadLettered)
             guard let source = processor.sources[record.topic] else { return }
             logger.warning("dead-lettered", ["position": "\(tp):\(record.offset)", "code": failure.code, "stage": failure.stage.rawValue,
                                              "message": failure.message])
@@ -43,11 +53,13 @@ extension Bridge {
                                                                 contract: failure.contract))
             try enqueue(dlq, token: token)
         case .duplicate(_, let events):
-            metrics.duplicates += 1
+            metrics.duplicate(type: events.first?.type ?? "")
+            metrics.outcome(record.topic, .duplicate)
             _ = tracker.register(tp, offset: record.offset, outputs: 0,
                                  completion: Completion(outcome: .duplicate, events: events, errorCode: nil, alreadyRecorded: false))
         case .filtered:
-            metrics.filtered += 1
+            metrics.filtered(type: "")
+            metrics.outcome(record.topic, .filtered)
             _ = tracker.register(tp, offset: record.offset, outputs: 0,
                                  completion: Completion(outcome: .filtered, events: [], errorCode: nil, alreadyRecorded: false))
         }
@@ -107,9 +119,11 @@ extension Bridge {
             batch.setProcessedOffset(next: next, for: tp)
         }
         var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
+        let commitStarted = ContinuousClock.now
         while true {
             do {
                 try store.commitAndWait(batch)
+                metrics.bridge.commitDuration.observe(ContinuousClock.now - commitStarted)
                 break
             } catch {
                 // The store is busy or the disk full: keep the offsets where they are and retry.
@@ -119,6 +133,7 @@ extension Bridge {
         }
         sequencer.committed(keys: committedKeys, entities: committedEntities)
         metrics.commits += 1
+        metrics.bridge.commits(result: "ok").increment()
         let offsets = positions.map { KafkaPartitionOffset($0.key, offset: $0.value) }
         guard let consumer else { return }
         do {
@@ -143,7 +158,9 @@ extension Bridge {
                 }
             }
             if paused { try? consumer?.pause(Array(partitions)) }
-            metrics.rebalances += 1
+            metrics.bridge.rebalances(kind: "assigned").increment()
+            metrics.isReady.store(true, ordering: .relaxed)
+            metrics.bridge.ready.set(1)
         case .revoked, .lost:
             // Finish what is in flight for these partitions and commit it while we still own them;
             // whatever is left is abandoned and will be consumed again by the next owner.
@@ -153,24 +170,15 @@ extension Bridge {
             sequencer.forget(partitions)
             if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }
             assigned.subtract(partitions)
-            for tp in partitions { recordedBelow.removeValue(forKey: tp) }
-            metrics.rebalances += 1
+            for tp in partitions {
+                recordedBelow.removeValue(forKey: tp)
+                lastConsumed.removeValue(forKey: tp)
+            }
+            metrics.bridge.rebalances(kind: event.kind == .lost ? "lost" : "revoked").increment()
+            if assigned.isEmpty {
+                metrics.isReady.store(false, ordering: .relaxed)
+                metrics.bridge.ready.set(0)
+            }
         }
-    }
-}
-
-/// Counts for the closing log line (the Prometheus metrics are separate).
-final class PipelineCounters {
-    var consumed = 0
-    var published = 0
-    var deadLettered = 0
-    var duplicates = 0
-    var filtered = 0
-    var commits = 0
-    var rebalances = 0
-
-    var fields: [String: String] {
-        ["consumed": String(consumed), "published": String(published), "deadLettered": String(deadLettered),
-         "duplicates": String(duplicates), "filtered": String(filtered), "commits": String(commits)]
     }
 }

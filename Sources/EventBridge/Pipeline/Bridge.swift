@@ -39,7 +39,11 @@ public final class Bridge: @unchecked Sendable {
     let sequencer: Sequencer
     let processor: EventProcessor
     let kafkaConfig: KafkaConfig
-    let metrics: PipelineCounters
+    let metricsRegistry: MetricsRegistry
+    let metrics: PipelineMetrics
+    var metricsServer: MetricsServer?
+    /// Subscriber name of each output topic, for the published-events metric.
+    let subscriberOfTopic: [String: String]
     private let stopping = Atomic<Bool>(false)
 
     // Pipeline-thread state.
@@ -48,6 +52,8 @@ public final class Bridge: @unchecked Sendable {
     var paused = false
     /// Per partition, the store's processed offset when it was assigned: lower offsets are skipped.
     var recordedBelow: [KafkaTopicPartition: Int64] = [:]
+    /// The last offset consumed per partition (for the consumer-lag metric).
+    var lastConsumed: [KafkaTopicPartition: Int64] = [:]
     var lastCommit = ContinuousClock.now
     let commitInterval: Duration = .milliseconds(100)
 
@@ -68,7 +74,9 @@ public final class Bridge: @unchecked Sendable {
         kafkaConfig = KafkaConfig(config.kafka)
         let tracker = InFlightTracker<Completion>()
         self.tracker = tracker
-        metrics = PipelineCounters()
+        metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
+        metrics = PipelineMetrics(registry: metricsRegistry)
+        subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }
         producer = try Bridge.makeProducer(kafkaConfig, tracker: tracker, logger: logger)
     }
 
@@ -93,6 +101,11 @@ public final class Bridge: @unchecked Sendable {
     public func run() throws {
         logger.info("bridge starting", ["sources": config.sources.map(\.topic).joined(separator: ","),
                                         "group": config.groupId, "store": config.resolve(config.store.path)])
+        try startMetricsServer()
+        defer {
+            metricsServer?.stop()
+            metrics.bridge.up.set(0)
+        }
         var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
         while !isStopping {
             do {
@@ -143,7 +156,10 @@ public final class Bridge: @unchecked Sendable {
                 guard !isStopping else { break }
                 try handle(record)
             }
-            if ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
+            if ContinuousClock.now - lastCommit >= commitInterval {
+                commit(sync: false)
+                refreshLag()
+            }
         }
         // Graceful stop: finish in-flight work and commit before leaving the group.
         drain(timeout: .seconds(30))
