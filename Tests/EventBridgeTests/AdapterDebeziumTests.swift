@@ -16,8 +16,9 @@ import Testing
     }
 
     private let customerRow = #"""
-        {"id": 1042, "name": "Müller Logistik GmbH", "email": "ap@mueller.example", "country_code": "de",
-         "currency": "eur", "status": "active", "updated_at": 1772360100123456}
+        {"id": 1042, "legal_name": "Müller Logistik GmbH", "tax_id": "DE129273398", "email": "ap@mueller.example",
+         "country_code": "de", "currency": "eur", "payment_terms_days": 14, "status": "active",
+         "street": "Hafenstraße 5", "city": "Hamburg", "postal_code": "20457", "updated_at": 1772360100123456}
         """#
 
     private func change(_ op: String, table: String, before: String = "null", after: String = "null", schema: Bool = false) throws -> AdapterInput {
@@ -32,24 +33,29 @@ import Testing
             let e = try S.event(adapter.adapt(try change(op, table: "customers", after: customerRow, schema: op == "u")))
             #expect(e.type == "finance.customer.upserted")
             #expect(e.subject == "1042")
-            #expect(e.data == (try JSONParser.parse(#"""
-                {"customerId": "1042", "sourceSystem": "erp", "name": "Müller Logistik GmbH", "email": "ap@mueller.example",
-                 "country": "DE", "currency": "EUR", "status": "active", "revision": 24023928,
-                 "updatedAt": "2026-03-01T10:15:00.123456+01:00"}
-                """#)))
+            var expected = try JSONParser.parse(#"""
+                {"occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "legacy-erp", "sourceReference": "1042",
+                 "customerId": "1042", "revision": 24023928, "legalName": "Müller Logistik GmbH", "taxId": "DE129273398",
+                 "country": "DE", "currency": "EUR", "paymentTermsDays": 14, "email": "ap@mueller.example",
+                 "billingAddress": {"line1": "Hafenstraße 5", "city": "Hamburg", "postalCode": "20457", "country": "DE"},
+                 "status": "active"}
+                """#)
+            expected = .object({ var o = expected.objectValue ?? JSONObject(); o["eventId"] = e.data["eventId"]; return o }())
+            #expect(e.data == expected)
+            #expect(e.data["eventId"]?.stringValue?.count == 36)
         }
     }
 
-    @Test func aDeletedCustomerRowIsUpsertedAsDeletedFromBefore() throws {
+    @Test func aDeletedCustomerRowIsUpsertedAsBlockedFromBefore() throws {
         let e = try S.event(try S.adapter("debezium", zone: "Europe/Berlin").adapt(try change("d", table: "customers", before: customerRow)))
         #expect(e.type == "finance.customer.upserted")
-        #expect(e.data["status"] == "deleted")
+        #expect(e.data["status"] == "blocked")
         #expect(e.data["customerId"] == "1042")
-        #expect(e.data["updatedAt"] == "2026-03-01T10:00:00Z")
+        #expect(e.data["occurredAt"] == "2026-03-01T10:00:00Z")
         // With the default REPLICA IDENTITY, before holds only the key: the input dead-letters.
         let keyOnly = S.failure(try S.adapter("debezium", zone: "Europe/Berlin").adapt(try change("d", table: "customers", before: #"{"id": 1042}"#)))
         #expect(keyOnly?.code == .missingField)
-        #expect(keyOnly?.location == JSONPointer("/before/name"))
+        #expect(keyOnly?.location == JSONPointer("/before/legal_name"))
     }
 
     private func invoiceRow(status: String) -> String {
@@ -105,5 +111,24 @@ import Testing
 
     @Test func theDebeziumAdapterNeedsTheSourceZone() throws {
         #expect(throws: MappingError.self) { try S.adapter("debezium") }
+    }
+}
+
+/// The mapping's customer output holds to the shipped contract (schema and finance rules).
+@Suite struct AdapterDebeziumContractTests {
+    @Test func customerChangesValidateAgainstTheCatalog() throws {
+        let root = String(#filePath).components(separatedBy: "/Tests/")[0]
+        let registry = try ContractRegistry.load(directory: root + "/contracts")
+        let adapter = try AdapterTestSupport.adapter("debezium", zone: "Europe/Berlin")
+        let row = #"{"id": 7, "legal_name": "Nordwind AG", "tax_id": "DE811907980", "country_code": "de", "currency": "eur", "payment_terms_days": 30, "status": "inactive", "street": "Kai 1", "city": "Kiel", "postal_code": "24103"}"#
+        let source = #"{"name": "erp", "ts_ms": 1772359200000, "table": "customers", "lsn": 4711, "db": "erp", "schema": "public"}"#
+        for (op, before, after) in [("c", "null", row), ("d", row, "null")] {
+            let input = try AdapterTestSupport.input(#"{"before": \#(before), "after": \#(after), "source": \#(source), "op": "\#(op)"}"#, topic: "erp.public.customers")
+            let event = try AdapterTestSupport.event(adapter.adapt(input))
+            let contract = try #require(registry.latest(event.type))
+            let report = contract.validate(event.data)
+            #expect(report.isValid, "\(op): \(report.violations)")
+            #expect(event.data["status"] == "blocked")
+        }
     }
 }

@@ -86,7 +86,7 @@ extension MappingCompiler {
                 scale = Int(v)
             }
             return .debeziumDecimal(scale: scale)
-        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON":
+        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "uuidFromText":
             allow([], &self)
             switch name {
             case "dateFromEpochDays": return .dateFromEpochDays
@@ -95,6 +95,7 @@ extension MappingCompiler {
             case "lower": return .lower
             case "trim": return .trim
             case "parseJSON": return .parseJSON
+            case "uuidFromText": return .uuidFromText
             default: return .toString
             }
         default:

@@ -150,6 +150,9 @@ enum TransformStep: Sendable {
     case dateFromEpochDays
     case dateTimeToEpochMillis
     case upper, lower, trim, toString
+    /// Any scalar → a deterministic UUID (the SipHash-128 of its text, formatted as `ce_id`s are):
+    /// for contracts that require a UUID `eventId` when the source's ids are not UUIDs.
+    case uuidFromText
     /// JSON text → its value (a Debezium `io.debezium.data.Json` column), with the default parse limits.
     case parseJSON
     case enumMap([String: JSONValue], fallback: JSONValue?)
@@ -160,6 +163,6 @@ enum TransformStep: Sendable {
         "minorUnitsToDecimal", "epochSecondsToRFC3339", "epochMillisToRFC3339", "epochMicrosToRFC3339",
         "epochSecondsToDate", "epochMillisToDate", "localTimeToRFC3339", "dateFromEpochDays",
         "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "enumMap",
-        "decimalFromDebeziumDecimal",
+        "decimalFromDebeziumDecimal", "uuidFromText",
     ]
 }

@@ -91,6 +91,10 @@ extension TransformStep {
             guard let s = Self.scalarText(value) else { throw fail("\(value.typeName) has no string form") }
             return .string(s)
 
+        case .uuidFromText:
+            guard let s = Self.scalarText(value) else { throw fail("\(value.typeName) has no string form") }
+            return .string(EventIdentity.ceID(DedupKey(family: "eventbridge.uuidFromText", values: [s])))
+
         case .parseJSON:
             guard case .string(let text) = value else { throw fail("\(value.typeName) is not JSON text") }
             do {
