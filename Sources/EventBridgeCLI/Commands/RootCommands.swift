@@ -5,6 +5,9 @@ enum RootCommands {
         [
             RunCommand.self,
             ConfigCommand.self,
+            TraceCommand.self,
+            ReconcileCommand.self,
+            StatusCommand.self,
             ContractsCommand.self,
             ProduceCommand.self,
             JSONCommand.self,

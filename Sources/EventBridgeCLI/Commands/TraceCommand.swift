@@ -1,0 +1,87 @@
+import Contracts
+import EventBridge
+import Foundation
+
+/// `eventbridge trace` — the lineage of an event from the outcome ledger.
+struct TraceCommand: CLICommand {
+    static let name = "trace"
+    static let abstract = "Show where an event came from and what became of it"
+    static let help = """
+    USAGE: eventbridge trace --config FILE (--event-id ID | --key ENTITY_KEY | --source TOPIC:PARTITION:OFFSET) [--json]
+
+    Reads the bridge's outcome ledger (safe while the bridge runs) and prints, for every matching
+    input: its source position, outcome, contract type and version, the outputs it was published to
+    (topic:partition:offset per subscriber) or its DLQ position and error code, and any replays of
+    that DLQ record. Exit 1 when nothing matches.
+    """
+
+    var configPath: String
+    var eventID: String?
+    var key: String?
+    var source: String?
+    var json: Bool
+
+    init(arguments: inout Arguments) throws {
+        json = arguments.flag("--json")
+        configPath = try arguments.required("--config")
+        eventID = try arguments.option("--event-id")
+        key = try arguments.option("--key")
+        source = try arguments.option("--source")
+    }
+
+    func validate() throws {
+        guard [eventID, key, source].compactMap({ $0 }).count == 1 else {
+            throw UsageError("give exactly one of --event-id, --key, --source")
+        }
+    }
+
+    func run() async throws -> ExitCode {
+        let context = try BridgeContext(configPath: configPath)
+        var entries: [LedgerEntry]
+        if let eventID {
+            entries = try context.store.ledgerEntries(eventID: eventID)
+        } else if let key {
+            entries = try context.store.ledgerEntries(entityKey: key)
+        } else {
+            guard let source, let position = Self.position(source) else { throw UsageError("--source must be TOPIC:PARTITION:OFFSET") }
+            entries = try context.store.ledgerEntry(at: position).map { [$0] } ?? []
+        }
+        entries.sort { $0.source < $1.source }
+        let book = try? DeadLetterBook.open(path: context.config.resolve(context.config.store.path))
+        defer { book?.close() }
+        var documents: [JSONValue] = []
+        for e in entries {
+            var doc = e.json.objectValue ?? JSONObject()
+            let replays = e.dlqPosition.flatMap(Self.position).flatMap { try? book?.replays(of: $0) } ?? []
+            doc["replays"] = .array(replays.map {
+                ["attempt": .int($0.attempt), "to": .string($0.target.description), "by": .string($0.actor),
+                 "at": .string(RFC3339.format(milliseconds: $0.replayedAtMillis))]
+            })
+            documents.append(.object(doc))
+        }
+        if json {
+            for d in documents { printJSON(d) }
+        } else if entries.isEmpty {
+            print("no input in the ledger matches")
+        } else {
+            for (e, d) in zip(entries, documents) {
+                print("\(e.source)  \(e.outcome.rawValue)  \(e.eventType ?? "-")\(e.contractVersion.map { " v\($0)" } ?? "")  entity \(e.entityKey ?? "-")")
+                if let id = e.eventID { print("  event id   \(id)") }
+                for o in e.outputs { print("  published  \(o)") }
+                if let dlq = e.dlqPosition { print("  DLQ        \(dlq)  \(e.errorCode ?? "")") }
+                for r in d["replays"]?.arrayValue ?? [] {
+                    print("  replayed   attempt \(r["attempt"] ?? .null) → \(r["to"]?.stringValue ?? "?") by \(r["by"]?.stringValue ?? "?")")
+                }
+                print("  recorded   \(RFC3339.format(milliseconds: e.atMillis))")
+            }
+        }
+        return entries.isEmpty ? .failed : .ok
+    }
+
+    /// `topic:partition:offset` (the topic may itself contain ':').
+    static func position(_ text: String) -> SourcePosition? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let offset = Int64(parts[parts.count - 1]), let partition = Int32(parts[parts.count - 2]) else { return nil }
+        return SourcePosition(topic: parts.dropLast(2).joined(separator: ":"), partition: partition, offset: offset)
+    }
+}
