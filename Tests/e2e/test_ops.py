@@ -69,3 +69,50 @@ def test_trace_reconcile_status_after_a_run(cluster, make_bridge, names, binary,
 
     assert "s3cr3t-never-logged" not in bridge.log_text(), "a secret reached the log"
     assert "s3cr3t-never-logged" not in cli(binary, "config", "check", bridge.config_path).stdout
+
+
+def test_dlq_list_show_stats_resolve(cluster, make_bridge, names, binary):
+    src, out = names("src"), names("out")
+    cluster.create_topics([src, src + ".dlq", out])
+    bridge = make_bridge([{"topic": src, "source": "urn:e2e"}], [{"name": "gl", "topic": out, "types": ["finance.*"]}])
+    run = names("r").split(".")[-1]
+    bad_customer = traffic.customer(1, run=run)
+    del bad_customer["legalName"]
+    records = [
+        {"key": b"a", "value": b"{broken"},
+        {"key": b"b", "value": b"\x00\xff binary \x07"},
+        {"key": b"c", "value": json.dumps({"type": "finance.customer.upserted", "data": bad_customer}).encode()},
+        {"key": b"d", "value": json.dumps({"type": "finance.unknown.kind", "data": {}}).encode()},
+        {"key": b"e", "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(2, run=run)}).encode()},
+    ]
+    cluster.produce(src, records)
+    bridge.start()
+    wait_for(lambda: len(ledger(bridge.store_path)) >= len(records), 120, "every input to have an outcome")
+    assert bridge.terminate() == 0
+
+    listed = cli(binary, "dlq", "list", "--config", bridge.config_path, "--json")
+    assert listed.returncode == 0, listed.stderr
+    entries = [json.loads(l) for l in listed.stdout.splitlines()]
+    assert sorted(e["code"] for e in entries) == ["contract.unknown_type", "json.syntax", "json.syntax", "schema.required"]
+    only = cli(binary, "dlq", "list", "--config", bridge.config_path, "--code", "schema.required", "--json")
+    schema_failure = json.loads(only.stdout.splitlines()[0])
+    assert len(only.stdout.splitlines()) == 1 and schema_failure["contract"] == "finance.customer.upserted@1"
+    assert any("legalName" in v["message"] for v in schema_failure["violations"])
+    assert len(cli(binary, "dlq", "list", "--config", bridge.config_path, "--limit", "2", "--json").stdout.splitlines()) == 2
+    assert cli(binary, "dlq", "list", "--config", bridge.config_path, "--until", "1d", "--json").stdout.strip() == ""
+
+    stats = json.loads(cli(binary, "dlq", "stats", "--config", bridge.config_path, "--json").stdout)
+    assert stats["total"] == 4 and stats["byCode"]["json.syntax"] == 2 and stats["aging"] == {"<1h": 4}
+
+    shown = cli(binary, "dlq", "show", "--config", bridge.config_path, schema_failure["position"])
+    assert shown.returncode == 0 and "legalName" in shown.stdout and '"customerId"' in shown.stdout
+    for e in entries:
+        text = cli(binary, "dlq", "show", "--config", bridge.config_path, e["position"]).stdout
+        assert "eventbridge.error.code" in text
+        assert "\x00" not in text and "\x07" not in text, "non-printable bytes are escaped"
+
+    resolved = cli(binary, "dlq", "resolve", "--config", bridge.config_path, "--code", "json.syntax", "--yes", "--reason", "upstream fixed")
+    assert resolved.returncode == 0 and "resolved 2" in resolved.stdout
+    assert len(cli(binary, "dlq", "list", "--config", bridge.config_path, "--json").stdout.splitlines()) == 2
+    assert len(cli(binary, "dlq", "list", "--config", bridge.config_path, "--all", "--json").stdout.splitlines()) == 4
+    assert cli(binary, "dlq", "resolve", "--config", bridge.config_path).returncode == 2, "resolve without --yes is refused"

@@ -103,6 +103,16 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Reads these partitions from the given offsets without joining the group (manual
+    /// assignment: for tools that page through a topic, such as the DLQ commands). Replaces any
+    /// earlier assignment; never combine with `subscribe`.
+    public func assign(_ positions: [KafkaPartitionOffset]) throws(KafkaError) {
+        try withHandle("assign") { handle throws(KafkaError) in
+            let list = RDKafkaPartitionList(positions)
+            try KafkaError.check(rd_kafka_assign(handle, list.pointer), "assign")
+        }
+    }
+
     /// Stops fetching from these partitions (keep polling: it serves rebalances and heartbeats).
     public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
         try withHandle("pause") { handle throws(KafkaError) in

@@ -8,6 +8,7 @@ enum RootCommands {
             TraceCommand.self,
             ReconcileCommand.self,
             StatusCommand.self,
+            DLQCommand.self,
             ContractsCommand.self,
             ProduceCommand.self,
             JSONCommand.self,
