@@ -116,3 +116,72 @@ def test_dlq_list_show_stats_resolve(cluster, make_bridge, names, binary):
     assert len(cli(binary, "dlq", "list", "--config", bridge.config_path, "--json").stdout.splitlines()) == 2
     assert len(cli(binary, "dlq", "list", "--config", bridge.config_path, "--all", "--json").stdout.splitlines()) == 4
     assert cli(binary, "dlq", "resolve", "--config", bridge.config_path).returncode == 2, "resolve without --yes is refused"
+
+
+def test_dlq_replay_fixed_records_publish_and_nothing_replays_twice(cluster, make_bridge, names, binary, tmp_path):
+    import collections
+    import signal
+    import time
+    src, out = names("src"), names("out")
+    cluster.create_topics([src, src + ".dlq", out])
+    # First run: the catalog lacks the customer contract, so customers are dead-lettered.
+    partial = tmp_path / "contracts-partial"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "..", "contracts"), str(partial))
+    for f in partial.glob("finance.customer.upserted.*"):
+        f.unlink()
+    shutil.rmtree(str(partial / "examples"))
+    bridge = make_bridge([{"topic": src, "source": "urn:e2e"}], [{"name": "gl", "topic": out, "types": ["finance.*"]}],
+                         {"contracts": str(partial), "retry": {"maxAttempts": 2}})
+    run = names("r").split(".")[-1]
+    n = 150
+    records = [{"key": f"c{i}".encode(), "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(i, run=run)}).encode()}
+               for i in range(n)]
+    records.append({"key": b"junk", "value": b"{still broken"})
+    cluster.produce(src, records)
+    bridge.start()
+    wait_for(lambda: len(ledger(bridge.store_path)) >= len(records), 120, "the first run")
+    assert bridge.terminate() == 0
+    assert collections.Counter(r["error_code"] for r in ledger(bridge.store_path)) == {"contract.unknown_type": n, "json.syntax": 1}
+
+    # The contract ships; the bridge runs with the full catalog.
+    config = json.load(open(bridge.config_path))
+    config["contracts"] = os.path.join(os.path.dirname(__file__), "..", "..", "contracts")
+    json.dump(config, open(bridge.config_path, "w"))
+    bridge.start()
+
+    dry = cli(binary, "dlq", "replay", "--config", bridge.config_path, "--dry-run")
+    assert dry.returncode == 0 and f"{n + 1} records to replay" in dry.stdout
+    no_answer = subprocess.run([binary, "dlq", "replay", "--config", bridge.config_path], capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=60)
+    assert no_answer.returncode == 2, "without --yes and without an answer, nothing is replayed"
+
+    # Interrupt a replay with SIGINT, then resume.
+    p = subprocess.Popen([binary, "dlq", "replay", "--config", bridge.config_path, "--yes"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        line = p.stdout.readline()
+        if line.startswith("replayed "):
+            break
+    p.send_signal(signal.SIGINT)
+    first_out, _ = p.communicate(timeout=60)
+    resumed = cli(binary, "dlq", "replay", "--config", bridge.config_path, "--yes")
+    assert resumed.returncode == 0, resumed.stderr
+    again = cli(binary, "dlq", "replay", "--config", bridge.config_path, "--yes")
+    assert again.returncode == 0 and "0 records to replay" in again.stdout, again.stdout
+
+    # Every DLQ record was replayed exactly once; customers published, the junk failed again at attempt 2.
+    wait_for(lambda: collections.Counter(r["outcome"] for r in ledger(bridge.store_path))["published"] >= n, 120,
+             "the replayed customers to publish")
+    time.sleep(1)
+    assert bridge.terminate() == 0
+    replays = [r for r in cluster.read_all(src) if "eventbridge.replay.of" in r["headers"]]
+    per_position = collections.Counter(r["headers"]["eventbridge.replay.of"] for r in replays)
+    assert len(per_position) == n + 1 and set(per_position.values()) == {1}, "each DLQ record replayed exactly once"
+    assert all(r["headers"]["eventbridge.attempt"] == "2" for r in replays)
+    assert all("eventbridge.error.code" not in r["headers"] for r in replays)
+    outputs = cluster.read_all(out)
+    assert len({o["headers"]["ce_subject"] for o in outputs}) == n
+    dlq_again = [d for d in cluster.read_all(src + ".dlq") if d["headers"]["eventbridge.attempt"] == "2"]
+    assert len(dlq_again) == 1 and dlq_again[0]["headers"]["eventbridge.error.code"] == "json.syntax"
+    assert "eventbridge.replay.of" in dlq_again[0]["headers"]

@@ -51,3 +51,15 @@ public enum DeadLetterRecord {
         return KafkaProducerRecord(topic: dlqTopic, key: input.key, value: input.value, headers: headers)
     }
 }
+
+extension DeadLetterRecord {
+    /// The record a replay produces to the source topic: the original key, value and headers, the
+    /// error headers removed, `eventbridge.attempt` one higher, `eventbridge.replay.of` naming the
+    /// DLQ record; `eventbridge.failed.first` is kept so a second failure still knows the first.
+    public static func replay(of entry: DeadLetterEntry) -> KafkaProducerRecord {
+        var headers = entry.record.headers.filter { !errorHeaders.contains($0.name) && $0.name != attempt && $0.name != replayOf }
+        headers.append(KafkaHeader(name: attempt, string: String(entry.attempt + 1)))
+        headers.append(KafkaHeader(name: replayOf, string: entry.position.description))
+        return KafkaProducerRecord(topic: entry.sourceTopic ?? "", key: entry.record.key, value: entry.record.value, headers: headers)
+    }
+}

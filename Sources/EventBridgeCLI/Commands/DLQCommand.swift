@@ -5,8 +5,8 @@ import Foundation
 /// `eventbridge dlq list|show|stats|resolve`
 struct DLQCommand: CLIGroup {
     static let name = "dlq"
-    static let abstract = "Inspect the dead letter queues: list, show, stats (exception aging), resolve"
-    static var subcommands: [any CLICommand.Type] { [DLQListCommand.self, DLQShowCommand.self, DLQStatsCommand.self, DLQResolveCommand.self] }
+    static let abstract = "Work the dead letter queues: list, show, stats (exception aging), replay, resolve"
+    static var subcommands: [any CLICommand.Type] { [DLQListCommand.self, DLQShowCommand.self, DLQStatsCommand.self, DLQReplayCommand.self, DLQResolveCommand.self] }
 }
 
 /// The filters every DLQ command takes.
