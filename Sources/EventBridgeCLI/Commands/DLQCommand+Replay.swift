@@ -91,7 +91,7 @@ struct DLQReplayCommand: CLICommand {
             let position = try await producer.send(DeadLetterRecord.replay(of: e))
             let target = SourcePosition(topic: e.sourceTopic ?? "", partition: position.partition, offset: position.offset)
             try book.recordReplay(DeadLetterReplay(dlqPosition: e.position, attempt: e.attempt + 1,
-                                                   replayedAtMillis: Int64(Date().timeIntervalSince1970 * 1000), target: target,
+                                                   replayedAtMillis: nowMillis(), target: target,
                                                    actor: ProcessInfo.processInfo.environment["USER"] ?? "unknown"))
             done += 1
             print("replayed \(e.position) → \(target) (attempt \(e.attempt + 1))")

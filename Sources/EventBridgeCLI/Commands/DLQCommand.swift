@@ -69,7 +69,7 @@ struct DLQWalker {
         if let s = filters.source, sources.isEmpty { throw UsageError("\(s) is not a source topic of this config") }
         let admin = try context.admin()
         let reader = DeadLetterReader(kafka: KafkaConfig(context.config.kafka), logger: Logger(label: "dlq", level: .error))
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = nowMillis()
         var seen = 0
         for source in sources {
             let partitions = try await admin.describeTopics([source.dlqTopic]).flatMap { $0.partitions.map(\.id) }
@@ -92,22 +92,20 @@ struct DLQListCommand: CLICommand {
     static let abstract = "One line per DLQ record: position, age, source position, code, contract, message"
     static var help: String { "USAGE: eventbridge dlq list --config FILE [filters] [--json]\n\nFILTERS:\n" + DLQFilters.help }
 
-    var configPath: String
+    var options: ConfigOptions
     var filters: DLQFilters
-    var json: Bool
 
     init(arguments: inout Arguments) throws {
-        json = arguments.flag("--json")
-        configPath = try arguments.required("--config")
+        options = try ConfigOptions(&arguments)
         filters = try DLQFilters(&arguments)
     }
 
     func run() async throws -> ExitCode {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = nowMillis()
         var count = 0
-        try await DLQWalker(configPath: configPath, filters: filters).forEach { e in
+        try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
             count += 1
-            if json {
+            if options.json {
                 printJSON(e.json)
                 return
             }
@@ -115,7 +113,7 @@ struct DLQListCommand: CLICommand {
             let message = (e.message ?? "").prefix(80)
             print("\(e.position)  \(age)  from \(e.source ?? "?")  \(e.code ?? "?")  \(e.contract ?? "-")  attempt \(e.attempt)  \(message)")
         }
-        if !json { print("\(count) record\(count == 1 ? "" : "s")") }
+        if !options.json { print("\(count) record\(count == 1 ? "" : "s")") }
         return .ok
     }
 }
@@ -125,19 +123,17 @@ struct DLQShowCommand: CLICommand {
     static let abstract = "Every header of one DLQ record, its violations, and the original value"
     static let help = "USAGE: eventbridge dlq show --config FILE TOPIC:PARTITION:OFFSET [--json]"
 
-    var configPath: String
+    var options: ConfigOptions
     var position: String
-    var json: Bool
 
     init(arguments: inout Arguments) throws {
-        json = arguments.flag("--json")
-        configPath = try arguments.required("--config")
+        options = try ConfigOptions(&arguments)
         position = try arguments.positional("DLQ position TOPIC:PARTITION:OFFSET")
     }
 
     func run() async throws -> ExitCode {
         guard let pos = TraceCommand.position(position) else { throw UsageError("the position must be TOPIC:PARTITION:OFFSET") }
-        let context = try BridgeContext(configPath: configPath)
+        let context = try BridgeContext(configPath: options.configPath)
         let reader = DeadLetterReader(kafka: KafkaConfig(context.config.kafka), logger: Logger(label: "dlq", level: .error))
         var found: DeadLetterEntry?
         try reader.forEach(topic: pos.partition.topic, partitions: [pos.partition.partition], from: [pos.partition.partition: pos.offset]) { e in
@@ -148,7 +144,7 @@ struct DLQShowCommand: CLICommand {
             printError("no record at \(position)")
             return .failed
         }
-        if json {
+        if options.json {
             var doc = e.json.objectValue ?? JSONObject()
             doc["key"] = e.record.key.map { .string(String(decoding: $0, as: UTF8.self)) } ?? .null
             doc["value"] = e.record.value.map { bytes in (try? JSONParser.parse(bytes)) ?? .string(DLQAge.safe(bytes, limit: 4096)) } ?? .null
@@ -187,21 +183,19 @@ struct DLQStatsCommand: CLICommand {
     static let abstract = "Counts by source, code and contract; oldest, newest; exception aging"
     static var help: String { "USAGE: eventbridge dlq stats --config FILE [filters] [--json]\n\nFILTERS:\n" + DLQFilters.help }
 
-    var configPath: String
+    var options: ConfigOptions
     var filters: DLQFilters
-    var json: Bool
 
     init(arguments: inout Arguments) throws {
-        json = arguments.flag("--json")
-        configPath = try arguments.required("--config")
+        options = try ConfigOptions(&arguments)
         filters = try DLQFilters(&arguments)
     }
 
     func run() async throws -> ExitCode {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = nowMillis()
         var bySource: [String: Int] = [:], byCode: [String: Int] = [:], byContract: [String: Int] = [:], aging: [String: Int] = [:]
         var oldest: Int64?, newest: Int64?, total = 0
-        try await DLQWalker(configPath: configPath, filters: filters).forEach { e in
+        try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
             total += 1
             bySource[e.sourceTopic ?? "?", default: 0] += 1
             byCode[e.code ?? "?", default: 0] += 1
@@ -215,7 +209,7 @@ struct DLQStatsCommand: CLICommand {
         func object(_ d: [String: Int]) -> JSONValue {
             .object(JSONObject(d.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) }))
         }
-        if json {
+        if options.json {
             printJSON(["total": .int(total), "bySource": object(bySource), "byCode": object(byCode), "byContract": object(byContract),
                        "aging": object(aging), "oldest": oldest.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
                        "newest": newest.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null])
@@ -263,7 +257,7 @@ struct DLQResolveCommand: CLICommand {
     func run() async throws -> ExitCode {
         let walker = try DLQWalker(configPath: configPath, filters: filters)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = nowMillis()
         var n = 0
         try await walker.forEach { e in
             try book.markResolved(DeadLetterResolution(dlqPosition: e.position, resolvedAtMillis: now, actor: by, reason: reason))

@@ -16,16 +16,12 @@ struct ReconcileCommand: CLICommand {
     a record: they show up as missing and need a human look.
     """
 
-    var configPath: String
-    var json: Bool
+    var options: ConfigOptions
 
-    init(arguments: inout Arguments) throws {
-        json = arguments.flag("--json")
-        configPath = try arguments.required("--config")
-    }
+    init(arguments: inout Arguments) throws { options = try ConfigOptions(&arguments) }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: configPath)
+        let context = try BridgeContext(configPath: options.configPath)
         let committed = try await context.committed(try context.admin())
         var unaccounted = 0
         var documents: [JSONValue] = []
@@ -33,7 +29,7 @@ struct ReconcileCommand: CLICommand {
             let tp = position.topicPartition
             guard let end = position.offset, end > 0 else {
                 documents.append(["partition": .string(tp.description), "committed": .null, "missing": 0])
-                if !json { print("\(tp)  nothing committed yet") }
+                if !options.json { print("\(tp)  nothing committed yet") }
                 continue
             }
             let report = try context.store.reconcile(tp, offsets: 0...(end - 1))
@@ -44,13 +40,13 @@ struct ReconcileCommand: CLICommand {
                 "outcomes": .object(counts), "total": .int(report.total), "missing": .int(report.missing),
                 "gaps": .array(report.gaps.map { .string("\($0.lowerBound)-\($0.upperBound)") }),
             ])
-            if !json {
+            if !options.json {
                 let summary = report.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
                 let status = report.missing == 0 ? "ok" : "MISSING \(report.missing): " + report.gaps.prefix(5).map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")
                 print("\(tp)  committed \(end)  \(summary)  \(status)")
             }
         }
-        if json {
+        if options.json {
             printJSON(["partitions": .array(documents), "unaccounted": .int(unaccounted), "ok": .bool(unaccounted == 0)])
         } else {
             print(unaccounted == 0 ? "every committed input has an outcome" : "\(unaccounted) committed input(s) without an outcome")

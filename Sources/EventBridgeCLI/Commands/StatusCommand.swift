@@ -14,16 +14,12 @@ struct StatusCommand: CLICommand {
     Safe while the bridge runs.
     """
 
-    var configPath: String
-    var json: Bool
+    var options: ConfigOptions
 
-    init(arguments: inout Arguments) throws {
-        json = arguments.flag("--json")
-        configPath = try arguments.required("--config")
-    }
+    init(arguments: inout Arguments) throws { options = try ConfigOptions(&arguments) }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: configPath)
+        let context = try BridgeContext(configPath: options.configPath)
         let admin = try context.admin()
         let committed = Dictionary(try await context.committed(admin).map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let probe = try KafkaConsumer(config: KafkaConfig(context.config.kafka).forConsumer.merging(["group.id": "eventbridge-status-probe"]),
@@ -57,7 +53,7 @@ struct StatusCommand: CLICommand {
         let s = try context.store.stats()
         let store: JSONValue = ["path": .string(context.config.resolve(context.config.store.path)), "bytes": .int(s.fileBytes + s.walBytes),
                                 "dedupKeys": .int(s.dedupKeys), "ledgerRows": .int(s.ledgerRows), "parked": .int(s.parkedEvents)]
-        if json {
+        if options.json {
             printJSON(["group": .string(context.config.groupId), "partitions": .array(partitions), "totalLag": .int(totalLag),
                        "dlq": .array(dlqs), "store": store])
             return .ok

@@ -32,6 +32,20 @@ struct BridgeContext {
     }
 }
 
+/// The options every operating command shares: `--config FILE` and `--json`.
+struct ConfigOptions {
+    var configPath: String
+    var json: Bool
+
+    init(_ arguments: inout Arguments) throws {
+        json = arguments.flag("--json")
+        configPath = try arguments.required("--config")
+    }
+}
+
+/// Milliseconds since the epoch, now.
+func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
 /// Prints one JSON document (compact) for `--json`.
 func printJSON(_ value: JSONValue) {
     print(JSONWriter.compact.string(value))
