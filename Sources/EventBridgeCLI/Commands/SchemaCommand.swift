@@ -12,10 +12,11 @@ struct SchemaValidateCommand: CLICommand {
     static let name = "validate"
     static let abstract = "Validate instance files, or one instance per line, against a schema"
     static let help = """
-    USAGE: eventbridge schema validate --schema FILE [--schema-dir DIR]… (INSTANCE_FILE… | --jsonl FILE) [--json] [--formats-as-annotations]
+    USAGE: eventbridge schema validate --schema FILE [--schema-dir DIR]… [--remote BASE_URI=DIR]… (INSTANCE_FILE… | --jsonl FILE) [--json] [--formats-as-annotations]
 
     Compiles the schema (draft 2020-12; $ref/$dynamicRef resolve against the schema's $id or file
-    location and the schemas loaded with --schema-dir, by $id — never the network) and validates
+    location, the schemas loaded with --schema-dir, by $id, and those loaded with --remote, by
+    the URI they are mapped to — never the network) and validates
     each instance. Prints "FILE: valid", or "FILE: invalid" and one line per violation:
       /lines/0/amount: is not a valid money [/properties/lines/items/properties/amount/format]
     With --jsonl each non-empty line of FILE ('-' for standard input) is one instance, reported
@@ -25,6 +26,9 @@ struct SchemaValidateCommand: CLICommand {
     OPTIONS:
       --schema FILE               the schema to validate against
       --schema-dir DIR            load every *.json under DIR, addressable by $id (repeatable)
+      --remote BASE_URI=DIR       load every *.json under DIR, addressable at BASE_URI + its path
+                                  relative to DIR (and by $id), as if served there (repeatable), e.g.
+                                  --remote http://localhost:1234/draft2020-12/=remotes/draft2020-12
       --jsonl FILE                one JSON instance per line
       --json                      one line per instance: {"valid": bool, "errors": [{"instanceLocation","keywordLocation","keyword","message"}]}
       --formats-as-annotations    don't assert format (the bridge's contracts assert date, date-time,
@@ -34,6 +38,7 @@ struct SchemaValidateCommand: CLICommand {
 
     var schema: String
     var schemaDirs: [String]
+    var remotes: [(base: String, directory: String)]
     var jsonl: String?
     var instances: [String]
     var json: Bool
@@ -42,6 +47,12 @@ struct SchemaValidateCommand: CLICommand {
     init(arguments: inout Arguments) throws {
         schema = try arguments.required("--schema")
         schemaDirs = try arguments.options("--schema-dir")
+        remotes = try arguments.options("--remote").map { mapping in
+            guard let eq = mapping.firstIndex(of: "="), eq != mapping.startIndex, mapping.index(after: eq) != mapping.endIndex else {
+                throw UsageError("--remote takes BASE_URI=DIR, got '\(mapping)'")
+            }
+            return (base: String(mapping[..<eq]), directory: String(mapping[mapping.index(after: eq)...]))
+        }
         jsonl = try arguments.option("--jsonl")
         json = arguments.flag("--json")
         assertFormats = !arguments.flag("--formats-as-annotations")
@@ -95,9 +106,29 @@ struct SchemaValidateCommand: CLICommand {
     private func compile() throws -> CompiledSchema {
         let registry = SchemaRegistry()
         for dir in schemaDirs { try registry.loadDirectory(dir) }
+        for remote in remotes { try Self.loadRemote(remote.directory, at: remote.base, into: registry) }
         try registry.add(contentsOf: schema)
         let uri = URL(fileURLWithPath: schema).standardizedFileURL.absoluteString
         return try CompiledSchema.compile(uri: uri, registry: registry, options: SchemaOptions(assertFormats: assertFormats))
+    }
+
+    /// Adds every `*.json` under `directory` (recursively) at `base` + its relative path, with
+    /// `/` appended to `base` when missing. Throws `SchemaError` (`.unreadable`) for a missing
+    /// directory or a file that is not JSON, naming it.
+    private static func loadRemote(_ directory: String, at base: String, into registry: SchemaRegistry) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+              let walker = FileManager.default.enumerator(atPath: directory) else {
+            throw SchemaError(.unreadable, "not a directory", at: directory)
+        }
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        var relatives: [String] = []
+        for case let relative as String in walker where relative.hasSuffix(".json") { relatives.append(relative) }
+        for relative in relatives.sorted() {
+            let schema = try SchemaRegistry.readSchema(URL(fileURLWithPath: directory).appendingPathComponent(relative).path)
+            let path = relative.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? relative
+            try registry.add(schema, uri: prefix + path)
+        }
     }
 
     /// Parses and validates one instance; a parse error is an invalid result, not a crash.
