@@ -113,6 +113,19 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Moves the fetch position of assigned partitions back (or forward) to these offsets. Records
+    /// fetched before the seek and not yet polled are discarded, so the next poll returns each
+    /// partition's record at its new offset first. Keeps group membership: no rebalance.
+    public func seek(_ positions: [KafkaPartitionOffset], timeout: Duration = .seconds(10)) throws(KafkaError) {
+        guard !positions.isEmpty else { return }
+        let ms = timeout.rdKafkaMilliseconds
+        try withHandle("seek") { handle throws(KafkaError) in
+            let list = RDKafkaPartitionList(positions)
+            if let error = rd_kafka_seek_partitions(handle, list.pointer, ms) { throw KafkaError.consuming(error) }
+            try list.checkPartitions("seek")
+        }
+    }
+
     /// Stops fetching from these partitions (keep polling: it serves rebalances and heartbeats).
     public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
         try withHandle("pause") { handle throws(KafkaError) in

@@ -169,6 +169,13 @@ public final class BridgeMetrics: Sendable {
                          labels: ["kind": kind])
     }
 
+    /// `eventbridge_delivery_rewinds_total`: failed deliveries after which the pipeline went back
+    /// to the last committed position (the inputs are consumed again, nothing is dead-lettered).
+    public var deliveryRewinds: Counter {
+        registry.counter("eventbridge_delivery_rewinds_total",
+                         help: "Failed deliveries after which consumption rewound to the last committed position.")
+    }
+
     /// Feeds `eventbridge_consumer_lag_records{topic,partition}` at scrape time (replaces an
     /// earlier provider). `provider` returns the lag the consumer last computed; it must not block.
     public func setConsumerLagProvider(_ provider: @escaping @Sendable () -> [PartitionLag]) {

@@ -56,6 +56,9 @@ public final class Bridge: @unchecked Sendable {
     var lastConsumed: [KafkaTopicPartition: Int64] = [:]
     var lastCommit = ContinuousClock.now
     let commitInterval: Duration = .milliseconds(100)
+    /// Paces rewinds after failed deliveries (reset after a minute without one).
+    var rewindBackoff: Backoff
+    var lastRewind = ContinuousClock.now
 
     public init(config: BridgeConfig, logger: Logger) throws {
         self.config = config
@@ -72,6 +75,7 @@ public final class Bridge: @unchecked Sendable {
         sequencer = Sequencer(store: store)
         processor = try EventProcessor(config: config, registry: registry, adapters: adapters, sequencer: sequencer)
         kafkaConfig = KafkaConfig(config.kafka)
+        rewindBackoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
         let tracker = InFlightTracker<Completion>()
         self.tracker = tracker
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
@@ -137,19 +141,7 @@ public final class Bridge: @unchecked Sendable {
         }
         try consumer.subscribe(topics: config.sources.map(\.topic))
         while !isStopping {
-            if let fault = tracker.takeFaults().first {
-                // Nothing past this input may commit; consume it again from the committed point.
-                // Wait for every other delivery report (the failed input itself never completes).
-                waitForProducer(timeout: .seconds(30))
-                commit(sync: true)
-                let abandoned = tracker.abandon(tracker.partitions)
-                sequencer.forget(Set(abandoned.keys))
-                // A producer whose deliveries failed may be fenced or have lost its idempotence
-                // sequence (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: start
-                // the next session with a new one.
-                replaceProducer()
-                throw RestartRequest(reason: "delivery failed at \(fault.partition)@\(fault.offset): \(fault.error)")
-            }
+            if let fault = tracker.takeFaults().first { try rewind(consumer, after: fault) }
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
             for record in records {
@@ -164,6 +156,34 @@ public final class Bridge: @unchecked Sendable {
         // Graceful stop: finish in-flight work and commit before leaving the group.
         drain(timeout: .seconds(30))
         commit(sync: true)
+    }
+
+    /// A delivery failed, so nothing at or past the failed input may commit. Waits for every other
+    /// delivery report, commits the complete prefix, forgets the rest, replaces the producer and
+    /// seeks each partition back to its first forgotten input: those inputs are consumed again in
+    /// this session, without leaving the group (a rejoin would stall consumption for a rebalance).
+    private func rewind(_ consumer: KafkaConsumer, after fault: InFlightTracker<Completion>.Fault) throws {
+        logger.warning("delivery failed; rewinding to the last committed position",
+                       ["position": "\(fault.partition)@\(fault.offset)", "error": "\(fault.error)"])
+        if ContinuousClock.now - lastRewind > .seconds(60) { rewindBackoff.reset() }
+        lastRewind = ContinuousClock.now
+        waitForProducer(timeout: .seconds(30))
+        commit(sync: true)
+        let restart = tracker.abandon(tracker.partitions)
+        sequencer.forget(Set(restart.keys))
+        // A producer whose deliveries failed may be fenced or have lost its idempotence sequence
+        // (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: continue with a new one.
+        replaceProducer()
+        // Reports the old producer gave while closing are about inputs just forgotten.
+        _ = tracker.takeFaults()
+        metrics.bridge.deliveryRewinds.increment()
+        rewindBackoff.sleep(while: { !self.isStopping })
+        let positions = restart.filter { assigned.contains($0.key) }.map { KafkaPartitionOffset($0.key, offset: $0.value) }
+        do {
+            try consumer.seek(positions.sorted { $0.description < $1.description })
+        } catch {
+            throw RestartRequest(reason: "cannot rewind after a failed delivery at \(fault.partition)@\(fault.offset): \(error)")
+        }
     }
 
     /// Pauses every assigned partition while too many inputs are in flight; resumes at half.

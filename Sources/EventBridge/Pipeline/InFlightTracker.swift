@@ -107,7 +107,8 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
     /// One output could not be delivered. The input stays incomplete; the fault is reported to the pipeline.
     public func fail(_ token: Token, error: KafkaError) {
         lock.withLock {
-            guard let (tp, offset) = decode(token) else { return }
+            // A report for an input already forgotten (abandoned after an earlier fault) is moot.
+            guard let (tp, offset) = decode(token), queues[tp]?.index(of: offset) != nil else { return }
             faults.append(Fault(partition: tp, offset: offset, error: error))
         }
     }
