@@ -79,9 +79,5 @@ struct TraceCommand: CLICommand {
     }
 
     /// `topic:partition:offset` (the topic may itself contain ':').
-    static func position(_ text: String) -> SourcePosition? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3, let offset = Int64(parts[parts.count - 1]), let partition = Int32(parts[parts.count - 2]) else { return nil }
-        return SourcePosition(topic: parts.dropLast(2).joined(separator: ":"), partition: partition, offset: offset)
-    }
+    static func position(_ text: String) -> SourcePosition? { SourcePosition(parsing: text) }
 }
