@@ -95,7 +95,9 @@ def test_replay_resumes_after_kills_at_each_step_and_force(cluster, make_bridge,
     assert replays_on(cluster, src)[forced_position] == 2
     trace = cli(binary, "trace", "--config", cfg, "--source", json.loads(
         cli(binary, "dlq", "show", "--config", cfg, forced_position, "--json").stdout)["source"], "--json")
-    assert len(json.loads(trace.stdout.splitlines()[0])["replays"]) == 2
+    traced = json.loads(trace.stdout.splitlines()[0])["replays"]
+    assert [r["state"] for r in traced] == ["done", "done"] and traced[1]["to"].startswith(src + ":")
+    assert traced[1]["to"].rsplit(":", 1)[1].isdigit()
 
 
 def test_replay_killed_with_sigkill_then_resumed_replays_each_once(cluster, make_bridge, names, binary):
