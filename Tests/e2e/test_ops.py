@@ -13,6 +13,20 @@ def cli(binary, *args):
     return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120)
 
 
+def copy_store(bridge, copy_dir):
+    """A copy of the bridge's store (database, WAL, shm) and a config pointing at it, as an open
+    sqlite3 connection to edit and the copied config's path."""
+    copy_dir.mkdir()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(bridge.store_path + suffix):
+            shutil.copy(bridge.store_path + suffix, str(copy_dir / ("bridge.sqlite" + suffix)))
+    config = json.load(open(bridge.config_path))
+    config["store"]["path"] = str(copy_dir / "bridge.sqlite")
+    copied_config = copy_dir / "bridge.json"
+    copied_config.write_text(json.dumps(config))
+    return sqlite3.connect(str(copy_dir / "bridge.sqlite")), copied_config
+
+
 def test_trace_reconcile_status_after_a_run(cluster, make_bridge, names, binary, tmp_path):
     src, out = names("src"), names("out")
     cluster.create_topics([src, src + ".dlq", out])
@@ -44,20 +58,11 @@ def test_trace_reconcile_status_after_a_run(cluster, make_bridge, names, binary,
     assert report["ok"] and sum(p["total"] for p in report["partitions"]) == len(records)
 
     # A copy of the store with one outcome row deleted: reconcile must notice.
-    copy_dir = tmp_path / "copy"
-    copy_dir.mkdir()
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(bridge.store_path + suffix):
-            shutil.copy(bridge.store_path + suffix, str(copy_dir / ("bridge.sqlite" + suffix)))
-    db = sqlite3.connect(str(copy_dir / "bridge.sqlite"))
+    db, copied_config = copy_store(bridge, tmp_path / "copy")
     db.execute("DELETE FROM ledger WHERE offset = ? AND part = (SELECT id FROM partitions WHERE topic = ? AND partition = ?)",
                (published["offset"], src, published["partition"]))
     db.commit()
     db.close()
-    config = json.load(open(bridge.config_path))
-    config["store"]["path"] = str(copy_dir / "bridge.sqlite")
-    copied_config = copy_dir / "bridge.json"
-    copied_config.write_text(json.dumps(config))
     r = cli(binary, "reconcile", "--config", str(copied_config))
     assert r.returncode == 1 and "MISSING 1" in r.stdout, r.stdout
 

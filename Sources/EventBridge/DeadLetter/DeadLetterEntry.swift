@@ -30,6 +30,8 @@ public struct DeadLetterEntry: Sendable {
     }
 
     public var sourceTopic: String? { text(DeadLetterRecord.sourceTopic) }
+    /// The source partition the input was consumed from (nil when missing or not a partition number).
+    public var sourcePartition: Int32? { text(DeadLetterRecord.sourcePartition).flatMap { Int32($0) }.flatMap { $0 >= 0 ? $0 : nil } }
 
     /// Every violation recorded with the failure (empty when none or unreadable).
     public var violations: [JSONValue] {

@@ -11,7 +11,10 @@ struct ReconcileCommand: CLICommand {
     For each source partition: the range the consumer group has committed ([0, committed)), the
     outcome ledger's counts in that range by kind (published, dead_lettered, duplicate, filtered,
     parked) and every offset with no outcome. Exit 0 when everything committed is accounted for,
-    1 when any offset is missing. Offsets below the ledger's retention are reported as pruned, not
+    1 when any offset is missing. Then every output the ledger names for those inputs (subscriber
+    outputs, DLQ positions) is checked against its partition's high-water mark: an output the
+    topic does not hold is reported and makes the exit code 1. Beyond 4,000 inputs per partition
+    the outputs of a sample are checked (2,000 evenly spaced, plus the newest 2,000). Offsets below the ledger's retention are reported as pruned, not
     missing, when the ledger was pruned. Compacted source topics can have offsets that never held
     a record: they show up as missing and need a human look.
     """
@@ -25,6 +28,7 @@ struct ReconcileCommand: CLICommand {
         let committed = try await context.committed(try context.admin())
         var unaccounted = 0
         var documents: [JSONValue] = []
+        var ranges: [(KafkaTopicPartition, Int64)] = []
         for position in committed.sorted(by: { $0.topicPartition < $1.topicPartition }) {
             let tp = position.topicPartition
             guard let end = position.offset, end > 0 else {
@@ -32,6 +36,7 @@ struct ReconcileCommand: CLICommand {
                 if !options.json { print("\(tp)  nothing committed yet") }
                 continue
             }
+            ranges.append((tp, end))
             let report = try context.store.reconcile(tp, offsets: 0...(end - 1))
             unaccounted += report.missing
             let counts = JSONObject(report.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { .init(key: $0.key.rawValue, value: .int($0.value)) })
@@ -46,11 +51,27 @@ struct ReconcileCommand: CLICommand {
                 print("\(tp)  committed \(end)  \(summary)  \(status)")
             }
         }
+        let outputs = try OutputCheck.run(store: context.store, committed: ranges,
+                                          probe: PartitionProbe(kafka: KafkaConfig(context.config.kafka), logger: Logger(label: "cli", level: .error)))
+        let ok = unaccounted == 0 && outputs.missing.isEmpty
         if options.json {
-            printJSON(["partitions": .array(documents), "unaccounted": .int(unaccounted), "ok": .bool(unaccounted == 0)])
+            let missing = outputs.missing.prefix(100).map { m -> JSONValue in
+                ["input": .string(m.input.description), "output": .string(m.output), "reason": .string(m.reason)]
+            }
+            printJSON(["partitions": .array(documents), "unaccounted": .int(unaccounted),
+                       "outputs": ["checkedInputs": .int(outputs.checkedInputs), "checked": .int(outputs.checkedOutputs),
+                                   "sampled": .bool(outputs.sampled), "missing": .int(outputs.missing.count), "examples": .array(missing)],
+                       "ok": .bool(ok)])
         } else {
             print(unaccounted == 0 ? "every committed input has an outcome" : "\(unaccounted) committed input(s) without an outcome")
+            let scope = outputs.sampled ? "a sample of \(outputs.checkedInputs) inputs" : "\(outputs.checkedInputs) inputs"
+            if outputs.missing.isEmpty {
+                print("every output named by \(scope) is on its topic (\(outputs.checkedOutputs) checked)")
+            } else {
+                print("\(outputs.missing.count) of \(outputs.checkedOutputs) outputs named by \(scope) are NOT on their topic:")
+                for m in outputs.missing.prefix(20) { print("  \(m.input) → \(m.output): \(m.reason)") }
+            }
         }
-        return unaccounted == 0 ? .ok : .failed
+        return ok ? .ok : .failed
     }
 }

@@ -10,8 +10,9 @@ struct StatusCommand: CLICommand {
     USAGE: eventbridge status --config FILE [--json]
 
     Per source partition: the group's committed offset, the high-water mark and the lag; per DLQ
-    topic: its depth (records held); the store: size, dedup keys, ledger rows, parked events.
-    Safe while the bridge runs.
+    topic: its depth (records held) and the age of its oldest record; the store: size (database
+    and WAL), dedup keys, ledger rows, parked events. High-water marks come from fetch responses
+    (exact on every broker). Safe while the bridge runs. Exit 1 when a partition did not answer.
     """
 
     var options: ConfigOptions
@@ -22,49 +23,66 @@ struct StatusCommand: CLICommand {
         let context = try BridgeContext(configPath: options.configPath)
         let admin = try context.admin()
         let committed = Dictionary(try await context.committed(admin).map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        let probe = try KafkaConsumer(config: KafkaConfig(context.config.kafka).forConsumer.merging(["group.id": "eventbridge-status-probe"]),
-                                      logger: Logger(label: "cli", level: .error))
-        defer { probe.closeBlocking() }
+        let config = context.config
+        let dlqTopics = config.sources.map(\.dlqTopic)
+        let described = try await admin.describeTopics(config.sources.map(\.topic) + dlqTopics).filter { $0.error == nil }
+        let all = described.flatMap { t in t.partitions.map { KafkaTopicPartition(topic: t.name, partition: $0.id) } }
+        // High-water marks from fetch responses: exact where ListOffsets is not (see PartitionProbe).
+        let probed = try PartitionProbe(kafka: KafkaConfig(config.kafka), logger: Logger(label: "cli", level: .error)).probe(all)
+        let now = nowMillis()
         var partitions: [JSONValue] = []
         var totalLag: Int64 = 0
-        let sourceTopics = context.config.sources.map(\.topic)
-        for topic in try await admin.describeTopics(sourceTopics) {
-            for p in topic.partitions {
-                let tp = KafkaTopicPartition(topic: topic.name, partition: p.id)
-                let wm = try await probe.queryWatermarks(tp)
-                let done = committed[tp] ?? nil
-                let lag = max(0, wm.high - (done ?? wm.low))
-                totalLag += lag
+        var unknown = 0
+        for tp in all.filter({ tp in config.sources.contains { $0.topic == tp.topic } }).sorted() {
+            let done = committed[tp] ?? nil
+            guard let wm = probed[tp] else {
+                unknown += 1
                 partitions.append(["partition": .string(tp.description), "committed": done.map { .int($0) } ?? .null,
-                                   "highWatermark": .int(wm.high), "lag": .int(lag)])
+                                   "highWatermark": .null, "lag": .null])
+                continue
             }
+            let lag = max(0, wm.high - (done ?? wm.low))
+            totalLag += lag
+            partitions.append(["partition": .string(tp.description), "committed": done.map { .int($0) } ?? .null,
+                               "highWatermark": .int(wm.high), "lag": .int(lag)])
         }
         var dlqs: [JSONValue] = []
-        for source in context.config.sources {
-            var depth: Int64 = 0
-            for topic in try await admin.describeTopics([source.dlqTopic]) {
-                for p in topic.partitions {
-                    let wm = try await probe.queryWatermarks(KafkaTopicPartition(topic: topic.name, partition: p.id))
-                    depth += max(0, wm.high - wm.low)
-                }
-            }
-            dlqs.append(["topic": .string(source.dlqTopic), "depth": .int(depth)])
+        for topic in dlqTopics {
+            let parts = all.filter { $0.topic == topic }.compactMap { probed[$0] }
+            let depth = parts.reduce(Int64(0)) { $0 + $1.depth }
+            // The oldest failure: the first record of each partition (append-only), by its failure time.
+            let oldest = parts.compactMap { $0.first.flatMap { DeadLetterEntry($0).failedAtMillis } }.min()
+            dlqs.append(["topic": .string(topic), "depth": .int(depth), "exists": .bool(all.contains { $0.topic == topic }),
+                         "oldest": oldest.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
+                         "oldestAgeSeconds": oldest.map { .int((now - $0) / 1000) } ?? .null])
         }
         let s = try context.store.stats()
-        let store: JSONValue = ["path": .string(context.config.resolve(context.config.store.path)), "bytes": .int(s.fileBytes + s.walBytes),
-                                "dedupKeys": .int(s.dedupKeys), "ledgerRows": .int(s.ledgerRows), "parked": .int(s.parkedEvents)]
+        let store: JSONValue = ["path": .string(config.resolve(config.store.path)), "bytes": .int(s.fileBytes),
+                                "walBytes": .int(s.walBytes), "dedupKeys": .int(s.dedupKeys), "ledgerRows": .int(s.ledgerRows),
+                                "parked": .int(s.parkedEvents)]
         if options.json {
-            printJSON(["group": .string(context.config.groupId), "partitions": .array(partitions), "totalLag": .int(totalLag),
+            printJSON(["group": .string(config.groupId), "partitions": .array(partitions), "totalLag": .int(totalLag),
                        "dlq": .array(dlqs), "store": store])
-            return .ok
+            return unknown == 0 ? .ok : .failed
         }
-        print("group \(context.config.groupId)")
+        print("group \(config.groupId)")
+        var rows: [[String]] = []
         for p in partitions {
-            print("  \(p["partition"]?.stringValue ?? "")  committed \(p["committed"]?.description ?? "-")  high-water \(p["highWatermark"]?.description ?? "-")  lag \(p["lag"]?.description ?? "-")")
+            rows.append(["  " + (p["partition"]?.stringValue ?? ""), Self.cell(p["committed"]), Self.cell(p["highWatermark"]), Self.cell(p["lag"])])
         }
-        print("total lag \(totalLag)")
-        for d in dlqs { print("DLQ \(d["topic"]?.stringValue ?? "")  \(d["depth"]?.description ?? "0") record(s)") }
-        print("store \(store["path"]?.stringValue ?? "")  \(s.fileBytes + s.walBytes) bytes, \(s.dedupKeys) dedup keys, \(s.ledgerRows) ledger rows, \(s.parkedEvents) parked")
-        return .ok
+        print(TopicsTable.render(header: ["  PARTITION", "COMMITTED", "HIGH-WATER", "LAG"], rows: rows))
+        print("total lag \(totalLag)" + (unknown > 0 ? " (\(unknown) partition(s) did not answer)" : ""))
+        for d in dlqs {
+            let age = d["oldestAgeSeconds"].flatMap { Int64($0.description) }.map { ", oldest \(DLQAge.describe(seconds: $0)) old" } ?? ""
+            print("DLQ \(d["topic"]?.stringValue ?? "")  \(d["depth"]?.description ?? "0") record(s)\(age)")
+        }
+        print("store \(config.resolve(config.store.path))  \(s.fileBytes) bytes (of which WAL \(s.walBytes)), \(s.dedupKeys) dedup keys, "
+              + "\(s.ledgerRows) ledger rows, \(s.parkedEvents) parked")
+        return unknown == 0 ? .ok : .failed
+    }
+
+    private static func cell(_ v: JSONValue?) -> String {
+        guard let v, v != .null else { return "-" }
+        return v.description
     }
 }

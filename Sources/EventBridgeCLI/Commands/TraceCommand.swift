@@ -52,10 +52,17 @@ struct TraceCommand: CLICommand {
         var documents: [JSONValue] = []
         for e in entries {
             var doc = e.json.objectValue ?? JSONObject()
-            let replays = e.dlqPosition.flatMap(Self.position).flatMap { try? book?.replays(of: $0) } ?? []
-            doc["replays"] = .array(replays.map {
-                ["attempt": .int($0.attempt), "to": .string($0.target.description), "by": .string($0.actor),
-                 "at": .string(RFC3339.format(milliseconds: $0.replayedAtMillis))]
+            let dlq = e.dlqPosition.flatMap(Self.position)
+            let replays = dlq.flatMap { try? book?.replays(of: $0) } ?? []
+            // The latest replay's landing position is in its confirmation; a reservation holds only a lower bound.
+            let confirmed = dlq.flatMap { try? book?.resolution(of: $0) }
+                .flatMap { $0.reason.hasPrefix(DeadLetterReplayer.replayedReasonPrefix) ? String($0.reason.dropFirst(DeadLetterReplayer.replayedReasonPrefix.count)) : nil }
+            let latest = replays.map(\.attempt).max()
+            doc["replays"] = .array(replays.map { r -> JSONValue in
+                let isLatest = r.attempt == latest
+                let state = !isLatest ? "done" : confirmed != nil ? "done" : "pending"
+                return ["replay": .int(r.attempt), "to": .string(isLatest ? confirmed ?? "\(r.target.partition) (at or after \(r.target.offset))" : "\(r.target.partition)"),
+                        "state": .string(state), "by": .string(r.actor), "at": .string(RFC3339.format(milliseconds: r.replayedAtMillis))]
             })
             documents.append(.object(doc))
         }
@@ -70,7 +77,7 @@ struct TraceCommand: CLICommand {
                 for o in e.outputs { print("  published  \(o)") }
                 if let dlq = e.dlqPosition { print("  DLQ        \(dlq)  \(e.errorCode ?? "")") }
                 for r in d["replays"]?.arrayValue ?? [] {
-                    print("  replayed   attempt \(r["attempt"] ?? .null) → \(r["to"]?.stringValue ?? "?") by \(r["by"]?.stringValue ?? "?")")
+                    print("  replay #\(r["replay"] ?? .null)  → \(r["to"]?.stringValue ?? "?")  \(r["state"]?.stringValue ?? "")  by \(r["by"]?.stringValue ?? "?")")
                 }
                 print("  recorded   \(RFC3339.format(milliseconds: e.atMillis))")
             }
@@ -79,9 +86,5 @@ struct TraceCommand: CLICommand {
     }
 
     /// `topic:partition:offset` (the topic may itself contain ':').
-    static func position(_ text: String) -> SourcePosition? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3, let offset = Int64(parts[parts.count - 1]), let partition = Int32(parts[parts.count - 2]) else { return nil }
-        return SourcePosition(topic: parts.dropLast(2).joined(separator: ":"), partition: partition, offset: offset)
-    }
+    static func position(_ text: String) -> SourcePosition? { SourcePosition(parsing: text) }
 }
