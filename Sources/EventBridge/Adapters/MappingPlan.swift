@@ -124,6 +124,9 @@ enum ValueSource: Sendable {
     case element([JSONPointer])
     case constant(JSONValue)
     case meta(MetaField)
+    /// The current fan-out or `each` element's position, counted from `base` (`{"index": 1}`:
+    /// 1, 2, 3 …, e.g. invoice line numbers when the source has none).
+    case index(base: Int64)
 }
 
 /// Record metadata a mapping can read.
@@ -154,12 +157,15 @@ enum TransformStep: Sendable {
     case parseJSON
     case enumMap([String: JSONValue], fallback: JSONValue?)
     case debeziumDecimal(scale: Int?)
+    /// Text → a deterministic UUID: SipHash-2-4-128 (the dedup key hash) over the namespace,
+    /// the value and the `with` parts, formatted as a version-8 ("custom", RFC 9562) UUID.
+    case uuidFromText(namespace: String, with: [ValueSource])
 
     /// The names accepted in mapping files.
     static let names = [
         "minorUnitsToDecimal", "epochSecondsToRFC3339", "epochMillisToRFC3339", "epochMicrosToRFC3339",
         "epochSecondsToDate", "epochMillisToDate", "localTimeToRFC3339", "dateFromEpochDays",
         "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "enumMap",
-        "decimalFromDebeziumDecimal",
+        "decimalFromDebeziumDecimal", "uuidFromText",
     ]
 }
