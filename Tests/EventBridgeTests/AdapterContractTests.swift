@@ -30,14 +30,18 @@ import Testing
         try ContractRegistry.load(directory: S.repositoryRoot + "/contracts")
     }
 
-    /// The records of a traffic file; tombstones (null values) are the decode stage's and skipped.
+    /// The records of a traffic file; tombstones (null values) are the decode stage's (DLQ
+    /// `record.tombstone`) and skipped after checking that they say so.
     private static func records(_ file: String) throws -> [Record] {
         let text = try String(contentsOfFile: S.repositoryRoot + "/examples/traffic/" + file, encoding: .utf8)
         var out: [Record] = []
         for (i, line) in text.split(separator: "\n").enumerated() {
             let o = try JSONParser.parse(String(line))
             let expect = try #require(o["headers"]?["x-demo-expect"]?.stringValue, "\(file):\(i + 1): no x-demo-expect header")
-            guard let value = o["value"], !value.isNull else { continue }
+            guard let value = o["value"], !value.isNull else {
+                #expect(expect == "dlq:record.tombstone", "\(file):\(i + 1): a tombstone")
+                continue
+            }
             let headers = (o["headers"]?.objectValue?.members ?? []).map { m in
                 AdapterInput.Header(name: m.key, value: m.value.stringValue.map { Array($0.utf8) })
             }
