@@ -19,7 +19,8 @@ import Testing
 
     private let enriched = #"""
         {"BusinessPartner": "1000123", "BusinessPartnerCategory": "2", "BusinessPartnerFullName": "Nordwind Handels AG",
-         "Country": "ch", "Currency": "CHF", "BusinessPartnerIsBlocked": false}
+         "Country": "ch", "Currency": "CHF", "BusinessPartnerIsBlocked": false, "TaxNumber": "CHE-109.322.551", "PaymentTermsDays": 14,
+         "Address": {"Street": "Bahnhofstrasse 1", "CityName": "Zürich", "PostalCode": "8001", "Region": "ZH", "Country": "CH"}}
         """#
 
     @Test func createdAndChangedBecomeCustomerUpserted() throws {
@@ -31,17 +32,27 @@ import Testing
             #expect(e.time == "2026-03-01T10:00:00Z")
             #expect(e.traceparent == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
             #expect(e.data == (try JSONParser.parse(#"""
-                {"customerId": "1000123", "sourceSystem": "/default/sap.s4.beh/244572008", "name": "Nordwind Handels AG",
-                 "country": "CH", "currency": "CHF", "status": "active", "revision": 1772359200000,
-                 "updatedAt": "2026-03-01T10:00:00Z"}
+                {"eventId": "\#(try sapEventId())", "occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "sap-s4", "sourceReference": "1000123",
+                 "customerId": "1000123", "revision": 1772359200000, "legalName": "Nordwind Handels AG", "taxId": "CHE-109.322.551",
+                 "country": "CH", "currency": "CHF", "paymentTermsDays": 14, "status": "active",
+                 "billingAddress": {"line1": "Bahnhofstrasse 1", "city": "Zürich", "region": "ZH", "postalCode": "8001", "country": "CH"}}
                 """#)))
+            try S.expectValid(e)
         }
+    }
+
+    /// The eventId derived from the CloudEvents id of `businessEvent(…)`.
+    private func sapEventId() throws -> String {
+        let adapter = try S.mapping(#"{"name": "u", "rules": [{"emit": "x.y", "fields": {"/id": {"from": "/id", "transform": {"name": "uuidFromText", "namespace": "sap-s4"}}}}]}"#)
+        return try #require(try S.event(adapter.adapt(try businessEvent("Created", data: "{}"))).data["id"]?.stringValue)
     }
 
     @Test func blockedPartnersAndMissingBlockFlag() throws {
         let adapter = try S.adapter("sap-s4hana")
         let blocked = enriched.replacingOccurrences(of: #""BusinessPartnerIsBlocked": false"#, with: #""BusinessPartnerIsBlocked": true"#)
-        #expect(try S.event(adapter.adapt(try businessEvent("Changed", data: blocked))).data["status"] == "blocked")
+        let b = try S.event(adapter.adapt(try businessEvent("Changed", data: blocked)))
+        #expect(b.data["status"] == "blocked")
+        try S.expectValid(b)
         let noFlag = enriched.replacingOccurrences(of: #", "BusinessPartnerIsBlocked": false"#, with: "")
         #expect(try S.event(adapter.adapt(try businessEvent("Changed", data: noFlag))).data["status"] == "active")
     }

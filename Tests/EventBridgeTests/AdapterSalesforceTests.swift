@@ -19,7 +19,7 @@ import Testing
     }
 
     private let accountFields = #"""
-        , "Name": "Acme Corporation", "Type": "Customer - Direct", "CurrencyIsoCode": "usd",
+        , "Name": "Acme Corporation", "Type": "Customer - Direct", "CurrencyIsoCode": "usd", "Tax_ID__c": "94-1234567",
         "BillingAddress": {"Street": "1 Market St", "City": "San Francisco", "State": "California",
                            "PostalCode": "94105", "Country": "United States", "CountryCode": "US", "StateCode": "CA"},
         "LastModifiedDate": "2026-03-01T10:00:00.000Z"
@@ -31,11 +31,30 @@ import Testing
         #expect(e.subject == "001RM000003cKvvYAE")
         #expect(e.time == "2026-03-01T10:00:00Z")
         // commitNumber is above 2^63 − 1: it stays exact.
-        #expect(e.data == (try JSONParser.parse(#"""
-            {"customerId": "001RM000003cKvvYAE", "sourceSystem": "salesforce", "name": "Acme Corporation",
-             "country": "US", "currency": "USD", "status": "active", "revision": 10656360225123456789,
-             "updatedAt": "2026-03-01T10:00:00Z"}
-            """#)))
+        var expected = try JSONParser.parse(#"""
+            {"eventId": "", "occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "salesforce", "sourceReference": "001RM000003cKvvYAE",
+             "customerId": "001RM000003cKvvYAE", "revision": 10656360225123456789, "legalName": "Acme Corporation", "taxId": "94-1234567",
+             "country": "US", "currency": "USD", "paymentTermsDays": 30, "status": "active",
+             "billingAddress": {"line1": "1 Market St", "city": "San Francisco", "region": "CA", "postalCode": "94105", "country": "US"}}
+            """#)
+        let id = try #require(e.data["eventId"]?.stringValue)
+        #expect(id.count == 36)
+        if case .object(var o) = expected { o["eventId"] = .string(id); expected = .object(o) }
+        #expect(e.data == expected)
+        try S.expectValid(e)
+    }
+
+    @Test func prospectsNeedNoTaxIdButActiveCustomersDo() throws {
+        let adapter = try S.adapter("salesforce-cdc")
+        let prospect = accountFields.replacingOccurrences(of: #""Type": "Customer - Direct", "CurrencyIsoCode": "usd", "Tax_ID__c": "94-1234567","#,
+                                                          with: #""Type": "Prospect","#)
+        let p = try S.event(adapter.adapt(try change("CREATE", recordIds: ["001A"], fields: prospect)))
+        #expect(p.data["status"] == "prospect")
+        #expect(p.data["currency"] == "USD")
+        try S.expectValid(p)
+        let noTax = accountFields.replacingOccurrences(of: #" "Tax_ID__c": "94-1234567","#, with: "")
+        let a = try S.event(adapter.adapt(try change("UPDATE", recordIds: ["001A"], fields: noTax)))
+        #expect(S.violations(a, try S.contracts()).contains { $0.hasSuffix("[rule.requiredWhen]") })
     }
 
     @Test func oneChangeForSeveralRecordsFansOutToOneEventPerRecord() throws {
@@ -44,7 +63,10 @@ import Testing
         #expect(events.count == 3)
         #expect(events.map { $0.data["customerId"] } == ids.map { .string($0) })
         #expect(Set(events.map(\.subject)).count == 3)
-        #expect(events.allSatisfy { $0.data["name"] == "Acme Corporation" && $0.type == "finance.customer.upserted" })
+        #expect(events.allSatisfy { $0.data["legalName"] == "Acme Corporation" && $0.type == "finance.customer.upserted" })
+        // One event id per record, derived from the change and the record id.
+        #expect(Set(events.compactMap { $0.data["eventId"] }).count == 3)
+        for e in events { try S.expectValid(e) }
     }
 
     @Test func aPartialUpdateWithoutEnrichmentFailsTheWholeInput() throws {

@@ -19,17 +19,30 @@ import Testing
     private let invoice = #"""
         {"id": "in_1QxA2aLkdIwHu7ixAbCdEfGh", "object": "invoice", "customer": "cus_QpR8sT1uVwXyZa",
          "number": "A1B2C3D4-0001", "currency": "usd", "collection_method": "send_invoice",
-         "subtotal": 11000, "tax": 1550, "total": 12550, "amount_due": 12550, "amount_paid": 0,
+         "subtotal": 11000, "subtotal_excluding_tax": 11000, "tax": 1100, "total": 12100, "amount_due": 12100, "amount_paid": 0,
+         "amount_remaining": 12100, "payment_intent": null,
          "created": 1772290000, "effective_at": 1772359200, "due_date": 1774915200, "status": "open",
          "status_transitions": {"finalized_at": 1772359200, "paid_at": null, "voided_at": null, "marked_uncollectible_at": null},
          "lines": {"object": "list", "has_more": false, "url": "/v1/invoices/in_1QxA2aLkdIwHu7ixAbCdEfGh/lines", "data": [
-           {"id": "il_1QxA2aLkdIwHu7ixLine0001", "object": "line_item", "amount": 10000, "currency": "usd",
+           {"id": "il_1QxA2aLkdIwHu7ixLine0001", "object": "line_item", "amount": 10000, "amount_excluding_tax": 10000, "currency": "usd",
             "description": "2 × Pro (at $50.00 / month)", "quantity": 2,
-            "price": {"id": "price_1Pro", "object": "price", "unit_amount": 5000, "currency": "usd"}},
+            "price": {"id": "price_1Pro", "object": "price", "unit_amount": 5000, "currency": "usd", "product": "prod_Pro"},
+            "tax_rates": [{"id": "txr_1", "object": "tax_rate", "display_name": "Sales tax", "percentage": 10.0, "tax_type": "sales_tax"}],
+            "tax_amounts": [{"amount": 1000, "inclusive": false, "tax_rate": "txr_1"}]},
            {"id": "il_1QxA2aLkdIwHu7ixLine0002", "object": "line_item", "amount": 1000, "currency": "usd",
-            "description": "Setup fee", "quantity": 1, "price": {"id": "price_1Setup", "unit_amount": 1000, "currency": "usd"}}
+            "description": "Setup fee", "quantity": 1, "price": {"id": "price_1Setup", "unit_amount": 1000, "currency": "usd"},
+            "tax_rates": [{"id": "txr_1", "object": "tax_rate", "display_name": "Sales tax", "percentage": 10.0, "tax_type": "sales_tax"}],
+            "tax_amounts": [{"amount": 100, "inclusive": false, "tax_rate": "txr_1"}]}
          ]}}
         """#
+
+    /// The eventId every event of `event(…)` gets: derived from the Stripe event id.
+    private var eventId: JSONValue {
+        get throws {
+            let adapter = try S.mapping(#"{"name": "u", "rules": [{"emit": "x.y", "fields": {"/id": {"from": "/id", "transform": {"name": "uuidFromText", "namespace": "stripe"}}}}]}"#)
+            return try #require(try S.event(adapter.adapt(try event("x", "{}"))).data["id"])
+        }
+    }
 
     @Test func invoiceFinalizedBecomesInvoiceIssuedWithLines() throws {
         let adapter = try S.adapter("stripe")
@@ -37,46 +50,80 @@ import Testing
         #expect(e.type == "finance.invoice.issued")
         #expect(e.subject == "in_1QxA2aLkdIwHu7ixAbCdEfGh")
         #expect(e.time == "2026-03-01T10:00:00Z")
-        let expected = try JSONParser.parse(#"""
-            {"invoiceId": "in_1QxA2aLkdIwHu7ixAbCdEfGh", "customerId": "cus_QpR8sT1uVwXyZa", "sourceSystem": "stripe",
-             "invoiceNumber": "A1B2C3D4-0001", "issueDate": "2026-03-01", "dueDate": "2026-03-31", "currency": "USD",
-             "totalAmount": "125.50", "taxAmount": "15.50",
+        var expected = try JSONParser.parse(#"""
+            {"eventId": "", "occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "stripe", "sourceReference": "in_1QxA2aLkdIwHu7ixAbCdEfGh",
+             "invoiceId": "in_1QxA2aLkdIwHu7ixAbCdEfGh", "invoiceNumber": "A1B2C3D4-0001", "revision": 1772359200,
+             "customerId": "cus_QpR8sT1uVwXyZa", "issueDate": "2026-03-01", "dueDate": "2026-03-31", "currency": "USD",
              "lines": [
-               {"lineId": "il_1QxA2aLkdIwHu7ixLine0001", "description": "2 × Pro (at $50.00 / month)", "quantity": 2, "unitPrice": "50.00", "amount": "100.00"},
-               {"lineId": "il_1QxA2aLkdIwHu7ixLine0002", "description": "Setup fee", "quantity": 1, "unitPrice": "10.00", "amount": "10.00"}
+               {"lineNumber": 1, "sku": "prod_Pro", "description": "2 × Pro (at $50.00 / month)", "quantity": "2", "unitPrice": "50.00",
+                "netAmount": "100.00", "taxCode": "sales_tax", "taxRate": "10.0", "taxAmount": "10.00"},
+               {"lineNumber": 2, "description": "Setup fee", "quantity": "1", "unitPrice": "10.00",
+                "netAmount": "10.00", "taxCode": "sales_tax", "taxRate": "10.0", "taxAmount": "1.00"}
              ],
-             "status": "issued", "revision": 1772359200, "occurredAt": "2026-03-01T10:00:00Z"}
+             "netTotal": "110.00", "taxTotal": "11.00", "grossTotal": "121.00"}
             """#)
+        if case .object(var o) = expected { o["eventId"] = try eventId; expected = .object(o) }
         #expect(e.data == expected)
+        try S.expectValid(e)
+        // An untaxed line: tax code "none", rate and tax 0.
+        let untaxed = invoice.replacingOccurrences(of: #""tax_rates": [{"id": "txr_1", "object": "tax_rate", "display_name": "Sales tax", "percentage": 10.0, "tax_type": "sales_tax"}],"#, with: "")
+        let u = try S.event(adapter.adapt(try event("invoice.finalized", untaxed)))
+        #expect(u.data["lines"]?[0]?["taxCode"] == "none")
+        #expect(u.data["lines"]?[0]?["taxRate"] == "0")
     }
 
-    @Test func invoicePaidUsesThePaidTransitionAndChargeAutomaticallyIsDueOnFinalization() throws {
+    @Test func invoicePaidUsesThePaidTransitionAndThePaymentIntent() throws {
         var paid = invoice.replacingOccurrences(of: #""status": "open""#, with: #""status": "paid""#)
         paid = paid.replacingOccurrences(of: #""paid_at": null"#, with: #""paid_at": 1772721000"#)
-        paid = paid.replacingOccurrences(of: #""due_date": 1774915200"#, with: #""due_date": null"#)
+        paid = paid.replacingOccurrences(of: #""amount_paid": 0,"#, with: #""amount_paid": 12100,"#)
+        paid = paid.replacingOccurrences(of: #""amount_remaining": 12100"#, with: #""amount_remaining": 0"#)
+        paid = paid.replacingOccurrences(of: #""payment_intent": null"#, with: #""payment_intent": "pi_3QxA2bLkdIwHu7ix1AbCdEfG""#)
         let e = try S.event(try S.adapter("stripe").adapt(try event("invoice.paid", paid)))
         #expect(e.type == "finance.invoice.paid")
-        #expect(e.data["status"] == "paid")
-        #expect(e.data["occurredAt"] == "2026-03-05T14:30:00Z")
+        var expected = try JSONParser.parse(#"""
+            {"eventId": "", "occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "stripe", "sourceReference": "in_1QxA2aLkdIwHu7ixAbCdEfGh",
+             "invoiceId": "in_1QxA2aLkdIwHu7ixAbCdEfGh", "paymentId": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "revision": 1772359200,
+             "customerId": "cus_QpR8sT1uVwXyZa", "paidAmount": "121.00", "remainingAmount": "0.00", "currency": "USD",
+             "paymentDate": "2026-03-05", "clearedAt": "2026-03-05T14:30:00Z", "fullyPaid": true}
+            """#)
+        if case .object(var o) = expected { o["eventId"] = try eventId; expected = .object(o) }
+        #expect(e.data == expected)
+        try S.expectValid(e)
+        // Paid out of band: no payment intent or charge, the event id stands in.
+        let outOfBand = paid.replacingOccurrences(of: #""payment_intent": "pi_3QxA2bLkdIwHu7ix1AbCdEfG""#, with: #""payment_intent": null"#)
+        #expect(try S.event(try S.adapter("stripe").adapt(try event("invoice.paid", outOfBand))).data["paymentId"] == "evt_1QxA2bLkdIwHu7ixZ0aBcDeF")
+    }
+
+    @Test func chargeAutomaticallyInvoicesAreDueOnFinalization() throws {
+        let auto = invoice.replacingOccurrences(of: #""due_date": 1774915200"#, with: #""due_date": null"#)
+        let e = try S.event(try S.adapter("stripe").adapt(try event("invoice.finalized", auto)))
         #expect(e.data["dueDate"] == "2026-03-01")
+        try S.expectValid(e)
     }
 
     @Test func zeroDecimalAndThreeDecimalCurrencies() throws {
         let jpy = invoice.replacingOccurrences(of: "\"usd\"", with: "\"jpy\"")
         let e = try S.event(try S.adapter("stripe").adapt(try event("invoice.finalized", jpy)))
-        #expect(e.data["totalAmount"] == "12550")
+        #expect(e.data["grossTotal"] == "12100")
         #expect(e.data["lines"]?[0]?["unitPrice"] == "5000")
+        try S.expectValid(e)
         let mga = invoice.replacingOccurrences(of: "\"usd\"", with: "\"mga\"")
         let m = try S.event(try S.adapter("stripe").adapt(try event("invoice.finalized", mga)))
-        #expect(m.data["totalAmount"] == "12550.00")
+        #expect(m.data["grossTotal"] == "12100.00")
         #expect(m.data["currency"] == "MGA")
+        try S.expectValid(m)
     }
 
     @Test func invoiceVoided() throws {
         let voided = invoice.replacingOccurrences(of: #""voided_at": null"#, with: #""voided_at": 1772721000"#)
         let e = try S.event(try S.adapter("stripe").adapt(try event("invoice.voided", voided)))
         #expect(e.type == "finance.invoice.voided")
-        #expect(e.data == ["invoiceId": "in_1QxA2aLkdIwHu7ixAbCdEfGh", "voidedAt": "2026-03-05T14:30:00Z"])
+        #expect(e.data["invoiceId"] == "in_1QxA2aLkdIwHu7ixAbCdEfGh")
+        #expect(e.data["voidedAt"] == "2026-03-05T14:30:00Z")
+        #expect(e.data["businessDate"] == "2026-03-05")
+        #expect(e.data["voidReason"] == "billing_error")
+        #expect(e.data["voidedBy"] == "stripe")
+        try S.expectValid(e)
     }
 
     @Test func invoiceEventsWithoutAFinanceCounterpartAreFiltered() throws {
@@ -93,61 +140,95 @@ import Testing
         let pi = #"""
             {"id": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "object": "payment_intent", "amount": 12550, "amount_received": 12550,
              "currency": "eur", "customer": "cus_QpR8sT1uVwXyZa", "invoice": "in_1QxA2aLkdIwHu7ixAbCdEfGh",
-             "latest_charge": "ch_3QxA2bLkdIwHu7ix1XyZ", "payment_method": "pm_1QxA", "payment_method_types": ["card"],
-             "status": "succeeded", "created": 1772358000}
+             "latest_charge": {"id": "ch_3QxA2bLkdIwHu7ix1XyZ", "object": "charge", "amount": 12550, "currency": "eur",
+               "payment_method_details": {"type": "sepa_debit"},
+               "balance_transaction": {"id": "txn_3QxA2bLkdIwHu7ix1Bt", "object": "balance_transaction", "amount": 12550, "fee": 394,
+                 "net": 12156, "currency": "eur", "created": 1772359200, "available_on": 1772582400}},
+             "payment_method": "pm_1QxA", "payment_method_types": ["card", "sepa_debit"], "status": "succeeded", "created": 1772358000}
             """#
         let e = try S.event(try S.adapter("stripe").adapt(try event("payment_intent.succeeded", pi)))
         #expect(e.type == "finance.payment.settled")
-        #expect(e.data == (try JSONParser.parse(#"""
-            {"paymentId": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "invoiceId": "in_1QxA2aLkdIwHu7ixAbCdEfGh",
-             "customerId": "cus_QpR8sT1uVwXyZa", "amount": "125.50", "currency": "EUR",
-             "settledAt": "2026-03-01T10:00:00Z", "method": "card", "sourceSystem": "stripe"}
-            """#)))
-        // Without invoice and customer (a one-off payment) those members are left out.
-        let bare = pi.replacingOccurrences(of: #""customer": "cus_QpR8sT1uVwXyZa", "invoice": "in_1QxA2aLkdIwHu7ixAbCdEfGh","#, with: #""customer": null,"#)
-        let b = try S.event(try S.adapter("stripe").adapt(try event("payment_intent.succeeded", bare)))
-        #expect(b.data["invoiceId"] == nil)
-        #expect(b.data["customerId"] == nil)
+        var expected = try JSONParser.parse(#"""
+            {"eventId": "", "occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "stripe", "sourceReference": "pi_3QxA2bLkdIwHu7ix1AbCdEfG",
+             "paymentId": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "revision": 1772359200, "customerId": "cus_QpR8sT1uVwXyZa",
+             "method": "sepa_direct_debit", "amount": "125.50", "feeAmount": "3.94", "netAmount": "121.56", "currency": "EUR",
+             "settlementDate": "2026-03-01", "valueDate": "2026-03-04", "bankReference": "txn_3QxA2bLkdIwHu7ix1Bt"}
+            """#)
+        if case .object(var o) = expected { o["eventId"] = try eventId; expected = .object(o) }
+        #expect(e.data == expected)
+        try S.expectValid(e)
+        // Without the expanded balance transaction fee and net are unknown: the input dead-letters.
+        let bare = #"{"id": "pi_1", "object": "payment_intent", "amount_received": 100, "currency": "eur", "customer": "cus_1", "latest_charge": "ch_1"}"#
+        let f = S.failure(try S.adapter("stripe").adapt(try event("payment_intent.succeeded", bare)))
+        #expect(f?.code == .missingField)
+        // A payment method the contract has no word for is a transform failure.
+        let klarna = pi.replacingOccurrences(of: #""type": "sepa_debit""#, with: #""type": "klarna""#)
+        #expect(S.failure(try S.adapter("stripe").adapt(try event("payment_intent.succeeded", klarna)))?.code == .transform)
     }
 
     @Test func chargeRefundedBecomesPaymentRefunded() throws {
         let charge = #"""
             {"id": "ch_3QxA2bLkdIwHu7ix1XyZ", "object": "charge", "amount": 12550, "amount_refunded": 5000,
-             "currency": "usd", "payment_intent": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "refunded": false,
+             "currency": "usd", "customer": "cus_QpR8sT1uVwXyZa", "payment_intent": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "refunded": false,
              "refunds": {"object": "list", "has_more": false, "data": [
                {"id": "re_3QxA2bLkdIwHu7ix1Rf01", "object": "refund", "amount": 5000, "currency": "usd",
                 "created": 1772721000, "reason": "requested_by_customer", "status": "succeeded"}]}}
             """#
-        let e = try S.event(try S.adapter("stripe").adapt(try event("charge.refunded", charge)))
+        let adapter = try S.adapter("stripe")
+        let e = try S.event(adapter.adapt(try event("charge.refunded", charge)))
         #expect(e.type == "finance.payment.refunded")
-        #expect(e.data == (try JSONParser.parse(#"""
-            {"refundId": "re_3QxA2bLkdIwHu7ix1Rf01", "paymentId": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "amount": "50.00",
-             "currency": "USD", "refundedAt": "2026-03-05T14:30:00Z", "reason": "requested_by_customer"}
-            """#)))
-        // Newer API versions don't include the refunds list: the cumulative amount and event time stand in.
-        let noList = #"{"id": "ch_1", "object": "charge", "amount_refunded": 12550, "currency": "usd", "payment_intent": null}"#
-        let n = try S.event(try S.adapter("stripe").adapt(try event("charge.refunded", noList)))
-        #expect(n.data == ["paymentId": "ch_1", "amount": "125.50", "currency": "USD", "refundedAt": "2026-03-01T10:00:00Z"])
+        var expected = try JSONParser.parse(#"""
+            {"eventId": "", "occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "stripe", "sourceReference": "re_3QxA2bLkdIwHu7ix1Rf01",
+             "refundId": "re_3QxA2bLkdIwHu7ix1Rf01", "paymentId": "pi_3QxA2bLkdIwHu7ix1AbCdEfG", "customerId": "cus_QpR8sT1uVwXyZa",
+             "amount": "50.00", "currency": "USD", "refundedAt": "2026-03-05T14:30:00Z", "reason": "requested_by_customer"}
+            """#)
+        if case .object(var o) = expected { o["eventId"] = try eventId; expected = .object(o) }
+        #expect(e.data == expected)
+        try S.expectValid(e)
+        // No reason given: requested by the customer.
+        let noReason = charge.replacingOccurrences(of: #""reason": "requested_by_customer""#, with: #""reason": null"#)
+        #expect(try S.event(adapter.adapt(try event("charge.refunded", noReason))).data["reason"] == "requested_by_customer")
+        // An expired uncaptured charge moved no money.
+        let expired = charge.replacingOccurrences(of: #""reason": "requested_by_customer""#, with: #""reason": "expired_uncaptured_charge""#)
+        #expect(S.filteredReason(adapter.adapt(try event("charge.refunded", expired))) != nil)
+        // Newer API versions don't include the refunds list: without the refund id the input dead-letters.
+        let noList = #"{"id": "ch_1", "object": "charge", "amount_refunded": 12550, "currency": "usd", "customer": "cus_1", "payment_intent": null}"#
+        let f = S.failure(adapter.adapt(try event("charge.refunded", noList)))
+        #expect(f?.code == .missingField)
+        #expect(f?.location == JSONPointer("/data/object/refunds/data/0/id"))
     }
 
-    @Test func customersAreUpsertedAndDeletedCustomersKeepTheirData() throws {
+    @Test func customersAreUpsertedActiveWithATaxIdAndBlockedWhenDeleted() throws {
         let customer = #"""
             {"id": "cus_QpR8sT1uVwXyZa", "object": "customer", "name": "Acme GmbH", "email": "billing@acme.example",
-             "currency": "eur", "address": {"line1": "Hauptstraße 1", "city": "Berlin", "postal_code": "10115", "country": "DE"},
+             "currency": "eur", "address": {"line1": "Hauptstraße 1", "line2": null, "city": "Berlin", "state": null, "postal_code": "10115", "country": "DE"},
+             "tax_ids": {"object": "list", "has_more": false, "data": [{"id": "txi_1", "object": "tax_id", "type": "eu_vat", "value": "DE123456789"}]},
              "created": 1772290000, "deleted": false}
             """#
         let adapter = try S.adapter("stripe")
         for type in ["customer.created", "customer.updated"] {
             let e = try S.event(adapter.adapt(try event(type, customer)))
             #expect(e.type == "finance.customer.upserted")
-            #expect(e.data == (try JSONParser.parse(#"""
-                {"customerId": "cus_QpR8sT1uVwXyZa", "sourceSystem": "stripe", "name": "Acme GmbH",
-                 "email": "billing@acme.example", "country": "DE", "currency": "EUR", "status": "active",
-                 "revision": 1772359200, "updatedAt": "2026-03-01T10:00:00Z"}
-                """#)))
+            var expected = try JSONParser.parse(#"""
+                {"eventId": "", "occurredAt": "2026-03-01T10:00:00Z", "sourceSystem": "stripe", "sourceReference": "cus_QpR8sT1uVwXyZa",
+                 "customerId": "cus_QpR8sT1uVwXyZa", "revision": 1772359200, "legalName": "Acme GmbH", "taxId": "DE123456789",
+                 "country": "DE", "currency": "EUR", "paymentTermsDays": 30, "status": "active", "email": "billing@acme.example",
+                 "billingAddress": {"line1": "Hauptstraße 1", "city": "Berlin", "postalCode": "10115", "country": "DE"}}
+                """#)
+            if case .object(var o) = expected { o["eventId"] = try eventId; expected = .object(o) }
+            #expect(e.data == expected)
+            try S.expectValid(e)
         }
-        let deleted = try S.event(adapter.adapt(try event("customer.deleted", customer)))
-        #expect(deleted.data["status"] == "deleted")
+        let noTaxId = customer.replacingOccurrences(of: #"{"id": "txi_1", "object": "tax_id", "type": "eu_vat", "value": "DE123456789"}"#, with: "")
+        let prospect = try S.event(adapter.adapt(try event("customer.created", noTaxId)))
+        #expect(prospect.data["status"] == "prospect")
+        #expect(prospect.data["taxId"] == nil)
+        try S.expectValid(prospect)
+        let deleted = try S.event(adapter.adapt(try event("customer.deleted", noTaxId)))
+        #expect(deleted.data["status"] == "blocked")
+        try S.expectValid(deleted)
+        let noCurrency = customer.replacingOccurrences(of: #""currency": "eur""#, with: #""currency": null"#)
+        #expect(try S.event(adapter.adapt(try event("customer.created", noCurrency))).data["currency"] == "USD")
         let noCountry = customer.replacingOccurrences(of: #""country": "DE""#, with: #""country": null"#)
         let f = S.failure(adapter.adapt(try event("customer.created", noCountry)))
         #expect(f?.code == .missingField)
@@ -155,11 +236,11 @@ import Testing
     }
 
     @Test func badAmountsAreTransformFailuresAtTheirLocation() throws {
-        let broken = invoice.replacingOccurrences(of: #""total": 12550"#, with: #""total": "lots""#)
+        let broken = invoice.replacingOccurrences(of: #""total": 12100"#, with: #""total": "lots""#)
         let f = S.failure(try S.adapter("stripe").adapt(try event("invoice.finalized", broken)))
         #expect(f?.code == .transform)
         #expect(f?.location == JSONPointer("/data/object/total"))
-        let badLine = invoice.replacingOccurrences(of: #""amount": 1000,"#, with: #""amount": 10.5,"#)
+        let badLine = invoice.replacingOccurrences(of: #""amount": 1000, "currency""#, with: #""amount": 10.5, "currency""#)
         let l = S.failure(try S.adapter("stripe").adapt(try event("invoice.finalized", badLine)))
         #expect(l?.location == JSONPointer("/data/object/lines/data/1/amount"))
     }

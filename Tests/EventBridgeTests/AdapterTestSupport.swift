@@ -12,6 +12,24 @@ enum AdapterTestSupport {
 
     static var mappingsDirectory: String { repositoryRoot + "/mappings" }
 
+    /// The shipped contract catalog.
+    static func contracts() throws -> ContractRegistry {
+        try ContractRegistry.load(directory: repositoryRoot + "/contracts")
+    }
+
+    /// The violations of an event against the latest contract of its type, one line each
+    /// (empty when it validates).
+    static func violations(_ event: CanonicalEvent, _ registry: ContractRegistry) -> [String] {
+        guard let contract = registry.latest(event.type) else { return ["no contract for \(event.type)"] }
+        return contract.validate(event.data).violations.map { "\($0.instanceLocation): \($0.message) [\($0.errorCode)]" }
+    }
+
+    /// Records an issue, listing the violations, unless the event validates against its contract.
+    static func expectValid(_ event: CanonicalEvent, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let problems = violations(event, try contracts())
+        #expect(problems.isEmpty, "\(event.type): \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
+    }
+
     static func shippedCatalog() throws -> AdapterCatalog {
         try AdapterCatalog(directory: mappingsDirectory)
     }

@@ -170,4 +170,37 @@ import Testing
         #expect(try output("\"parseJSON\"", #""[{\"a\": 1}]""#) == [["a": 1]])
         #expect(try failure("\"parseJSON\"", #""[1,""#)?.code == .transform)
     }
+
+    @Test func uuidFromTextIsDeterministicAndFormatted() throws {
+        let t = #"{"name": "uuidFromText", "namespace": "stripe"}"#
+        let a = try output(t, #""evt_1QxA2bLkdIwHu7ixZ0aBcDeF""#)
+        #expect(a == (try output(t, #""evt_1QxA2bLkdIwHu7ixZ0aBcDeF""#)))
+        #expect(a != (try output(t, #""evt_1QxA2bLkdIwHu7ixZ0aBcDeG""#)))
+        #expect(a != (try output(#"{"name": "uuidFromText", "namespace": "other"}"#, #""evt_1QxA2bLkdIwHu7ixZ0aBcDeF""#)))
+        let text = try #require(a?.stringValue)
+        let shape = text.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
+        #expect(shape == [8, 4, 4, 4, 12] && text.allSatisfy { $0.isHexDigit || $0 == "-" } && text == text.lowercased())
+        #expect(Array(text)[14] == "8")
+        // Numbers hash by their literal; parts come from the record.
+        #expect(try output(t, "24023928") != nil)
+        let withPart = #"{"name": "uuidFromText", "namespace": "n", "with": [{"from": "/ccy"}, "x"]}"#
+        #expect(try output(withPart, "1") != (try output(#"{"name": "uuidFromText", "namespace": "n"}"#, "1")))
+        let missingPart = #"{"name": "uuidFromText", "namespace": "n", "with": [{"from": "/absent"}]}"#
+        #expect(try failure(missingPart, "1")?.code == .missingField)
+        #expect(try failure(t, "[1]")?.code == .transform)
+        #expect(try !AdapterTestSupport.problems(#"{"name": "t", "rules": [{"emit": "x.y", "fields": {"/o": {"from": "/v", "transform": "uuidFromText"}}}]}"#).isEmpty)
+    }
+
+    @Test func indexNumbersTheElementsOfAnEach() throws {
+        let adapter = try AdapterTestSupport.mapping(#"""
+            {"name": "t", "rules": [{"emit": "test.value", "fields": {
+              "/lines": {"each": "/v", "fields": {"/lineNumber": {"index": 1}, "/position": {"index": 0}, "/name": {"element": ""}}}}}]}
+            """#)
+        let e = try AdapterTestSupport.event(adapter.adapt(try AdapterTestSupport.input(#"{"v": ["a", "b"]}"#)))
+        #expect(e.data["lines"] == [["lineNumber": 1, "position": 0, "name": "a"], ["lineNumber": 2, "position": 1, "name": "b"]])
+        let outside = try AdapterTestSupport.problems(#"{"name": "t", "rules": [{"emit": "x.y", "fields": {"/n": {"index": 1}}}]}"#)
+        #expect(outside.count == 1)
+        let badBase = try AdapterTestSupport.problems(#"{"name": "t", "rules": [{"emit": "x.y", "fanOut": "/v", "fields": {"/n": {"index": 7}}}]}"#)
+        #expect(badBase.count == 1)
+    }
 }

@@ -124,7 +124,7 @@ public struct MappingAdapter: Adapter {
         switch source.source {
         case .document(let pointers): itemScope.elementArray = pointers[index]
         case .element(let pointers): itemScope.elementArray = JSONPointer(tokens: scope.elementPath.tokens + pointers[index].tokens)
-        case .constant, .meta: itemScope.elementArray = .root
+        case .constant, .meta, .index: itemScope.elementArray = .root
         }
         var items: [JSONValue] = []
         items.reserveCapacity(elements.count)
@@ -167,6 +167,7 @@ public struct MappingAdapter: Adapter {
         case .element(let p): return "element " + p.map { $0.description }.joined(separator: ", ")
         case .constant: return "the constant"
         case .meta(let field): return "record metadata \(field)"
+        case .index(let base): return "the element index from \(base)"
         }
     }
 

@@ -86,7 +86,24 @@ extension MappingCompiler {
                 scale = Int(v)
             }
             return .debeziumDecimal(scale: scale)
-        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "uuidFromText":
+        case "uuidFromText":
+            allow(["namespace", "with"], &self)
+            guard case .string(let namespace)? = args["namespace"], !namespace.isEmpty else {
+                problem(at, "uuidFromText needs \"namespace\" (a non-empty string, e.g. the source system)")
+                return nil
+            }
+            var parts: [ValueSource] = []
+            if let w = args["with"] {
+                guard case .array(let items) = w else {
+                    problem(ptr(at, "with"), "\"with\" is an array of values (constants or {\"from\"|\"element\"|\"meta\": …})")
+                    return nil
+                }
+                for (i, item) in items.enumerated() {
+                    if let s = argumentSource(item, at: ptr(at, "with").appending(i), inElement: inElement) { parts.append(s) }
+                }
+            }
+            return .uuidFromText(namespace: namespace, with: parts)
+        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON":
             allow([], &self)
             switch name {
             case "dateFromEpochDays": return .dateFromEpochDays
@@ -95,7 +112,6 @@ extension MappingCompiler {
             case "lower": return .lower
             case "trim": return .trim
             case "parseJSON": return .parseJSON
-            case "uuidFromText": return .uuidFromText
             default: return .toString
             }
         default:
@@ -107,7 +123,7 @@ extension MappingCompiler {
     /// A transform argument read per record: a scalar is a constant, an object a value source.
     private mutating func argumentSource(_ spec: JSONValue, at: JSONPointer, inElement: Bool) -> ValueSource? {
         guard case .object(let o) = spec else { return .constant(spec) }
-        checkKeys(o, ["from", "element", "const", "meta"], at: at)
+        checkKeys(o, ["from", "element", "const", "meta", "index"], at: at)
         return source(o, at: at, inElement: inElement)
     }
 

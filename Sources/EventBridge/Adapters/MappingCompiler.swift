@@ -215,7 +215,7 @@ struct MappingCompiler {
             return pointer(spec, at: at).map { ValuePlan(source: .document([$0]), transforms: [], fallback: nil, optional: false, label: label) }
         }
         guard let o = object(spec, at: at, "a field") else { return nil }
-        checkKeys(o, ["from", "element", "const", "meta", "transform", "default", "optional"], at: at)
+        checkKeys(o, ["from", "element", "const", "meta", "index", "transform", "default", "optional"], at: at)
         guard let source = source(o, at: at, inElement: inElement) else { return nil }
         var optional = false
         if let v = o["optional"] {
@@ -225,14 +225,24 @@ struct MappingCompiler {
         return ValuePlan(source: source, transforms: transforms, fallback: o["default"], optional: optional, label: label)
     }
 
-    /// Exactly one of `from` (input pointers), `element` (element pointers), `const`, `meta`.
+    /// Exactly one of `from` (input pointers), `element` (element pointers), `const`, `meta`,
+    /// `index` (the element's position from a base).
     mutating func source(_ o: JSONObject, at: JSONPointer, inElement: Bool) -> ValueSource? {
-        let kinds = ["from", "element", "const", "meta"].filter { o[$0] != nil }
+        let kinds = ["from", "element", "const", "meta", "index"].filter { o[$0] != nil }
         guard kinds.count == 1, let kind = kinds.first, let v = o[kind] else {
-            problem(at, "a value needs exactly one of \"from\", \"element\", \"const\", \"meta\"")
+            problem(at, "a value needs exactly one of \"from\", \"element\", \"const\", \"meta\", \"index\"")
             return nil
         }
         switch kind {
+        case "index":
+            if !inElement {
+                problem(ptr(at, kind), "\"index\" is only meaningful inside \"fanOut\" rules and \"each\" fields")
+            }
+            guard let base = v.numberValue?.int64, base >= 0, base <= 1 else {
+                problem(ptr(at, kind), "\"index\" is the number of the first element: 0 or 1")
+                return nil
+            }
+            return .index(base: base)
         case "from", "element":
             if kind == "element" && !inElement {
                 problem(ptr(at, kind), "\"element\" is only meaningful inside \"fanOut\" rules and \"each\" fields")

@@ -124,6 +124,9 @@ enum ValueSource: Sendable {
     case element([JSONPointer])
     case constant(JSONValue)
     case meta(MetaField)
+    /// The current fan-out or `each` element's position, counted from `base` (`{"index": 1}`:
+    /// 1, 2, 3 …, e.g. invoice line numbers when the source has none).
+    case index(base: Int64)
 }
 
 /// Record metadata a mapping can read.
@@ -150,13 +153,13 @@ enum TransformStep: Sendable {
     case dateFromEpochDays
     case dateTimeToEpochMillis
     case upper, lower, trim, toString
-    /// Any scalar → a deterministic UUID (the SipHash-128 of its text, formatted as `ce_id`s are):
-    /// for contracts that require a UUID `eventId` when the source's ids are not UUIDs.
-    case uuidFromText
     /// JSON text → its value (a Debezium `io.debezium.data.Json` column), with the default parse limits.
     case parseJSON
     case enumMap([String: JSONValue], fallback: JSONValue?)
     case debeziumDecimal(scale: Int?)
+    /// Text → a deterministic UUID: SipHash-2-4-128 (the dedup key hash) over the namespace,
+    /// the value and the `with` parts, formatted as a version-8 ("custom", RFC 9562) UUID.
+    case uuidFromText(namespace: String, with: [ValueSource])
 
     /// The names accepted in mapping files.
     static let names = [

@@ -46,6 +46,9 @@ struct MappingScope {
             return (value, 0)
         case .meta(let field):
             return meta(field).map { ($0, 0) }
+        case .index(let base):
+            guard element != nil else { return nil }
+            return (.number(JSONNumber(Int64(elementIndex) + base)), 0)
         }
     }
 
@@ -57,7 +60,7 @@ struct MappingScope {
         case .element(let pointers):
             guard pointers.indices.contains(index) else { return nil }
             return absolute(JSONPointer(tokens: elementPath.tokens + pointers[index].tokens))
-        case .constant, .meta:
+        case .constant, .meta, .index:
             return nil
         }
     }

@@ -91,10 +91,6 @@ extension TransformStep {
             guard let s = Self.scalarText(value) else { throw fail("\(value.typeName) has no string form") }
             return .string(s)
 
-        case .uuidFromText:
-            guard let s = Self.scalarText(value) else { throw fail("\(value.typeName) has no string form") }
-            return .string(EventIdentity.ceID(DedupKey(family: "eventbridge.uuidFromText", values: [s])))
-
         case .parseJSON:
             guard case .string(let text) = value else { throw fail("\(value.typeName) is not JSON text") }
             do {
@@ -107,6 +103,20 @@ extension TransformStep {
             if let key = Self.scalarText(value), let mapped = table[key] { return mapped }
             if let fallback { return fallback }
             throw fail("\(DecimalText.describe(value)) is not one of the mapped values")
+
+        case .uuidFromText(let namespace, let parts):
+            guard let text = Self.scalarText(value) else { throw fail("\(value.typeName) has no text to derive a UUID from") }
+            var values = [namespace, text]
+            for part in parts {
+                guard let (partValue, index) = scope.resolve(part) else {
+                    throw .missing("a part of uuidFromText is absent", at: scope.location(of: part, index: 0))
+                }
+                guard let partText = Self.scalarText(partValue) else {
+                    throw .transform("a part of uuidFromText is \(partValue.typeName), not text", at: scope.location(of: part, index: index))
+                }
+                values.append(partText)
+            }
+            return .string(EventIdentity.ceID(DedupKey(family: "eventbridge.uuidFromText.v1", values: values)))
 
         case .debeziumDecimal(let scale):
             switch DecimalText.debeziumDecimal(value, scale: scale) {

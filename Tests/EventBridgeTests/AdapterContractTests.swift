@@ -1,0 +1,151 @@
+import Contracts
+import Foundation
+import Testing
+@testable import EventBridge
+
+/// Every shipped mapping against the shipped contract catalog: the demo traffic in
+/// `examples/traffic/` (one realistic upstream record per line, each with an `x-demo-expect`
+/// header) goes through the adapter, and every event of a record expected to publish must
+/// validate against the latest contract of its type (schema and finance rules). Deliberate bad
+/// records must fail with their stated code, and every `emit` rule of every mapping must be
+/// exercised by at least one record that publishes.
+@Suite struct AdapterContractTests {
+    private typealias S = AdapterTestSupport
+
+    /// Traffic file, mapping, and the source zone the demo configures for it.
+    private static let sources: [(file: String, mapping: String, zone: String?)] = [
+        ("stripe.jsonl", "stripe", "UTC"),
+        ("salesforce-cdc.jsonl", "salesforce-cdc", "UTC"),
+        ("debezium.jsonl", "debezium", "America/New_York"),
+        ("sap-s4hana.jsonl", "sap-s4hana", nil),
+    ]
+
+    private struct Record {
+        var line: Int
+        var expect: String
+        var input: AdapterInput
+    }
+
+    private static func registry() throws -> ContractRegistry {
+        try ContractRegistry.load(directory: S.repositoryRoot + "/contracts")
+    }
+
+    /// The records of a traffic file; tombstones (null values) are the decode stage's (DLQ
+    /// `record.tombstone`) and skipped after checking that they say so.
+    private static func records(_ file: String) throws -> [Record] {
+        let text = try String(contentsOfFile: S.repositoryRoot + "/examples/traffic/" + file, encoding: .utf8)
+        var out: [Record] = []
+        for (i, line) in text.split(separator: "\n").enumerated() {
+            let o = try JSONParser.parse(String(line))
+            let expect = try #require(o["headers"]?["x-demo-expect"]?.stringValue, "\(file):\(i + 1): no x-demo-expect header")
+            guard let value = o["value"], !value.isNull else {
+                #expect(expect == "dlq:record.tombstone", "\(file):\(i + 1): a tombstone")
+                continue
+            }
+            let headers = (o["headers"]?.objectValue?.members ?? []).map { m in
+                AdapterInput.Header(name: m.key, value: m.value.stringValue.map { Array($0.utf8) })
+            }
+            let key = o["key"]?.stringValue.map { Array($0.utf8) }
+            out.append(Record(line: i + 1, expect: expect,
+                              input: AdapterInput(topic: file, offset: Int64(i), key: key, headers: headers, value: value)))
+        }
+        return out
+    }
+
+    /// The violations of events against their latest contracts, as lines for a failure message.
+    private static func violations(_ events: [CanonicalEvent], _ registry: ContractRegistry) -> [(code: String, text: String)] {
+        var out: [(String, String)] = []
+        for (i, e) in events.enumerated() {
+            guard let contract = registry.latest(e.type) else {
+                out.append(("contract.unknown_type", "event \(i): no contract for \(e.type)"))
+                continue
+            }
+            for v in contract.validate(e.data).violations {
+                out.append((v.errorCode, "event \(i) \(contract.id): \(v.instanceLocation): \(v.message) [\(v.errorCode)]"))
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: sources.map(\.file))
+    func trafficOutcomesMatchTheirExpectation(file: String) throws {
+        let source = try #require(Self.sources.first { $0.file == file })
+        let registry = try Self.registry()
+        let adapter = try S.adapter(source.mapping, zone: source.zone)
+        let records = try Self.records(file)
+        #expect(!records.isEmpty)
+        for r in records {
+            let outcome = adapter.adapt(r.input)
+            let at = "\(file):\(r.line) (\(r.expect))"
+            switch r.expect {
+            case "published", "duplicate", "stale":
+                let events = S.events(outcome)
+                #expect(!events.isEmpty, "\(at): \(outcome)")
+                let problems = Self.violations(events, registry)
+                #expect(problems.isEmpty, "\(at):\n\(problems.map(\.text).joined(separator: "\n"))")
+                for e in events {
+                    #expect(e.data["eventId"]?.stringValue.map { $0.count == 36 } == true, "\(at): eventId")
+                }
+            case "filtered":
+                #expect(S.filteredReason(outcome) != nil, "\(at): \(outcome)")
+            default:
+                let code = String(r.expect.dropFirst("dlq:".count))
+                #expect(r.expect.hasPrefix("dlq:"), "\(at): unknown expectation")
+                if code.hasPrefix("adapter.") {
+                    #expect(S.failure(outcome)?.code.rawValue == code, "\(at): \(outcome)")
+                } else {
+                    let problems = Self.violations(S.events(outcome), registry)
+                    #expect(problems.first?.code == code, "\(at): \(problems.map(\.text))")
+                }
+            }
+        }
+    }
+
+    /// Each `emit` rule of each shipped mapping is the first matching rule of at least one record
+    /// that is expected to publish (so every rule is held to its contract above).
+    @Test func everyEmitRuleOfEveryMappingIsExercised() throws {
+        for source in Self.sources {
+            let path = S.mappingsDirectory + "/" + source.mapping + ".json"
+            let document = try JSONParser.parse(String(contentsOfFile: path, encoding: .utf8))
+            let rules = try #require(document["rules"]?.arrayValue)
+            let records = try Self.records(source.file).filter { $0.expect == "published" }
+            for (i, rule) in rules.enumerated() where rule["emit"] != nil {
+                let only = try Self.adapter(document, rules: [rule], zone: source.zone)
+                let earlier = i == 0 ? nil : try Self.adapter(document, rules: Array(rules[..<i]), zone: source.zone)
+                let hit = records.contains { r in
+                    guard case .events = only.adapt(r.input) else { return false }
+                    guard let earlier else { return true }
+                    return S.failure(earlier.adapt(r.input))?.code == .unmapped
+                }
+                #expect(hit, "\(source.mapping): rule \(i) (\(rule["emit"]?.stringValue ?? "")) has no published demo record")
+            }
+        }
+    }
+
+    /// The mapping with only `rules` (no `otherwise`: anything else is `adapter.unmapped`).
+    private static func adapter(_ document: JSONValue, rules: [JSONValue], zone: String?) throws -> any Adapter {
+        guard case .object(var o) = document else { throw MappingError(problems: []) }
+        o["rules"] = .array(rules)
+        o["otherwise"] = nil
+        let catalog = try AdapterCatalog(documents: [(origin: "subset", document: .object(o))])
+        return try catalog.adapter(named: o["name"]?.stringValue ?? "", sourceZone: zone)
+    }
+
+    /// Same input, same `eventId`; different inputs, different ids (ids are derived, not random).
+    @Test func eventIdsAreDeterministicAndDistinct() throws {
+        var seen: [String: String] = [:]
+        for source in Self.sources {
+            let adapter = try S.adapter(source.mapping, zone: source.zone)
+            for r in try Self.records(source.file) where r.expect == "published" {
+                guard case .events(let events) = adapter.adapt(r.input), case .events(let again) = adapter.adapt(r.input) else { continue }
+                #expect(events.map { $0.data["eventId"] } == again.map { $0.data["eventId"] })
+                for e in events {
+                    guard let id = e.data["eventId"]?.stringValue else { continue }
+                    let owner = "\(source.file):\(r.line) \(e.subject ?? "")"
+                    #expect(seen[id] == nil, "\(owner) reuses the eventId of \(seen[id] ?? "")")
+                    seen[id] = owner
+                }
+            }
+        }
+    }
+}
