@@ -58,7 +58,7 @@ import Testing
     @Test func exampleConfigIsValid() throws {
         let root = String(#filePath).components(separatedBy: "/Tests/")[0]
         let c = try BridgeConfig.load(path: root + "/examples/bridge.json", environment: ["EVENTBRIDGE_BOOTSTRAP": "127.0.0.1:9092"])
-        #expect(c.sources.count == 4)
+        #expect(c.sources.count == 5)
         #expect(c.resolve(c.contractsDir).hasSuffix("examples/../contracts"))
     }
 }

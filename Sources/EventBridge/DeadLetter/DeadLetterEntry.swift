@@ -45,13 +45,7 @@ public struct DeadLetterEntry: Sendable {
         return record.timestamp.kind == .notAvailable ? nil : record.timestamp.milliseconds
     }
 
-    static func millis(rfc3339 text: String) -> Int64? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: text) { return Int64(d.timeIntervalSince1970 * 1000) }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
-    }
+    static func millis(rfc3339 text: String) -> Int64? { RFC3339.milliseconds(text) }
 
     public var json: JSONValue {
         [

@@ -40,9 +40,14 @@ final class PipelineMetrics: @unchecked Sendable {
     func consumed(_ record: KafkaConsumerRecord) {
         consumed += 1
         cached(&consumedBy, record.topic) { bridge.recordsConsumed(topic: record.topic) }.increment()
-        if record.timestamp.kind != .notAvailable {
-            let seconds = Date().timeIntervalSince1970 - Double(record.timestamp.milliseconds) / 1000
-            cached(&syncLagBy, record.topic) { bridge.syncLag(topic: record.topic) }.observe(max(0, seconds))
+    }
+
+    /// now − event time (`ce_time`) of events being published from `topic`.
+    func syncLag(_ topic: String, _ events: [PlannedEvent]) {
+        let now = Date().timeIntervalSince1970
+        for event in events {
+            guard let millis = event.timeMillis else { continue }
+            cached(&syncLagBy, topic) { bridge.syncLag(topic: topic) }.observe(max(0, now - Double(millis) / 1000))
         }
     }
 

@@ -33,6 +33,7 @@ extension Bridge {
         case .publish(let events, let outputs):
             metrics.published += 1
             metrics.outcome(record.topic, .published)
+            metrics.syncLag(record.topic, events)
             for output in outputs {
                 metrics.published(subscriber: subscriberOfTopic[output.topic] ?? output.topic,
                                   type: output.headers.first { $0.name == "ce_type" }.flatMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
@@ -57,8 +58,8 @@ extension Bridge {
             metrics.outcome(record.topic, .duplicate)
             _ = tracker.register(tp, offset: record.offset, outputs: 0,
                                  completion: Completion(outcome: .duplicate, events: events, errorCode: nil, alreadyRecorded: false))
-        case .filtered:
-            metrics.filtered(type: "")
+        case .filtered(_, let types):
+            for type in types { metrics.filtered(type: type) }
             metrics.outcome(record.topic, .filtered)
             _ = tracker.register(tp, offset: record.offset, outputs: 0,
                                  completion: Completion(outcome: .filtered, events: [], errorCode: nil, alreadyRecorded: false))

@@ -71,7 +71,7 @@ final class EventProcessor {
         var outputs: [KafkaProducerRecord] = []
         var duplicates: [PlannedEvent] = []
         var staleReason: String? = nil
-        var unrouted = 0
+        var unrouted: [String] = []
         for (event, contract, data) in accepted {
             guard let entityKey = contract.entityKey(of: data) else {
                 return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
@@ -81,7 +81,7 @@ final class EventProcessor {
             let dedupKey = DedupKey(family: event.type, values: [dedupText])
             let entity = Sequencer.EntityRef(family: event.type, key: entityKey)
             let revision = contract.revision(of: data).flatMap { StoredRevision(json: $0.json) }
-            let plan = PlannedEvent(id: EventIdentity.ceID(dedupKey), type: event.type, version: contract.version, entityKey: entityKey,
+            var plan = PlannedEvent(id: EventIdentity.ceID(dedupKey), type: event.type, version: contract.version, entityKey: entityKey,
                                     dedupKey: dedupKey, entity: revision == nil ? nil : entity, revision: revision)
             if try sequencer.isDuplicate(dedupKey) {
                 duplicates.append(plan)
@@ -98,12 +98,14 @@ final class EventProcessor {
             }
             let routes = router.select(type: event.type, data: data)
             if routes.isEmpty {
-                unrouted += 1
+                unrouted.append(event.type)
                 continue
             }
+            let time = event.time ?? eventTime(record)
+            plan.timeMillis = RFC3339.milliseconds(time)
             let cloudEvent = CloudEvent(
                 id: plan.id, type: event.type, source: source.settings.sourceURI, subject: entityKey,
-                time: event.time ?? eventTime(record), dataschema: CloudEvent.dataschema(type: event.type, version: contract.version),
+                time: time, dataschema: CloudEvent.dataschema(type: event.type, version: contract.version),
                 data: JSONWriter.compact.bytes(data),
                 traceparent: event.traceparent.flatMap { CloudEventEncoder.isValidTraceparent($0) ? $0 : nil },
                 sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
@@ -122,7 +124,8 @@ final class EventProcessor {
         if !duplicates.isEmpty {
             return .duplicate(reason: staleReason ?? "already published (same dedup key)", events: duplicates)
         }
-        return .filtered(reason: unrouted > 0 ? "no subscriber for \(accepted.map(\.event.type).joined(separator: ", "))" : "no events")
+        return .filtered(reason: unrouted.isEmpty ? "no events" : "no subscriber for \(unrouted.joined(separator: ", "))",
+                         unroutedTypes: unrouted)
     }
 
     /// An input that names its contract version (`ce_dataschema` header, or `dataschema` in a

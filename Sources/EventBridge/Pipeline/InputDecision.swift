@@ -10,6 +10,8 @@ public struct PlannedEvent: Sendable {
     var dedupKey: DedupKey
     var entity: Sequencer.EntityRef?
     var revision: StoredRevision?
+    /// The event's time (`ce_time`) in milliseconds since the epoch, for the sync-lag metric.
+    var timeMillis: Int64? = nil
 }
 
 /// What the pipeline decided for one input, before anything is produced.
@@ -20,8 +22,9 @@ public enum InputDecision: Sendable {
     case deadLetter(PipelineFailure)
     /// Already published (same dedup key), or an older revision than one already published.
     case duplicate(reason: String, events: [PlannedEvent])
-    /// Deliberately not published: no subscriber wants it, or the adapter filtered it.
-    case filtered(reason: String)
+    /// Deliberately not published: no subscriber wants it (`unroutedTypes` names the valid events
+    /// nobody subscribes to), or the adapter filtered it (no canonical event, `unroutedTypes` empty).
+    case filtered(reason: String, unroutedTypes: [String] = [])
 
     public var outcomeName: String {
         switch self {

@@ -55,6 +55,9 @@ struct RunCommand: CLICommand {
         let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
             // The pipeline blocks its thread (poll, fsync): a thread of its own, never the cooperative pool.
             let thread = Thread {
+                // The OS-level name (15 characters at most) that top, gdb and /proc show; Foundation's
+                // `name` does not reach the kernel on Linux.
+                try? "eb-pipeline".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
                 continuation.resume(returning: Result { try bridge.run() })
             }
             thread.name = "eventbridge-pipeline"
