@@ -3,6 +3,8 @@ import collections
 import json
 import os
 import socket
+import subprocess
+import time
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -32,13 +34,18 @@ def samples(text):
     return out
 
 
-def test_metrics_match_the_run(cluster, make_bridge, names):
+def metrics_bridge(cluster, make_bridge, names):
+    """A bridge with its metrics endpoint on a free port, one source, customers to one subscriber."""
     src, out = names("src"), names("out")
     cluster.create_topics([src, src + ".dlq", out])
     port = free_port()
     bridge = make_bridge([{"topic": src, "source": "urn:e2e"}], [{"name": "gl", "topic": out, "types": ["finance.customer.*"]}],
                          {"metrics": {"address": f"127.0.0.1:{port}"}})
-    run = names("r").split(".")[-1]
+    return src, port, bridge, names("r").split(".")[-1]
+
+
+def test_metrics_match_the_run(cluster, make_bridge, names):
+    src, port, bridge, run = metrics_bridge(cluster, make_bridge, names)
     # Half the events carry their time (ce_time ← the envelope's "time"), half take the record's timestamp.
     records = [{"key": f"c{i}".encode(), "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(i, run=run),
                                                                **({"time": "2025-03-14T09:30:00Z"} if i % 2 else {})}).encode()}
@@ -107,14 +114,7 @@ def test_concurrent_scrapes_do_not_slow_the_pipeline(cluster, make_bridge, names
     The pipeline thread's time is split with the kernel's schedstat into on-CPU, waiting for a CPU
     (other processes — the broker, curl — competing on this 2-core machine) and blocked (waiting
     on something: the broker's acknowledgements, the store's fsync)."""
-    import subprocess
-    import time
-    src, out = names("src"), names("out")
-    cluster.create_topics([src, src + ".dlq", out])
-    port = free_port()
-    bridge = make_bridge([{"topic": src, "source": "urn:e2e"}], [{"name": "gl", "topic": out, "types": ["finance.customer.*"]}],
-                         {"metrics": {"address": f"127.0.0.1:{port}"}})
-    run = names("r").split(".")[-1]
+    src, port, bridge, run = metrics_bridge(cluster, make_bridge, names)
     n = 150_000
     cluster.produce(src, [{"key": f"c{i}".encode(),
                            "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(i, run=run)}).encode()}
