@@ -175,7 +175,8 @@ public final class KafkaConsumer: Sendable {
         // Serialized with every other use of the handle.
         try? client.exclusive { () throws(KafkaError) in
             guard lifecycle.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }
-            // Serves the final revocation through the rebalance handler, which may still commit.
+            leaveGroup(client.handle, timeout: .seconds(10))
+            // Serves the final revocation (if any is left) through the rebalance handler, which may still commit.
             let err = rd_kafka_consumer_close(client.handle)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.warning("consumer close", ["error": String(cString: rd_kafka_err2str(err))])
@@ -187,6 +188,33 @@ public final class KafkaConsumer: Sendable {
             rebalanceContext.release()
             logger.info("kafka consumer closed", ["client": client.name])
         }
+    }
+
+    /// Unsubscribes and serves the revocation by polling until nothing is assigned (or `timeout`),
+    /// so that `rd_kafka_consumer_close` has no rebalance left to run. An assign inside close's own
+    /// final rebalance can wait forever (librdkafka issue #4884, seen here about once in a few
+    /// hundred closes); the same revocation served by a poll does not. Records polled meanwhile
+    /// are dropped unprocessed: their offsets were never stored, so the next owner reads them.
+    /// A manually assigned consumer (no subscription) is left as it is.
+    private func leaveGroup(_ handle: OpaquePointer, timeout: Duration) {
+        func count(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Int32 {
+            defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
+            return list?.pointee.cnt ?? 0
+        }
+        var subscription: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_subscription(handle, &subscription) == RD_KAFKA_RESP_ERR_NO_ERROR, count(subscription) > 0 else { return }
+        let err = rd_kafka_unsubscribe(handle)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            logger.warning("unsubscribe before close", ["error": String(cString: rd_kafka_err2str(err))])
+            return
+        }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var assignment: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            guard rd_kafka_assignment(handle, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR, count(assignment) > 0 else { return }
+            if let message = rd_kafka_consumer_poll(handle, 50) { rd_kafka_message_destroy(message) }
+        }
+        logger.warning("partitions still assigned after unsubscribing; closing anyway")
     }
 
     /// Runs `body` with the handle, serialized on the consumer's queue; throws once closed.
