@@ -54,6 +54,7 @@ public enum JSONParser {
     public static func parse(_ bytes: UnsafeRawBufferPointer, options: JSONParseOptions = .default) throws(JSONParseError) -> JSONValue {
         let buffer = bytes.bindMemory(to: UInt8.self)
         var parser = Parser(buffer: buffer, options: options)
+        defer { ShortStringCache.giveBack(parser.strings) }
         return try parser.parseDocument()
     }
 
@@ -69,7 +70,8 @@ public enum JSONParser {
     }
 }
 
-private struct Parser {
+/// One parse of one document. Non-copyable: it owns the scratch stacks and the string cache.
+struct Parser: ~Copyable {
     let p: UnsafeBufferPointer<UInt8>
     let n: Int
     let maxDepth: Int
@@ -78,6 +80,18 @@ private struct Parser {
     var i = 0
     /// Scratch space for strings with escapes, reused across strings.
     var scratch: [UInt8] = []
+    /// Members of the objects being built, innermost on top, with their names' digests beside them.
+    var members = ScratchStack<JSONObject.Member>(capacity: 64)
+    var digests = ScratchStack<UInt64>(capacity: 64)
+    /// Elements of the arrays being built, innermost on top.
+    var elements = ScratchStack<JSONValue>(capacity: 32)
+    let strings = ShortStringCache.take()
+    /// The digest of the last member name `parseString(isKey: true)` read.
+    var keyDigest: UInt64 = 0
+
+    /// Objects up to this many members find duplicate names by comparing digests; bigger ones use a
+    /// (seeded) hash index, so crafted digest clashes cannot make parsing quadratic.
+    static let linearMemberLimit = 32
 
     init(buffer: UnsafeBufferPointer<UInt8>, options: JSONParseOptions) {
         p = buffer
@@ -114,7 +128,7 @@ private struct Parser {
         switch p[i] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""): return .string(try parseString(isKey: false))
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
@@ -136,26 +150,28 @@ private struct Parser {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw error(.depth, "nesting deeper than \(maxDepth)", at: i) }
         i += 1  // '{'
-        var members: [JSONObject.Member] = []
-        var seen: [String: Int]? = nil
         skipWhitespace()
         if i < n && p[i] == UInt8(ascii: "}") {
             i += 1
-            return .object(JSONObject(uniqueMembers: members))
+            return .object(JSONObject(uniqueMembers: []))
         }
+        // This object's members are members[base...] (nested values push and pop above them).
+        let base = members.count
+        var index: [String: Int]? = nil
         while true {
             skipWhitespace()
             guard i < n, p[i] == UInt8(ascii: "\"") else {
                 throw error(.syntax, i < n ? "unexpected \(describe(p[i])), expected a member name" : "unexpected end of input in an object", at: i)
             }
             let keyStart = i
-            let key = try parseString()
-            // Duplicate names: linear for small objects, an index beyond that.
+            let key = try parseString(isKey: true)
+            let digest = keyDigest
+            // Duplicate names: equal digests first, then the names themselves; an index for big objects.
             var duplicate: Int? = nil
-            if let seen {
-                duplicate = seen[key]
+            if let index {
+                duplicate = index[key]
             } else {
-                for (k, m) in members.enumerated() where m.key == key {
+                for k in base..<members.count where digests[k] == digest && members[k].key == key {
                     duplicate = k
                     break
                 }
@@ -173,13 +189,13 @@ private struct Parser {
             if let duplicate {
                 members[duplicate].value = value  // last one wins (rejectDuplicateKeys == false)
             } else {
-                members.append(JSONObject.Member(key: key, value: value))
-                if seen != nil {
-                    seen?[key] = members.count - 1
-                } else if members.count == 16 {
-                    var index = [String: Int](minimumCapacity: 32)
-                    for (k, m) in members.enumerated() { index[m.key] = k }
-                    seen = index
+                if index != nil { index?[key] = members.count }
+                digests.push(digest)
+                members.push(JSONObject.Member(key: key, value: value))
+                if index == nil && members.count - base == Self.linearMemberLimit {
+                    var built = [String: Int](minimumCapacity: 2 * Self.linearMemberLimit)
+                    for k in base..<members.count { built[members[k].key] = k }
+                    index = built
                 }
             }
             skipWhitespace()
@@ -190,7 +206,8 @@ private struct Parser {
             }
             if p[i] == UInt8(ascii: "}") {
                 i += 1
-                return .object(JSONObject(uniqueMembers: members))
+                digests.pop(to: base)
+                return .object(JSONObject(uniqueMembers: members.popArray(from: base)))
             }
             throw error(.syntax, "unexpected \(describe(p[i])), expected ',' or '}'", at: i)
         }
@@ -199,15 +216,15 @@ private struct Parser {
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw error(.depth, "nesting deeper than \(maxDepth)", at: i) }
         i += 1  // '['
-        var elements: [JSONValue] = []
         skipWhitespace()
         if i < n && p[i] == UInt8(ascii: "]") {
             i += 1
-            return .array(elements)
+            return .array([])
         }
+        let base = elements.count
         while true {
             skipWhitespace()
-            elements.append(try parseValue(depth: depth))
+            elements.push(try parseValue(depth: depth))
             skipWhitespace()
             guard i < n else { throw error(.syntax, "unexpected end of input in an array", at: i) }
             if p[i] == UInt8(ascii: ",") {
@@ -216,124 +233,9 @@ private struct Parser {
             }
             if p[i] == UInt8(ascii: "]") {
                 i += 1
-                return .array(elements)
+                return .array(elements.popArray(from: base))
             }
             throw error(.syntax, "unexpected \(describe(p[i])), expected ',' or ']'", at: i)
-        }
-    }
-
-    mutating func parseString() throws(JSONParseError) -> String {
-        let open = i
-        i += 1  // opening quote
-        let start = i
-        var ascii = true
-        // Fast path: no escapes.
-        while i < n {
-            let b = p[i]
-            if b == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: p[start..<i])
-                i += 1
-                if ascii { return String(decoding: slice, as: UTF8.self) }
-                guard let s = String(validating: slice, as: UTF8.self) else {
-                    throw error(.encoding, "invalid UTF-8 in a string", at: firstInvalidUTF8(from: start, to: i - 1))
-                }
-                return s
-            }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error(.syntax, "unescaped control character \(describe(b)) in a string", at: i) }
-            if b >= 0x80 { ascii = false }
-            i += 1
-        }
-        guard i < n else { throw error(.syntax, "unterminated string", at: open) }
-        // Slow path: copy what we have, then decode escapes.
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
-        while i < n {
-            let b = p[i]
-            if b == UInt8(ascii: "\"") {
-                i += 1
-                guard let s = String(validating: scratch, as: UTF8.self) else {
-                    throw error(.encoding, "invalid UTF-8 in a string", at: firstInvalidUTF8(from: start, to: i - 1))
-                }
-                return s
-            }
-            if b < 0x20 { throw error(.syntax, "unescaped control character \(describe(b)) in a string", at: i) }
-            if b != UInt8(ascii: "\\") {
-                scratch.append(b)
-                i += 1
-                continue
-            }
-            guard i + 1 < n else { break }
-            let e = p[i + 1]
-            switch e {
-            case UInt8(ascii: "\""): scratch.append(0x22)
-            case UInt8(ascii: "\\"): scratch.append(0x5C)
-            case UInt8(ascii: "/"): scratch.append(0x2F)
-            case UInt8(ascii: "b"): scratch.append(0x08)
-            case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(0x0A)
-            case UInt8(ascii: "r"): scratch.append(0x0D)
-            case UInt8(ascii: "t"): scratch.append(0x09)
-            case UInt8(ascii: "u"):
-                let escapeAt = i
-                var scalar = try hex4(at: i + 2)
-                i += 6
-                if scalar >= 0xD800 && scalar <= 0xDBFF {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    guard i + 1 < n, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
-                        throw error(.encoding, "lone surrogate \\u\(hex(scalar)) in a string", at: escapeAt)
-                    }
-                    let low = try hex4(at: i + 2)
-                    guard low >= 0xDC00 && low <= 0xDFFF else {
-                        throw error(.encoding, "lone surrogate \\u\(hex(scalar)) in a string", at: escapeAt)
-                    }
-                    i += 6
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
-                    throw error(.encoding, "lone surrogate \\u\(hex(scalar)) in a string", at: escapeAt)
-                }
-                appendUTF8(scalar)
-                continue
-            default:
-                throw error(.syntax, "invalid escape \\\(describe(e, quoted: false)) in a string", at: i)
-            }
-            i += 2
-        }
-        throw error(.syntax, "unterminated string", at: open)
-    }
-
-    func hex4(at j: Int) throws(JSONParseError) -> UInt32 {
-        guard j + 4 <= n else { throw error(.syntax, "truncated \\u escape", at: j - 2) }
-        var v: UInt32 = 0
-        for k in 0..<4 {
-            let c = p[j + k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw error(.syntax, "invalid hex digit in \\u escape", at: j + k)
-            }
-            v = v << 4 | d
-        }
-        return v
-    }
-
-    mutating func appendUTF8(_ v: UInt32) {
-        switch v {
-        case 0..<0x80: scratch.append(UInt8(v))
-        case 0x80..<0x800:
-            scratch.append(UInt8(0xC0 | (v >> 6)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
-        case 0x800..<0x10000:
-            scratch.append(UInt8(0xE0 | (v >> 12)))
-            scratch.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
-        default:
-            scratch.append(UInt8(0xF0 | (v >> 18)))
-            scratch.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            scratch.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
         }
     }
 
@@ -373,7 +275,7 @@ private struct Parser {
             guard i < n, p[i] >= 0x30 && p[i] <= 0x39 else { throw error(.syntax, "invalid number: expected a digit in the exponent", at: i) }
             while i < n && p[i] >= 0x30 && p[i] <= 0x39 { i += 1 }
         }
-        let literal = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
+        let literal = asciiString(start: start, count: i - start)
         var int64: Int64? = nil
         if plain && !overflow {
             if negative {
@@ -383,24 +285,6 @@ private struct Parser {
             }
         }
         return JSONNumber(validatedLiteral: literal, int64: int64)
-    }
-
-    func firstInvalidUTF8(from: Int, to: Int) -> Int {
-        var j = from
-        while j < to {
-            let b = p[j]
-            let len: Int
-            switch b {
-            case 0x00..<0x80: len = 1
-            case 0xC2...0xDF: len = 2
-            case 0xE0...0xEF: len = 3
-            case 0xF0...0xF4: len = 4
-            default: return j
-            }
-            guard j + len <= to, String(validating: UnsafeBufferPointer(rebasing: p[j..<(j + len)]), as: UTF8.self) != nil else { return j }
-            j += len
-        }
-        return from
     }
 
     func describe(_ b: UInt8, quoted: Bool = true) -> String {
