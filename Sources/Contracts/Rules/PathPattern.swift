@@ -6,7 +6,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     /// The tokens; `nil` stands for the wildcard.
     public let tokens: [String?]
     /// The pattern as a plain pointer when it has no wildcard.
-    private let plain: JSONPointer?
+    let plain: JSONPointer?
 
     /// Parses pointer text with optional `*` segments; nil when `text` is not a JSON Pointer.
     public init?(_ text: String) {
@@ -53,6 +53,10 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     /// Calls `body` with every matched value in document order, without building locations
     /// (the fast path for rules; locations are built with `matches` only when something is wrong).
     public func forEachValue(in value: JSONValue, _ body: (JSONValue) -> Void) {
+        if let plain {
+            if let found = plain.resolve(in: value) { body(found) }
+            return
+        }
         visit(value, depth: 0, body)
     }
 
