@@ -113,33 +113,7 @@ public struct ExactDecimal: Sendable {
     }
 
     /// The common case without allocation beyond the limbs: `-?digits(.digits)?` with at most 18 digits.
-    static func plain(_ text: String) -> ExactDecimal? {
-        var text = text
-        return text.withUTF8(plain(utf8:))
-    }
-
-    private static func plain(utf8: UnsafeBufferPointer<UInt8>) -> ExactDecimal? {
-        var value: UInt64 = 0
-        var count = 0
-        var scale = -1
-        var negative = false
-        var first = true
-        for b in utf8 {
-            switch b {
-            case 0x30...0x39:
-                value = value &* 10 &+ UInt64(b - 0x30)
-                count += 1
-                if scale >= 0 { scale += 1 }
-            case UInt8(ascii: "-") where first: negative = true
-            case UInt8(ascii: ".") where scale < 0 && count > 0: scale = 0
-            default: return nil
-            }
-            first = false
-        }
-        guard count > 0, count <= 18, scale != 0 else { return nil }
-        let limbs: [UInt32] = value == 0 ? [] : value < base ? [UInt32(value)] : [UInt32(value % base), UInt32(value / base)]
-        return ExactDecimal(limbs: limbs, negative: negative, scale: max(scale, 0))
-    }
+    static func plain(_ text: String) -> ExactDecimal? { SmallDecimal(text)?.exact }
 
     /// The exact value of a JSON number (nil only beyond `maxDigits`).
     public init?(_ number: JSONNumber) {

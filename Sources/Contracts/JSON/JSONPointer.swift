@@ -84,18 +84,23 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     public func resolve(in document: JSONValue) -> JSONValue? {
         var current = document
         for token in tokens {
-            switch current {
-            case .object(let o):
-                guard let next = o[token] else { return nil }
-                current = next
-            case .array(let a):
-                guard let i = JSONPointer.arrayIndex(token), i < a.count else { return nil }
-                current = a[i]
-            default:
-                return nil
-            }
+            guard let next = JSONPointer.child(of: current, token) else { return nil }
+            current = next
         }
         return current
+    }
+
+    /// The member or element one token names in `value`, or nil when it doesn't exist.
+    static func child(of value: JSONValue, _ token: String) -> JSONValue? {
+        switch value {
+        case .object(let o):
+            return o[token]
+        case .array(let a):
+            guard let i = JSONPointer.arrayIndex(token), i < a.count else { return nil }
+            return a[i]
+        default:
+            return nil
+        }
     }
 }
 

@@ -12,26 +12,26 @@ extension FinanceRule {
         }
         switch spec {
         case .balanced(let amount, let side, let debit, let credit, let currency):
-            for group in itemGroups(document) {
-                checkBalanced(group, document: document, amount: amount, side: side, debit: debit, credit: credit, currency: currency, report: report)
+            forEachGroup(document) { array, match in
+                checkBalanced(array, match, document: document, amount: amount, side: side, debit: debit, credit: credit, currency: currency, report: report)
             }
         case .sumEquals(let amount, let plus, let total, let currency, let totalCurrency):
             checkSum(document, amount: amount, plus: plus, total: total, currency: currency, totalCurrency: totalCurrency, report: report)
         case .dateOrder(let earlier, let later, let allowEqual):
-            for scope in scopes(document) {
+            forEachScope(document) { scope in
                 guard let es = earlier.firstValue(in: scope.value)?.stringValue, let ls = later.firstValue(in: scope.value)?.stringValue,
                       let ei = RuleDates.instant(es), let li = RuleDates.instant(ls),
                       li < ei || (!allowEqual && li == ei)
-                else { continue }
+                else { return }
                 let e = earlier.first(in: scope.value, base: scope.location)?.location ?? scope.location
                 let l = later.first(in: scope.value, base: scope.location)?.location ?? scope.location
                 report(l, "\(l) (\(ls)) must be \(allowEqual ? "on or after" : "after") \(e) (\(es))")
             }
         case .requiredWhen(let field, let when, let condition):
-            for scope in scopes(document) {
-                guard let w = when.firstValue(in: scope.value) else { continue }
-                if case .oneOf(let values) = condition, !values.contains(w) { continue }
-                guard field.firstValue(in: scope.value) == nil else { continue }
+            forEachScope(document) { scope in
+                guard let w = when.firstValue(in: scope.value) else { return }
+                if case .oneOf(let values) = condition, !values.contains(w) { return }
+                guard field.firstValue(in: scope.value) == nil else { return }
                 let missing = JSONPointer(tokens: scope.location.tokens + field.tokens.map { $0 ?? "*" })
                 let whenAt = when.first(in: scope.value, base: scope.location)?.location ?? scope.location
                 switch condition {
@@ -40,10 +40,10 @@ extension FinanceRule {
                 }
             }
         case .currencyScale(let amounts, let currency):
-            for scope in scopes(document) {
+            forEachScope(document) { scope in
                 guard let code = currencyCode(currency, scope: scope, document: document)?.stringValue,
                       let minor = ISOTables.minorUnit(of: code)
-                else { continue }
+                else { return }
                 func tooPrecise(_ v: JSONValue) -> Bool { (FinanceRule.decimals(of: v) ?? 0) > minor }
                 for pattern in amounts {
                     var bad = false
@@ -56,8 +56,8 @@ extension FinanceRule {
                 }
             }
         case .nonNegative(let amounts):
-            func negative(_ v: JSONValue) -> Bool { ExactDecimal(v)?.isNegative == true }
-            for scope in scopes(document) {
+            func negative(_ v: JSONValue) -> Bool { RuleAmount(v)?.isNegative == true }
+            forEachScope(document) { scope in
                 for pattern in amounts {
                     var bad = false
                     pattern.forEachValue(in: scope.value) { if negative($0) { bad = true } }
@@ -89,21 +89,28 @@ extension FinanceRule {
         var location: JSONPointer { index.map { array.appending($0) } ?? array }
     }
 
-    /// The arrays `items` names, each with its elements; without `items`, one group holding the document.
-    func itemGroups(_ document: JSONValue) -> [(array: JSONPointer, elements: [Scope])] {
-        guard let items else { return [(.root, [Scope(array: .root, index: nil, value: document)])] }
-        return items.matches(in: document).map { match in
-            if case .array(let a) = match.value {
-                return (match.location, a.enumerated().map { Scope(array: match.location, index: $0.offset, value: $0.element) })
-            }
-            return (match.location, [Scope(array: match.location, index: nil, value: match.value)])
+    /// Calls `body` with each match of `items` and its location, or with the document at the root
+    /// without `items`. A pattern without wildcards is located without building anything.
+    func forEachGroup(_ document: JSONValue, _ body: (_ array: JSONPointer, _ match: JSONValue) -> Void) {
+        guard let items else { return body(.root, document) }
+        if let pointer = items.plain {
+            if let match = pointer.resolve(in: document) { body(pointer, match) }
+        } else {
+            for match in items.matches(in: document) { body(match.location, match.value) }
         }
     }
 
-    /// Every place the rule is checked: each item, or the document.
-    func scopes(_ document: JSONValue) -> [Scope] {
-        guard items != nil else { return [Scope(array: .root, index: nil, value: document)] }
-        return itemGroups(document).flatMap(\.elements)
+    /// Calls `body` with every place the rule is checked: each element of the arrays `items` names
+    /// (a match that is not an array is one place), or the document.
+    func forEachScope(_ document: JSONValue, _ body: (Scope) -> Void) {
+        let perItem = items != nil
+        forEachGroup(document) { array, match in
+            if perItem, case .array(let elements) = match {
+                for (i, element) in elements.enumerated() { body(Scope(array: array, index: i, value: element)) }
+            } else {
+                body(Scope(array: array, index: nil, value: match))
+            }
+        }
     }
 
     func currencyCode(_ source: CurrencySource?, scope: Scope, document: JSONValue) -> JSONValue? {
@@ -115,14 +122,22 @@ extension FinanceRule {
     }
 
     private func checkBalanced(
-        _ group: (array: JSONPointer, elements: [Scope]), document: JSONValue, amount: PathPattern, side: PathPattern,
+        _ array: JSONPointer, _ match: JSONValue, document: JSONValue, amount: PathPattern, side: PathPattern,
         debit: JSONValue, credit: JSONValue, currency: CurrencySource?, report: (JSONPointer, String) -> Void
     ) {
+        // The elements of an array match, or a single item that is the match itself.
+        var elements = [match]
+        var indexed = false
+        if case .array(let a) = match {
+            elements = a
+            indexed = true
+        }
         // Per currency, in first-seen order: debits and credits.
         var order: [String] = []
-        var totals: [String: (debits: ExactDecimal, credits: ExactDecimal)] = [:]
-        for item in group.elements {
-            guard let a = amount.firstValue(in: item.value), let value = ExactDecimal(a), let s = side.firstValue(in: item.value)
+        var totals: [String: (debits: RuleAmount, credits: RuleAmount)] = [:]
+        for (i, element) in elements.enumerated() {
+            let item = Scope(array: array, index: indexed ? i : nil, value: element)
+            guard let a = amount.firstValue(in: item.value), let value = RuleAmount(a), let s = side.firstValue(in: item.value)
             else { return }  // a missing or malformed amount or side is the schema's to report
             let code = currencyCode(currency, scope: item, document: document)?.stringValue ?? ""
             if totals[code] == nil {
@@ -141,7 +156,8 @@ extension FinanceRule {
         for code in order {
             guard let t = totals[code], t.debits != t.credits else { continue }
             let label = code.isEmpty ? "" : " in \(code)"
-            report(group.array, "debits \(t.debits) ≠ credits \(t.credits)\(label) (difference \((t.debits - t.credits).magnitude))")
+            let (debits, credits) = (t.debits.exact, t.credits.exact)
+            report(array, "debits \(debits) ≠ credits \(credits)\(label) (difference \((debits - credits).magnitude))")
         }
     }
 
@@ -149,15 +165,15 @@ extension FinanceRule {
         _ document: JSONValue, amount: PathPattern, plus: [PathPattern], total: PathPattern,
         currency: PathPattern?, totalCurrency: PathPattern?, report: (JSONPointer, String) -> Void
     ) {
-        guard let totalValue = total.firstValue(in: document), let expected = ExactDecimal(totalValue) else { return }
+        guard let totalValue = total.firstValue(in: document), let expected = RuleAmount(totalValue) else { return }
         let expectedCurrency = totalCurrency.flatMap { $0.firstValue(in: document) }
-        var sum = ExactDecimal.zero
+        var sum = RuleAmount.zero
         var mismatch = false
         var malformed = false
         func add(_ v: JSONValue) {
-            if let d = ExactDecimal(v) { sum += d } else { malformed = true }
+            if let d = RuleAmount(v) { sum += d } else { malformed = true }
         }
-        for item in scopes(document) {
+        forEachScope(document) { item in
             if let currency, let expectedCurrency, let c = currency.firstValue(in: item.value), c != expectedCurrency {
                 report(currency.first(in: item.value, base: item.location)?.location ?? item.location, "currency \(c) differs from the total's \(expectedCurrency)")
                 mismatch = true
@@ -169,7 +185,7 @@ extension FinanceRule {
         if !mismatch && !malformed && sum != expected {
             let at = total.first(in: document)?.location ?? .root
             let what = ([items.map { "\($0)/*\(amount)" } ?? amount.description] + plus.map(\.description)).joined(separator: " + ")
-            report(at, "\(what) is \(sum), but \(at) is \(totalValue.stringValue ?? totalValue.description)")
+            report(at, "\(what) is \(sum.exact), but \(at) is \(totalValue.stringValue ?? totalValue.description)")
         }
     }
 }

@@ -6,7 +6,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     /// The tokens; `nil` stands for the wildcard.
     public let tokens: [String?]
     /// The pattern as a plain pointer when it has no wildcard.
-    private let plain: JSONPointer?
+    let plain: JSONPointer?
 
     /// Parses pointer text with optional `*` segments; nil when `text` is not a JSON Pointer.
     public init?(_ text: String) {
@@ -53,26 +53,34 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     /// Calls `body` with every matched value in document order, without building locations
     /// (the fast path for rules; locations are built with `matches` only when something is wrong).
     public func forEachValue(in value: JSONValue, _ body: (JSONValue) -> Void) {
+        if let plain {
+            if let found = plain.resolve(in: value) { body(found) }
+            return
+        }
         visit(value, depth: 0, body)
     }
 
     private func visit(_ value: JSONValue, depth: Int, _ body: (JSONValue) -> Void) {
-        guard depth < tokens.count else {
-            body(value)
-            return
+        // Named tokens are followed in a loop; only a wildcard recurses, once per element.
+        var current = value
+        var depth = depth
+        while depth < tokens.count {
+            guard let token = tokens[depth] else {
+                switch current {
+                case .array(let a):
+                    for element in a { visit(element, depth: depth + 1, body) }
+                case .object(let o):
+                    for m in o.members { visit(m.value, depth: depth + 1, body) }
+                default:
+                    break
+                }
+                return
+            }
+            guard let next = JSONPointer.child(of: current, token) else { return }
+            current = next
+            depth += 1
         }
-        switch (tokens[depth], value) {
-        case (nil, .array(let a)):
-            for element in a { visit(element, depth: depth + 1, body) }
-        case (nil, .object(let o)):
-            for m in o { visit(m.value, depth: depth + 1, body) }
-        case (let token?, .object(let o)):
-            if let next = o[token] { visit(next, depth: depth + 1, body) }
-        case (let token?, .array(let a)):
-            if let i = JSONPointer.arrayIndex(token), i < a.count { visit(a[i], depth: depth + 1, body) }
-        default:
-            return
-        }
+        body(current)
     }
 
     private func collect(_ value: JSONValue, at location: JSONPointer, depth: Int, into out: inout [(location: JSONPointer, value: JSONValue)]) {

@@ -19,7 +19,11 @@ enum RuleDates {
 
     /// Parses `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; nil otherwise.
     static func instant(_ text: String) -> Instant? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8(instant(utf8:))
+    }
+
+    private static func instant(utf8 b: UnsafeBufferPointer<UInt8>) -> Instant? {
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var v = 0
