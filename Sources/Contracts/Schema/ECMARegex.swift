@@ -26,6 +26,8 @@ struct ECMARegex: Sendable {
     let lookaheads: [ECMARegex]
     /// The program begins with `^`: only a match from offset 0 is possible.
     let anchoredAtStart: Bool
+    /// The same program as a deterministic automaton, when it has one (see `RegexDFA`).
+    let dfa: RegexDFA?
 
     init(_ pattern: String) throws(RegexError) {
         try self.init(ast: RegexParser.parse(pattern))
@@ -39,6 +41,7 @@ struct ECMARegex: Sendable {
         sets = builder.sets
         lookaheads = builder.lookaheads
         if case .start = program.first { anchoredAtStart = true } else { anchoredAtStart = false }
+        dfa = RegexDFA(program: program, sets: sets, anchoredAtStart: anchoredAtStart)
     }
 
     private struct Builder {
@@ -105,7 +108,17 @@ struct ECMARegex: Sendable {
     }
 
     /// Whether the pattern matches somewhere in `text`; nil when the step budget ran out first.
+    ///
+    /// The VM takes at most one step per instruction per position, so when the budget covers
+    /// `program.count * (length + 1)` steps it cannot run out, and the automaton (when there is
+    /// one) gives the same answer without spending any.
     func firstMatch(in text: String, budget: inout Int) -> Bool? {
+        if let dfa, text.utf8.count + 1 <= budget / program.count { return dfa.firstMatch(in: text) }
+        return vmFirstMatch(in: text, budget: &budget)
+    }
+
+    /// `firstMatch` on the Pike VM alone (the reference the automaton is tested against).
+    func vmFirstMatch(in text: String, budget: inout Int) -> Bool? {
         let view = text.unicodeScalars
         return run(view, from: view.startIndex, previous: nil, anchored: false, budget: &budget)
     }

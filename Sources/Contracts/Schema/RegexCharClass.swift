@@ -68,15 +68,7 @@ struct RegexCharClass: Sendable {
 
     @inline(__always)
     func contains(_ scalar: Unicode.Scalar) -> Bool {
-        let v = scalar.value
-        var found = false
-        for r in ranges {
-            if v < r.lowerBound { break }
-            if v <= r.upperBound {
-                found = true
-                break
-            }
-        }
+        var found = rangesContain(scalar.value)
         if !found {
             for (p, neg) in properties where p.contains(scalar) != neg {
                 found = true
@@ -84,6 +76,16 @@ struct RegexCharClass: Sendable {
             }
         }
         return found != negated
+    }
+
+    /// Whether `value` lies in one of the ranges (properties and negation aside).
+    @inline(__always)
+    func rangesContain(_ value: UInt32) -> Bool {
+        for r in ranges {
+            if value < r.lowerBound { return false }
+            if value <= r.upperBound { return true }
+        }
+        return false
     }
 
     static func complement(_ ranges: [ClosedRange<UInt32>]) -> [ClosedRange<UInt32>] {

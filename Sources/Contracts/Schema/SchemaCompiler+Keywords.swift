@@ -134,6 +134,44 @@ extension SchemaCompiler {
         }
     }
 
+    /// `list` with `properties` (and `required` and `additionalProperties` when they fit) fused
+    /// into one `objectShape`, for pass/fail evaluation; nil when there is no `properties`.
+    /// Keyword order does not change a pass/fail answer, so the fused keyword takes the place
+    /// of `properties`.
+    mutating func passFailKeywords(_ list: [Keyword]) -> [Keyword]? {
+        var properties: TableIndex = -1
+        var required: TableIndex = -1
+        var additional: NodeID = -1
+        for keyword in list {
+            switch keyword {
+            case .properties(let index): properties = index
+            case .required(let index): required = index
+            case .additionalProperties(let node, known: _, patterns: -1): additional = node
+            default: break
+            }
+        }
+        guard properties >= 0 else { return nil }
+        let table = tables.properties[Int(properties)]
+        var requiredBits: UInt64 = 0
+        if required >= 0 {
+            let positions = tables.stringLists[Int(required)].map { table.position(of: $0) }
+            if table.names.count <= 64 && positions.allSatisfy({ $0 != nil }) {
+                for p in positions.compactMap({ $0 }) { requiredBits |= 1 << UInt64(p) }
+            } else {
+                required = -1
+            }
+        }
+        let shape = SchemaTables.add(ObjectShape(properties: properties, required: requiredBits, additional: additional), to: &tables.shapes)
+        return list.compactMap { keyword -> Keyword? in
+            switch keyword {
+            case .properties: return .objectShape(shape)
+            case .required(let index) where index == required: return nil
+            case .additionalProperties(let node, known: _, patterns: -1) where node == additional: return nil
+            default: return keyword
+            }
+        }
+    }
+
     /// A non-negative integer keyword (`2.0` counts as 2; values beyond `Int` saturate).
     private func count(_ keyword: String, _ object: JSONObject, _ location: SchemaLocation) throws(SchemaError) -> Int? {
         guard let value = object[keyword] else { return nil }

@@ -136,6 +136,13 @@ struct SchemaCompiler {
         node.keywordStart = Int32(keywords.count)
         node.keywordCount = Int32(list.count)
         keywords.append(contentsOf: list)
+        node.passFailStart = node.keywordStart
+        node.passFailCount = node.keywordCount
+        if !node.collectsAnnotations, let fused = passFailKeywords(list) {
+            node.passFailStart = Int32(keywords.count)
+            node.passFailCount = Int32(fused.count)
+            keywords.append(contentsOf: fused)
+        }
         nodes[Int(id)] = node
         return id
     }

@@ -134,6 +134,27 @@ extension SchemaEvaluator {
         return valid
     }
 
+    /// `properties`, `required` and `additionalProperties` in one pass (pass/fail only: no
+    /// violations, no annotations).
+    mutating func objectShape(_ shape: ObjectShape, _ object: JSONObject) -> Bool {
+        let table = program.tables.properties[Int(shape.properties)]
+        var present: UInt64 = 0
+        for member in object.members {
+            let node: NodeID
+            if let i = table.position(of: member.key) {
+                if i < 64 { present |= 1 << UInt64(i) }
+                node = table.nodes[i]
+            } else if shape.additional >= 0 {
+                node = shape.additional
+            } else {
+                continue
+            }
+            var unused = Evaluated()
+            if isFalse(node) || !evaluate(node, member.value, &unused, track: false) { return false }
+        }
+        return present & shape.required == shape.required
+    }
+
     /// A member left to `additionalProperties`/`unevaluatedProperties`: a plain "not allowed"
     /// when the schema is `false`, else the subschema's own violations.
     private mutating func extraMember(_ keyword: String, _ node: NodeID, forbidden: Bool, _ member: JSONObject.Member) -> Bool {

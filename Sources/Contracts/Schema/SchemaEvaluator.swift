@@ -66,7 +66,10 @@ struct SchemaEvaluator {
             entered = true
         }
         defer { if entered { scope.removeLast() } }
-        let range = Int(node.keywordStart)..<Int(node.keywordStart + node.keywordCount)
+        // Without reports or annotations to produce, the fused pass/fail keywords do.
+        let range = collecting || track
+            ? Int(node.keywordStart)..<Int(node.keywordStart + node.keywordCount)
+            : Int(node.passFailStart)..<Int(node.passFailStart + node.passFailCount)
         if node.collectsAnnotations {
             var local = Evaluated()
             let valid = evaluate(range, instance, &local, track: true)
@@ -104,6 +107,9 @@ struct SchemaEvaluator {
                 .required, .dependentRequired, .minProperties, .maxProperties:
                 guard case .object(let object) = instance else { continue }
                 ok = objectKeyword(keyword, object, &evaluated, track: track)
+            case .objectShape(let index):
+                guard case .object(let object) = instance else { continue }
+                ok = objectShape(program.tables.shapes[Int(index)], object)
             case .prefixItems, .items, .contains, .unevaluatedItems, .minItems, .maxItems, .uniqueItems:
                 guard case .array(let array) = instance else { continue }
                 ok = arrayKeyword(keyword, array, &evaluated, track: track)

@@ -14,6 +14,11 @@ struct SchemaNode: Sendable {
     var resource: Int32 = 0
     /// The node has `unevaluatedProperties`/`unevaluatedItems`, so it collects annotations.
     var collectsAnnotations = false
+    /// The keywords for a pass/fail answer without annotations: the same keywords, but with
+    /// `properties`, `required` and `additionalProperties` fused into one `objectShape` pass
+    /// where they allow it. Equal to the full range when nothing is fused.
+    var passFailStart: Int32 = 0
+    var passFailCount: Int32 = 0
 }
 
 /// A schema resource that was compiled: its URI and its `$dynamicAnchor`s.
@@ -68,37 +73,6 @@ struct TypeMask: OptionSet, Sendable {
     }
 }
 
-/// `properties` (and the names `additionalProperties` must skip), looked up by member name:
-/// a linear walk for a handful of names, a dictionary beyond.
-struct PropertyTable: Sendable {
-    let names: [String]
-    let nodes: [NodeID]
-    /// UTF-8 lengths of `names`: a cheap filter before comparing strings (O(1) for native strings).
-    private let lengths: [Int]
-    private let lookup: [String: Int]?
-
-    init(names: [String], nodes: [NodeID]) {
-        self.names = names
-        self.nodes = nodes
-        lengths = names.map(\.utf8.count)
-        if names.count > 12 {
-            var table = [String: Int](minimumCapacity: names.count)
-            for (i, name) in names.enumerated() { table[name] = i }
-            lookup = table
-        } else {
-            lookup = nil
-        }
-    }
-
-    @inline(__always)
-    func find(_ key: String) -> NodeID? {
-        if let lookup { return lookup[key].map { nodes[$0] } }
-        let length = key.utf8.count
-        for i in lengths.indices where lengths[i] == length && names[i] == key { return nodes[i] }
-        return nil
-    }
-}
-
 extension JSONObject {
     /// Whether a member is named `key`: like `position(of:)`, but skips members whose UTF-8
     /// length differs before comparing strings (the validator's `required` hot path).
@@ -116,6 +90,18 @@ struct PatternEntry: Sendable {
     let source: String
     let regex: ECMARegex
     let node: NodeID
+}
+
+/// `properties`, `required` and `additionalProperties` of one schema, checked in a single pass
+/// over the members with one name lookup each (pass/fail evaluation only: the separate keywords
+/// stay for reports, whose violation order they fix).
+struct ObjectShape: Sendable {
+    /// The `properties` table.
+    let properties: TableIndex
+    /// Bit i: `properties.names[i]` is required. Every required name is in the table.
+    let required: UInt64
+    /// `additionalProperties`' subschema, or -1 when members outside the table are not checked.
+    let additional: NodeID
 }
 
 /// A `$dynamicRef`: where it points statically, and the anchor name to look up in the dynamic
@@ -172,6 +158,8 @@ enum Keyword: Sendable {
     case contains(NodeID, min: Int, max: Int)
     case unevaluatedItems(NodeID)
     case unevaluatedProperties(NodeID)
+    /// Only in pass/fail ranges (`SchemaNode.passFailStart`).
+    case objectShape(TableIndex)
 }
 
 /// The payloads keywords point at, each stored once per program.
@@ -187,6 +175,7 @@ struct SchemaTables: Sendable {
     var namedNodes: [[(String, NodeID)]] = []
     var properties: [PropertyTable] = []
     var dynamicRefs: [DynamicRef] = []
+    var shapes: [ObjectShape] = []
 
     /// Appends to a table and returns the new entry's index.
     static func add<T>(_ value: T, to table: inout [T]) -> TableIndex {

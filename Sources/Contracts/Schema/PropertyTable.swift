@@ -1,0 +1,78 @@
+/// `properties` (and the names `additionalProperties` must skip), looked up by member name:
+/// a linear walk for a handful of names, an open-addressing table beyond, hashed with FNV-1a
+/// over the UTF-8 bytes (a fraction of `Hasher`'s cost for short keys; the schema's names are
+/// fixed, so there is no flooding to defend against).
+struct PropertyTable: Sendable {
+    let names: [String]
+    let nodes: [NodeID]
+    /// UTF-8 lengths of `names`: a cheap filter before comparing strings (O(1) for native strings).
+    private let lengths: [Int]
+    /// Slots of the hash table (empty when the walk is used): a name's index, or -1.
+    private let slots: [Int32]
+    /// The full hash of the name in each slot, compared before the strings.
+    private let slotHashes: [UInt64]
+    static let linearLimit = 4
+
+    init(names: [String], nodes: [NodeID]) {
+        self.names = names
+        self.nodes = nodes
+        lengths = names.map(\.utf8.count)
+        guard names.count > Self.linearLimit else {
+            slots = []
+            slotHashes = []
+            return
+        }
+        var capacity = 8
+        while capacity < names.count * 2 { capacity *= 2 }
+        var slots = [Int32](repeating: -1, count: capacity)
+        var slotHashes = [UInt64](repeating: 0, count: capacity)
+        for (i, name) in names.enumerated() {
+            let h = Self.hash(name)
+            var slot = Int(truncatingIfNeeded: h) & (capacity - 1)
+            while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
+            slots[slot] = Int32(i)
+            slotHashes[slot] = h
+        }
+        self.slots = slots
+        self.slotHashes = slotHashes
+    }
+
+    /// The position of `key` in `names`, or nil.
+    @inline(__always)
+    func position(of key: String) -> Int? {
+        if slots.isEmpty {
+            let length = key.utf8.count
+            for i in lengths.indices where lengths[i] == length && names[i] == key { return i }
+            return nil
+        }
+        let h = Self.hash(key)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let i = Int(slots[slot])
+            if i < 0 { return nil }
+            if slotHashes[slot] == h && names[i] == key { return i }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The subschema for member `key`, or nil.
+    @inline(__always)
+    func find(_ key: String) -> NodeID? {
+        position(of: key).map { nodes[$0] }
+    }
+
+    /// FNV-1a (64-bit) of the UTF-8 bytes.
+    @inline(__always)
+    static func hash(_ key: String) -> UInt64 {
+        if let h = key.utf8.withContiguousStorageIfAvailable(hash(bytes:)) { return h }
+        return Array(key.utf8).withUnsafeBufferPointer(hash(bytes:))
+    }
+
+    private static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        // Fold the high bits in: the table indexes with the low ones.
+        return h ^ (h >> 32)
+    }
+}
