@@ -70,8 +70,15 @@ func number(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
 func benchConfig(_ o: Options, brokers: String, source: String, output: String, group: String, store: String) throws -> BridgeConfig {
     let contracts = URL(fileURLWithPath: o.string("--contracts", "contracts")).standardizedFileURL.path
     let mappings = URL(fileURLWithPath: o.string("--mappings", "mappings")).standardizedFileURL.path
+    // `--kafka "name=value,name=value"`: extra librdkafka properties for the bridge under test.
+    var kafka: [String: JSONValue] = ["bootstrap.servers": .string(brokers), "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000"]
+    for pair in o.string("--kafka", "").split(separator: ",") {
+        let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw BenchError("--kafka takes name=value pairs separated by commas, not '\(pair)'") }
+        kafka[parts[0]] = .string(parts[1])
+    }
     let json: JSONValue = [
-        "kafka": ["bootstrap.servers": .string(brokers), "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000"],
+        "kafka": .object(JSONObject(kafka.sorted { $0.key < $1.key }.map { JSONObject.Member(key: $0.key, value: $0.value) })),
         "groupId": .string(group),
         "contracts": .string(contracts),
         "mappings": .string(mappings),
