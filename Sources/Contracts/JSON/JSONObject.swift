@@ -1,7 +1,8 @@
 /// A JSON object: members in document order, looked up by key.
 ///
 /// Small objects (the common case for events) are searched linearly, which beats hashing for a
-/// dozen keys; objects above `indexThreshold` members carry a key index built once.
+/// few dozen keys (measured: 3 % fewer instructions per invoice event at 32 than at 16); objects
+/// above `indexThreshold` members carry a key index built once.
 public struct JSONObject: Sendable {
     public struct Member: Sendable {
         public var key: String
@@ -12,7 +13,7 @@ public struct JSONObject: Sendable {
         }
     }
 
-    static let indexThreshold = 16
+    static let indexThreshold = 32
 
     public private(set) var members: [Member]
     private var index: [String: Int]?
