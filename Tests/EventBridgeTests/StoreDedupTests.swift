@@ -74,6 +74,52 @@ import Testing
         #expect(try store.reader.firstSeen(F.key(1)) == 1)
     }
 
+    @Test func backgroundCommitsAreVisibleAtOnceAndDurableInOrderWhenWaitedFor() throws {
+        let temp = try TemporaryStore()
+        var store = try temp.open()
+        var pending: [PendingStoreCommit] = []
+        for round in 0..<5 {
+            var batch = StoreBatch()
+            for n in (round * 100)..<((round + 1) * 100) {
+                #expect(try store.checkAndInsert(F.key(n), partition: F.orders, atMillis: 1, into: &batch))
+            }
+            batch.setRevision(.integer(Int64(round)), family: "finance.invoice", entityKey: "INV-1", partition: F.orders, atMillis: 1)
+            batch.setProcessedOffset(next: Int64(round + 1) * 10, for: F.orders)
+            pending.append(store.commitInBackground(batch))
+            // Handed over, maybe not yet written: lookups see the batch already.
+            #expect(try store.isDuplicate(F.key(round * 100 + 99), pending: StoreBatch()))
+            #expect(try store.lastRevision(family: "finance.invoice", entityKey: "INV-1", pending: StoreBatch()) == .integer(Int64(round)))
+        }
+        for p in pending {
+            try p.wait()
+            try p.wait()  // waiting again returns the same result
+        }
+        store.close()
+
+        store = try temp.open()
+        defer { store.close() }
+        #expect(store.dedupKeyCount == 500)
+        #expect(try store.reader.processedOffsets()[F.orders] == 50)  // the last batch's offset won
+        #expect(try store.reader.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(4))
+    }
+
+    @Test func aBackgroundCommitThatFailsThrowsWhenWaitedForAndStoresNothing() throws {
+        let temp = try TemporaryStore()
+        var store = try temp.open()
+        var batch = StoreBatch()
+        try store.checkAndInsert(F.key(1), partition: F.orders, atMillis: 1, into: &batch)
+        batch.setProcessedOffset(next: 7, for: F.orders)
+        store.close()
+        let pending = store.commitInBackground(batch)
+        #expect(throws: StoreError.self) { try pending.wait() }
+        #expect(throws: StoreError.self) { try pending.wait() }
+
+        store = try temp.open()
+        defer { store.close() }
+        #expect(store.dedupKeyCount == 0)
+        #expect(try store.reader.processedOffsets()[F.orders] == nil)
+    }
+
     @Test func sealedGenerationsKeepAnsweringThroughBloomFiltersAfterReopen() throws {
         let temp = try TemporaryStore()
         var store = try temp.open { $0.generationSize = 1_000 }

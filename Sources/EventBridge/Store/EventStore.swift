@@ -144,6 +144,21 @@ public final class EventStore: @unchecked Sendable {
         try queue.sync { try write(batch, ticket: ticket) }
     }
 
+    /// Hands `batch` to the store's writer queue and returns at once; `PendingStoreCommit.wait()`
+    /// blocks until it is durable (or throws what `commitAndWait` would have thrown). Lets the
+    /// pipeline process the next inputs while the transaction and its fsync run on the writer.
+    ///
+    /// From the moment this returns, the batch's keys and revisions are visible to lookups, as with
+    /// `commitAndWait`. Batches are written in the order they are handed over.
+    public func commitInBackground(_ batch: StoreBatch) -> PendingStoreCommit {
+        let ticket = submit(batch)
+        let pending = PendingStoreCommit()
+        queue.async {
+            pending.complete(Result { try self.write(batch, ticket: ticket) })
+        }
+        return pending
+    }
+
     /// Tickets of a batch handed to the writer: its in-flight keys and revisions.
     private struct Ticket: Sendable {
         var keys: UInt64
@@ -215,5 +230,32 @@ public final class EventStore: @unchecked Sendable {
         }
         pruneTimer = timer
         timer.resume()
+    }
+}
+
+/// A store commit running on the writer queue (`EventStore.commitInBackground`).
+public final class PendingStoreCommit: @unchecked Sendable {
+    // @unchecked: `result` is written once on the writer queue before `done` is signalled, and
+    // read only after waiting on `done` (the semaphore orders the two).
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Void, Error>?
+    private let submitted = ContinuousClock.now
+    /// How long the writer took, from hand-over to durable (set with `result`).
+    public private(set) var duration: Duration = .zero
+
+    fileprivate init() {}
+
+    fileprivate func complete(_ result: Result<Void, Error>) {
+        duration = ContinuousClock.now - submitted
+        self.result = result
+        done.signal()
+    }
+
+    /// Blocks until the batch is durable; throws if its transaction failed (nothing of it is
+    /// stored then). May be called more than once.
+    public func wait() throws {
+        done.wait()
+        done.signal()
+        try result!.get()
     }
 }
