@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 
 /// The bridge's configuration: one JSON file (design §10). See `docs/configuration.md`.
 public struct BridgeConfig: Sendable {
@@ -70,6 +71,11 @@ public struct BridgeConfig: Sendable {
         /// At most this many inputs in flight (produced, not yet acknowledged and committed)
         /// before consumption pauses.
         public var maxInFlight: Int
+        /// Threads that decode, validate and encode a polled batch in parallel (dedup, sequencing
+        /// and producing stay on the pipeline thread, in order). Default: the CPU count, at most 8.
+        public var workers: Int = LimitSettings.defaultWorkers
+
+        public static var defaultWorkers: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 8) }
     }
 
     public enum StaleAction: String, Sendable {

@@ -201,13 +201,17 @@ struct ConfigReader {
         var s = BridgeConfig.LimitSettings(maxRecordBytes: 1_048_576, maxDepth: 64, maxInFlight: 20_000)
         guard let v else { return s }
         guard let o = object(v, "/limits") else { return nil }
-        unknownKeys(o, "/limits", allowed: ["maxRecordBytes", "maxDepth", "maxInFlight"])
+        unknownKeys(o, "/limits", allowed: ["maxRecordBytes", "maxDepth", "maxInFlight", "workers"])
         if let n = int(o, "maxRecordBytes", "/limits", min: 16) { s.maxRecordBytes = n }
         if let n = int(o, "maxDepth", "/limits", min: 1) {
             if n > JSONParseOptions.hardMaxDepth { problem("/limits/maxDepth", "at most \(JSONParseOptions.hardMaxDepth)") }
             s.maxDepth = n
         }
         if let n = int(o, "maxInFlight", "/limits", min: 1) { s.maxInFlight = n }
+        if let n = int(o, "workers", "/limits", min: 1) {
+            if n > 64 { problem("/limits/workers", "at most 64") }
+            s.workers = n
+        }
         return s
     }
 

@@ -2,26 +2,33 @@ import Contracts
 import Foundation
 
 extension Bridge {
-    /// Runs one input through the pipeline and hands its outputs (or its DLQ record) to the
+    /// True for an input the store recorded before a restart (store committed, Kafka commit lost).
+    func isRecorded(_ record: KafkaConsumerRecord) -> Bool {
+        recordedBelow[record.topicPartition].map { record.offset < $0 } ?? false
+    }
+
+    /// Runs one input through the rest of the pipeline — dedup and sequencing on its preparation
+    /// (`BatchPreparer`; prepared here when nil) — and hands its outputs (or its DLQ record) to the
     /// producer. Transient failures (store unreadable, producer queue full) wait and retry the
     /// same input; they never dead-letter it.
-    func handle(_ record: KafkaConsumerRecord) throws {
+    func handle(_ record: KafkaConsumerRecord, prepared: BatchPreparer.Result?) throws {
         let tp = record.topicPartition
         let started = ContinuousClock.now
-        defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started) }
+        defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started + (prepared?.took ?? .zero)) }
         metrics.consumed(record)
         lastConsumed[tp] = record.offset
-        if let below = recordedBelow[tp], record.offset < below {
+        if isRecorded(record) {
             // Already recorded before a restart (store committed, Kafka commit lost): skip.
             _ = tracker.register(tp, offset: record.offset, outputs: 0,
                                  completion: Completion(outcome: .duplicate, events: [], errorCode: nil, alreadyRecorded: true))
             return
         }
+        let preparation = prepared?.prepared ?? processor.prepare(record)
         var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
         var decision: InputDecision
         while true {
             do {
-                decision = try processor.process(record)
+                decision = try processor.decide(preparation, of: record)
                 break
             } catch {
                 logger.warning("transient failure, retrying the same input", ["position": "\(tp)@\(record.offset)", "error": "\(error)"])
@@ -87,58 +94,83 @@ extension Bridge {
 
     /// Records the outcomes of every complete input in one store transaction, then stores and
     /// commits their offsets. Order matters: the outcome is durable before the offset moves.
+    ///
+    /// Pipelined: the transaction runs on the store's writer while the pipeline goes on, and its
+    /// offsets are committed at the next call, once it is durable (`settleCommit`). At most one
+    /// transaction is in flight, so offsets move in order. With `sync` it waits for the store and
+    /// commits the offsets synchronously (revoke, rewind, shutdown).
     func commit(sync: Bool) {
         lastCommit = ContinuousClock.now
+        settleCommit(sync: false)
         let (completed, positions) = tracker.drainCompleted()
-        guard !completed.isEmpty else { return }
-        var batch = StoreBatch()
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var committedKeys: [DedupKey] = []
-        var committedEntities: [Sequencer.EntityRef] = []
-        for c in completed where !c.completion.alreadyRecorded {
-            let events = c.completion.events
-            let source = SourcePosition(topic: c.partition.topic, partition: c.partition.partition, offset: c.offset)
-            let isDLQ = c.completion.outcome == .deadLettered
-            batch.record(LedgerEntry(
-                source: source, outcome: c.completion.outcome,
-                eventID: events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
-                eventType: events.first?.type ?? c.completion.contractType, entityKey: events.first?.entityKey,
-                contractVersion: events.first?.version ?? c.completion.contractVersion,
-                outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,
-                errorCode: c.completion.errorCode, atMillis: now))
-            guard c.completion.outcome == .published else { continue }
-            for e in events {
-                _ = batch.insertDedupKey(e.dedupKey, partition: source.partition, firstSeenMillis: now)
-                committedKeys.append(e.dedupKey)
-                if let entity = e.entity, let revision = e.revision {
-                    batch.setRevision(revision, family: entity.family, entityKey: entity.key, partition: source.partition, atMillis: now)
-                    committedEntities.append(entity)
+        if !completed.isEmpty {
+            var batch = StoreBatch()
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var committedKeys: [DedupKey] = []
+            var committedEntities: [Sequencer.EntityRef] = []
+            for c in completed where !c.completion.alreadyRecorded {
+                let events = c.completion.events
+                let source = SourcePosition(topic: c.partition.topic, partition: c.partition.partition, offset: c.offset)
+                let isDLQ = c.completion.outcome == .deadLettered
+                batch.record(LedgerEntry(
+                    source: source, outcome: c.completion.outcome,
+                    eventID: events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
+                    eventType: events.first?.type ?? c.completion.contractType, entityKey: events.first?.entityKey,
+                    contractVersion: events.first?.version ?? c.completion.contractVersion,
+                    outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,
+                    errorCode: c.completion.errorCode, atMillis: now))
+                guard c.completion.outcome == .published else { continue }
+                for e in events {
+                    _ = batch.insertDedupKey(e.dedupKey, partition: source.partition, firstSeenMillis: now)
+                    committedKeys.append(e.dedupKey)
+                    if let entity = e.entity, let revision = e.revision {
+                        batch.setRevision(revision, family: entity.family, entityKey: entity.key, partition: source.partition, atMillis: now)
+                        committedEntities.append(entity)
+                    }
+                }
+            }
+            for (tp, next) in positions {
+                batch.setProcessedOffset(next: next, for: tp)
+            }
+            inFlightCommit = InFlightCommit(batch: batch, write: store.commitInBackground(batch), keys: committedKeys,
+                                            entities: committedEntities,
+                                            offsets: positions.map { KafkaPartitionOffset($0.key, offset: $0.value) })
+        }
+        if sync { settleCommit(sync: true) }
+    }
+
+    /// Waits for the store transaction in flight (retrying it while the store fails), then lets
+    /// the store answer for its keys and stores and commits its offsets.
+    func settleCommit(sync: Bool) {
+        guard let pending = inFlightCommit else { return }
+        inFlightCommit = nil
+        do {
+            try pending.write.wait()
+            metrics.bridge.commitDuration.observe(pending.write.duration)
+        } catch {
+            // The store is busy or the disk full: nothing of the batch is stored, so the offsets
+            // stay where they are; write it again until it holds.
+            var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
+            var lastError = error
+            let retryStarted = ContinuousClock.now
+            while true {
+                logger.error("store commit failed, retrying", ["error": "\(lastError)"])
+                backoff.sleep(while: { true })
+                do {
+                    try store.commitAndWait(pending.batch)
+                    metrics.bridge.commitDuration.observe(ContinuousClock.now - retryStarted)
+                    break
+                } catch {
+                    lastError = error
                 }
             }
         }
-        for (tp, next) in positions {
-            batch.setProcessedOffset(next: next, for: tp)
-        }
-        var backoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
-        let commitStarted = ContinuousClock.now
-        while true {
-            do {
-                try store.commitAndWait(batch)
-                metrics.bridge.commitDuration.observe(ContinuousClock.now - commitStarted)
-                break
-            } catch {
-                // The store is busy or the disk full: keep the offsets where they are and retry.
-                logger.error("store commit failed, retrying", ["error": "\(error)"])
-                backoff.sleep(while: { true })
-            }
-        }
-        sequencer.committed(keys: committedKeys, entities: committedEntities)
+        sequencer.committed(keys: pending.keys, entities: pending.entities)
         metrics.commits += 1
         metrics.bridge.commits(result: "ok").increment()
-        let offsets = positions.map { KafkaPartitionOffset($0.key, offset: $0.value) }
         guard let consumer else { return }
         do {
-            try consumer.store(offsets.filter { assigned.contains($0.topicPartition) })
+            try consumer.store(pending.offsets.filter { assigned.contains($0.topicPartition) })
             if sync { try consumer.commitBlocking() } else { try consumer.commitAsync() }
         } catch {
             // The store holds the truth; a lost Kafka commit only means re-reading inputs that the
@@ -167,6 +199,7 @@ extension Bridge {
             // whatever is left is abandoned and will be consumed again by the next owner.
             if event.kind == .revoked { drain(timeout: .seconds(20), partitions: partitions) }
             commit(sync: event.kind == .revoked)
+            settleCommit(sync: false)
             let abandoned = tracker.abandon(partitions)
             sequencer.forget(partitions)
             if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }

@@ -5,9 +5,11 @@ import Synchronization
 /// One bridge instance: a consumer-group member that runs every input through the pipeline and
 /// commits offsets only behind durable outcomes (design §2).
 ///
-/// Threads: `run()` blocks its caller, which becomes the pipeline thread (consume, process,
-/// enqueue, store commit, offset commit, rebalance handling — all on this one thread, so the
-/// pipeline state needs no locks). Delivery reports arrive on the producer's poll thread and
+/// Threads: `run()` blocks its caller, which becomes the pipeline thread (consume, dedup and
+/// sequencing, enqueue, offset commit, rebalance handling — all on this one thread, so the
+/// pipeline state needs no locks). Each polled batch is first prepared (decoded, validated,
+/// encoded) by `BatchPreparer` on up to `limits.workers` threads, which touch no pipeline state;
+/// store transactions run on the store's writer thread (`commit`). Delivery reports arrive on the producer's poll thread and
 /// only touch the `InFlightTracker`. `stop()` may be called from any thread (the signal queue).
 public final class Bridge: @unchecked Sendable {
     // @unchecked Sendable: the mutable pipeline state below is touched only on the pipeline
@@ -38,6 +40,8 @@ public final class Bridge: @unchecked Sendable {
     let tracker: InFlightTracker<Completion>
     let sequencer: Sequencer
     let processor: EventProcessor
+    /// Prepares each polled batch on `limits.workers` threads.
+    let preparer: BatchPreparer
     let kafkaConfig: KafkaConfig
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
@@ -56,6 +60,8 @@ public final class Bridge: @unchecked Sendable {
     var lastConsumed: [KafkaTopicPartition: Int64] = [:]
     var lastCommit = ContinuousClock.now
     let commitInterval: Duration = .milliseconds(100)
+    /// The store transaction handed to the writer by the last `commit` and not yet settled.
+    var inFlightCommit: InFlightCommit?
     /// Paces rewinds after failed deliveries (reset after a minute without one).
     var rewindBackoff: Backoff
     var lastRewind = ContinuousClock.now
@@ -74,6 +80,7 @@ public final class Bridge: @unchecked Sendable {
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
         sequencer = Sequencer(store: store)
         processor = try EventProcessor(config: config, registry: registry, adapters: adapters, sequencer: sequencer)
+        preparer = BatchPreparer(processor: processor, workers: config.limits.workers)
         kafkaConfig = KafkaConfig(config.kafka)
         rewindBackoff = Backoff(initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs)
         let tracker = InFlightTracker<Completion>()
@@ -134,6 +141,7 @@ public final class Bridge: @unchecked Sendable {
         self.consumer = consumer
         defer {
             // Leaving the group revokes the assignment, which drains and commits (see `rebalanced`).
+            settleCommit(sync: false)
             consumer.closeBlocking()
             self.consumer = nil
             assigned.removeAll()
@@ -144,9 +152,10 @@ public final class Bridge: @unchecked Sendable {
             if let fault = tracker.takeFaults().first { try rewind(consumer, after: fault) }
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
-            for record in records {
+            let prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
+            for (record, prepared) in zip(records, prepared) {
                 guard !isStopping else { break }
-                try handle(record)
+                try handle(record, prepared: prepared)
             }
             if ContinuousClock.now - lastCommit >= commitInterval {
                 commit(sync: false)
@@ -244,6 +253,15 @@ public final class Bridge: @unchecked Sendable {
         close(producer)
         store.close()
     }
+}
+
+/// A store transaction on the writer, with what follows once it is durable.
+struct InFlightCommit {
+    var batch: StoreBatch
+    var write: PendingStoreCommit
+    var keys: [DedupKey]
+    var entities: [Sequencer.EntityRef]
+    var offsets: [KafkaPartitionOffset]
 }
 
 /// Raised inside a consumer session to start a new one after a delivery fault.

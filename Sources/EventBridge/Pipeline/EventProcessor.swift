@@ -2,13 +2,20 @@ import Contracts
 import Foundation
 
 /// The hot path for one input: decode → adapt → contract (validate, upcast) → rules → dedup and
-/// staleness → route → CloudEvents records. Synchronous, on the pipeline thread; no I/O but the
-/// store's dedup and revision reads.
+/// staleness → route → CloudEvents records.
 ///
-/// Returns a decision; it throws only for infrastructure failures (the store unreadable), which
-/// are transient: the caller retries the same input and never dead-letters it for that.
-final class EventProcessor {
-    struct Source {
+/// Two steps. `prepare` is everything that depends on the input alone (decode, adapt, contract,
+/// keys, routes, encoding): it reads only immutable state, so the bridge runs it for a polled
+/// batch on several threads. `decide` is what depends on what was published before (dedup,
+/// staleness): it runs on the pipeline thread, in input order, and is the only step that reads
+/// or changes the `Sequencer`.
+///
+/// `decide` throws only for infrastructure failures (the store unreadable), which are transient:
+/// the caller retries the same input and never dead-letters it for that.
+final class EventProcessor: @unchecked Sendable {
+    // @unchecked: every stored property but `sequencer` is immutable and Sendable, and `prepare`
+    // touches only those; `sequencer` is used by `decide` on the pipeline thread alone.
+    struct Source: Sendable {
         let settings: BridgeConfig.SourceSettings
         let adapter: any Adapter
     }
@@ -33,13 +40,34 @@ final class EventProcessor {
         staleAction = config.sequencing.stale
     }
 
+    /// Both steps, one after the other.
     func process(_ record: KafkaConsumerRecord) throws -> InputDecision {
+        try decide(prepare(record), of: record)
+    }
+
+    /// What an input comes to before the dedup state is consulted.
+    enum Prepared: Sendable {
+        /// Decided already: dead-lettered, or filtered by the adapter.
+        case decided(InputDecision)
+        /// The input's canonical events, in order, each ready to publish or failing the input.
+        case events([PreparedEvent])
+    }
+
+    enum PreparedEvent: Sendable {
+        /// Valid, keyed, with its outputs (none when no subscriber wants it).
+        case ready(plan: PlannedEvent, outputs: [KafkaProducerRecord])
+        /// Fails the whole input when reached (it has no entity key).
+        case failure(PipelineFailure)
+    }
+
+    /// Decode, adapt, contract, keys, routes and encoding. Thread-safe: reads immutable state only.
+    func prepare(_ record: KafkaConsumerRecord) -> Prepared {
         guard let source = sources[record.topic] else {
-            return .deadLetter(PipelineFailure(stage: .adapt, code: "adapter.no_source", message: "no source is configured for topic \(record.topic)"))
+            return .decided(.deadLetter(PipelineFailure(stage: .adapt, code: "adapter.no_source", message: "no source is configured for topic \(record.topic)")))
         }
         let value: JSONValue
         switch decoder.decode(record.value) {
-        case .failure(let f): return .deadLetter(f)
+        case .failure(let f): return .decided(.deadLetter(f))
         case .success(let v): value = v
         }
         let input = AdapterInput(
@@ -48,10 +76,10 @@ final class EventProcessor {
             key: record.key, headers: record.headers, value: value)
         let events: [CanonicalEvent]
         switch source.adapter.adapt(input) {
-        case .filtered(let reason): return .filtered(reason: reason)
+        case .filtered(let reason): return .decided(.filtered(reason: reason))
         case .failed(let f):
             let violations = f.location.map { [Violation(instanceLocation: $0, keywordLocation: "", keyword: f.code.rawValue, message: f.message)] } ?? []
-            return .deadLetter(PipelineFailure(stage: .adapt, code: f.code.rawValue, message: f.message, violations: violations))
+            return .decided(.deadLetter(PipelineFailure(stage: .adapt, code: f.code.rawValue, message: f.message, violations: violations)))
         case .events(let e): events = e
         }
 
@@ -61,21 +89,19 @@ final class EventProcessor {
         let declared = declaredVersion(record, value)
         for event in events {
             switch holdToContract(event, declaredVersion: declared) {
-            case .failure(let f): return .deadLetter(f)
+            case .failure(let f): return .decided(.deadLetter(f))
             case .success(let ok): accepted.append((event, ok.contract, ok.data))
             }
         }
 
-        // Sequencing and routing.
-        var planned: [PlannedEvent] = []
-        var outputs: [KafkaProducerRecord] = []
-        var duplicates: [PlannedEvent] = []
-        var staleReason: String? = nil
-        var unrouted: [String] = []
+        // Keys, routes and the CloudEvents records (used unless `decide` finds a duplicate).
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(accepted.count)
         for (event, contract, data) in accepted {
             guard let entityKey = contract.entityKey(of: data) else {
-                return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
-                                                   message: "the event has no entity key at \(contract.key)", contract: contract.id))
+                prepared.append(.failure(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
+                                                         message: "the event has no entity key at \(contract.key)", contract: contract.id)))
+                continue
             }
             let dedupText = contract.dedupKey(of: data) ?? entityKey
             let dedupKey = DedupKey(family: event.type, values: [dedupText])
@@ -83,37 +109,67 @@ final class EventProcessor {
             let revision = contract.revision(of: data).flatMap { StoredRevision(json: $0.json) }
             var plan = PlannedEvent(id: EventIdentity.ceID(dedupKey), type: event.type, version: contract.version, entityKey: entityKey,
                                     dedupKey: dedupKey, entity: revision == nil ? nil : entity, revision: revision)
-            if try sequencer.isDuplicate(dedupKey) {
+            let routes = router.select(type: event.type, data: data)
+            var outputs: [KafkaProducerRecord] = []
+            if !routes.isEmpty {
+                let time = event.time ?? eventTime(record)
+                plan.timeMillis = RFC3339.milliseconds(time)
+                let cloudEvent = CloudEvent(
+                    id: plan.id, type: event.type, source: source.settings.sourceURI, subject: entityKey,
+                    time: time, dataschema: CloudEvent.dataschema(type: event.type, version: contract.version),
+                    data: JSONWriter.compact.bytes(data),
+                    traceparent: event.traceparent.flatMap { CloudEventEncoder.isValidTraceparent($0) ? $0 : nil },
+                    sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
+                outputs.reserveCapacity(routes.count)
+                for r in routes {
+                    let route = router.routes[r]
+                    outputs.append(CloudEventEncoder.record(cloudEvent, topic: route.topic, mode: route.mode))
+                }
+            }
+            prepared.append(.ready(plan: plan, outputs: outputs))
+        }
+        return .events(prepared)
+    }
+
+    /// Dedup and staleness against what was published before, in input order; remembers what this
+    /// input publishes. Pipeline thread only.
+    func decide(_ prepared: Prepared, of record: KafkaConsumerRecord) throws -> InputDecision {
+        let events: [PreparedEvent]
+        switch prepared {
+        case .decided(let decision): return decision
+        case .events(let e): events = e
+        }
+        var planned: [PlannedEvent] = []
+        var outputs: [KafkaProducerRecord] = []
+        var duplicates: [PlannedEvent] = []
+        var staleReason: String? = nil
+        var unrouted: [String] = []
+        for prepared in events {
+            let plan: PlannedEvent, eventOutputs: [KafkaProducerRecord]
+            switch prepared {
+            case .failure(let f): return .deadLetter(f)
+            case .ready(let p, let o): (plan, eventOutputs) = (p, o)
+            }
+            if try sequencer.isDuplicate(plan.dedupKey) {
                 duplicates.append(plan)
                 continue
             }
-            if let revision, let last = try sequencer.lastRevision(entity), revision < last {
-                let reason = "revision \(revision) of \(event.type) \(entityKey) is older than the published \(last)"
+            if let entity = plan.entity, let revision = plan.revision, let last = try sequencer.lastRevision(entity), revision < last {
+                let reason = "revision \(revision) of \(plan.type) \(plan.entityKey) is older than the published \(last)"
                 if staleAction == .deadLetter {
-                    return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason, contract: contract.id))
+                    return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason,
+                                                       contract: "\(plan.type)@\(plan.version)"))
                 }
                 staleReason = reason
                 duplicates.append(plan)
                 continue
             }
-            let routes = router.select(type: event.type, data: data)
-            if routes.isEmpty {
-                unrouted.append(event.type)
+            if eventOutputs.isEmpty {
+                unrouted.append(plan.type)
                 continue
             }
-            let time = event.time ?? eventTime(record)
-            plan.timeMillis = RFC3339.milliseconds(time)
-            let cloudEvent = CloudEvent(
-                id: plan.id, type: event.type, source: source.settings.sourceURI, subject: entityKey,
-                time: time, dataschema: CloudEvent.dataschema(type: event.type, version: contract.version),
-                data: JSONWriter.compact.bytes(data),
-                traceparent: event.traceparent.flatMap { CloudEventEncoder.isValidTraceparent($0) ? $0 : nil },
-                sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
-            for r in routes {
-                let route = router.routes[r]
-                outputs.append(CloudEventEncoder.record(cloudEvent, topic: route.topic, mode: route.mode))
-            }
             planned.append(plan)
+            outputs.append(contentsOf: eventOutputs)
         }
         if !outputs.isEmpty {
             for p in planned {

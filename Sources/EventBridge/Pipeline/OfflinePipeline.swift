@@ -10,12 +10,14 @@ import Foundation
 /// are answered by an in-memory set only, which shows what the store costs.
 public final class OfflinePipeline {
     private let processor: EventProcessor
+    private let preparer: BatchPreparer
     private let sequencer: Sequencer
     private let store: EventStore?
     private var batch = StoreBatch()
     private var keys: [DedupKey] = []
     private var entities: [Sequencer.EntityRef] = []
     private var nextOffsets: [SourcePartition: Int64] = [:]
+    private var inFlight: (write: PendingStoreCommit, keys: [DedupKey], entities: [Sequencer.EntityRef])?
 
     public init(config: BridgeConfig, store: EventStore?) throws {
         let registry = try ContractRegistry.load(directory: config.resolve(config.contractsDir))
@@ -23,12 +25,27 @@ public final class OfflinePipeline {
         self.store = store
         sequencer = Sequencer(store: store)
         processor = try EventProcessor(config: config, registry: registry, adapters: adapters, sequencer: sequencer)
+        preparer = BatchPreparer(processor: processor, workers: config.limits.workers)
     }
 
     /// Runs one input through the pipeline; returns the output records it would produce
     /// (empty for duplicates, filtered inputs; one DLQ record for a dead-lettered input).
     public func process(_ record: KafkaConsumerRecord) throws -> [KafkaProducerRecord] {
-        let decision = try processor.process(record)
+        try outcome(of: record, try processor.process(record))
+    }
+
+    /// Runs a polled batch through the pipeline as `Bridge` does: prepared on `limits.workers`
+    /// threads, then decided in order on this one. Returns the output records of all inputs.
+    public func process(batch records: [KafkaConsumerRecord]) throws -> [KafkaProducerRecord] {
+        var outputs: [KafkaProducerRecord] = []
+        for (record, prepared) in zip(records, preparer.prepare(records) { _ in true }) {
+            let preparation = prepared?.prepared ?? processor.prepare(record)
+            outputs += try outcome(of: record, try processor.decide(preparation, of: record))
+        }
+        return outputs
+    }
+
+    private func outcome(of record: KafkaConsumerRecord, _ decision: InputDecision) throws -> [KafkaProducerRecord] {
         let source = SourcePosition(topic: record.topic, partition: record.partition, offset: record.offset)
         nextOffsets[source.partition] = record.offset + 1
         guard store != nil else {
@@ -64,14 +81,24 @@ public final class OfflinePipeline {
         }
     }
 
-    /// Commits the outcomes processed since the last commit (no-op without a store).
-    public func commit() throws {
+    /// Commits the outcomes processed since the last commit (no-op without a store), pipelined as
+    /// `Bridge.commit` is: the transaction runs on the store's writer, and the previous one is
+    /// waited for first. `wait`: also wait for this one (the end of a run).
+    public func commit(wait: Bool = false) throws {
         guard let store else { return }
+        try settle()
         for (partition, next) in nextOffsets { batch.setProcessedOffset(next: next, for: partition) }
-        try store.commitAndWait(batch)
-        sequencer.committed(keys: keys, entities: entities)
+        inFlight = (store.commitInBackground(batch), keys, entities)
         batch = StoreBatch()
         keys.removeAll(keepingCapacity: true)
         entities.removeAll(keepingCapacity: true)
+        if wait { try settle() }
+    }
+
+    private func settle() throws {
+        guard let (write, keys, entities) = inFlight else { return }
+        inFlight = nil
+        try write.wait()
+        sequencer.committed(keys: keys, entities: entities)
     }
 }
