@@ -67,7 +67,7 @@ func number(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
 
 /// The bridge configuration every mode uses: one canonical source, one binary-mode subscriber for
 /// every type, metrics off, the librdkafka settings of `examples/bridge.json`.
-func benchConfig(_ o: Options, brokers: String, source: String, output: String, group: String, store: String) throws -> BridgeConfig {
+func benchConfig(_ o: Options, workers: Int? = nil, brokers: String, source: String, output: String, group: String, store: String) throws -> BridgeConfig {
     let contracts = URL(fileURLWithPath: o.string("--contracts", "contracts")).standardizedFileURL.path
     let mappings = URL(fileURLWithPath: o.string("--mappings", "mappings")).standardizedFileURL.path
     // `--kafka "name=value,name=value"`: extra librdkafka properties for the bridge under test.
@@ -85,7 +85,8 @@ func benchConfig(_ o: Options, brokers: String, source: String, output: String, 
         "store": ["path": .string(store)],
         "sources": [["topic": .string(source), "adapter": "canonical", "source": "urn:bench:erp"]],
         "subscribers": [["name": "ledger", "topic": .string(output), "types": ["finance.*"]]],
-        "limits": ["maxInFlight": .number(JSONNumber(try o.int("--max-in-flight", 20_000)))],
+        "limits": ["maxInFlight": .number(JSONNumber(try o.int("--max-in-flight", 20_000))),
+                   "workers": .number(JSONNumber(try workers ?? o.int("--workers", BridgeConfig.LimitSettings.defaultWorkers)))],
         "metrics": ["enabled": false],
         "log": ["level": .string(o.string("--log-level", "warning"))],
     ]

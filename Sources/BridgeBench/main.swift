@@ -1,7 +1,7 @@
 // BridgeBench: the bridge against raw librdkafka in the same run, and the pipeline without a broker.
 //
 //   swift build -c release --product BridgeBench
-//   .build/release/BridgeBench core [--n 100000] [--memory]                      # no broker
+//   .build/release/BridgeBench core [--n 100000] [--memory] [--workers N]          # no broker
 //   .build/release/BridgeBench produce --brokers B [--topic T] [--n N] [--run R]  # load the source topic
 //   .build/release/BridgeBench passthrough|bridge --brokers B [--source T] [--n N] [--tag X] [--limit-seconds S]
 //   .build/release/BridgeBench latency --brokers B [--rate 5000] [--seconds 30] [--warmup 8]
