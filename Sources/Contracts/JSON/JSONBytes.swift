@@ -19,6 +19,14 @@ enum JSONBytes {
         return hits & ~x & highBits
     }
 
+    /// Lanes holding `"` or `\`.
+    @inline(__always)
+    static func quoteOrBackslash(_ x: UInt64) -> UInt64 {
+        let quote = x ^ (ones &* 0x22)
+        let backslash = x ^ (ones &* 0x5C)
+        return ((quote &- ones) | (backslash &- ones)) & ~x & highBits
+    }
+
     /// `needsEscape` plus every lane ≥ 0x80 (the parser's ASCII fast path stops there).
     @inline(__always)
     static func needsEscapeOrNonASCII(_ x: UInt64) -> UInt64 {

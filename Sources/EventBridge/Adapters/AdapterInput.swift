@@ -20,11 +20,14 @@ public struct AdapterInput: Sendable {
     public var headers: [Header]
     /// The decoded record value.
     public var value: JSONValue
+    /// The record value's bytes, `value`'s text (nil when the caller has only the document).
+    public var text: [UInt8]?
 
     public init(
         topic: String, partition: Int32 = 0, offset: Int64 = 0, timestamp: Int64? = nil,
-        key: [UInt8]? = nil, headers: [Header] = [], value: JSONValue
+        key: [UInt8]? = nil, headers: [Header] = [], value: JSONValue, text: [UInt8]? = nil
     ) {
+        self.text = text
         self.topic = topic
         self.partition = partition
         self.offset = offset

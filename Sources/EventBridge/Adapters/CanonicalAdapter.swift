@@ -34,9 +34,11 @@ public struct CanonicalAdapter: Adapter {
             let time = try input.headerString("ce_time").map { (t) throws(AdapterFailure) -> String in
                 try Self.checkTime(t, location: nil)
             }
-            return CanonicalEvent(
+            var event = CanonicalEvent(
                 type: type, data: input.value, time: time,
                 subject: input.headerString("ce_subject"), traceparent: traceHeader)
+            if let text = input.text, let span = JSONCompactSpan.whole(text) { event.dataText = text[span] }
+            return event
         }
         guard case .object(let body) = input.value else {
             throw .unmapped("no ce_type header and the value is \(input.value.typeName), not a {\"type\", \"data\"} object", at: .root)
@@ -58,10 +60,12 @@ public struct CanonicalAdapter: Adapter {
             }
             time = try Self.checkTime(text, location: JSONPointer(tokens: ["time"]))
         }
-        return CanonicalEvent(
+        var event = CanonicalEvent(
             type: type, data: data, time: time,
             subject: body["subject"]?.stringValue,
             traceparent: traceHeader ?? body["traceparent"]?.stringValue)
+        if let text = input.text, let span = JSONCompactSpan.member("data", of: text) { event.dataText = text[span] }
+        return event
     }
 
     /// A well-formed type name: 1–255 ASCII letters, digits, `.`, `_`, `-`; starts and ends with a

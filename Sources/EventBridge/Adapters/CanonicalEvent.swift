@@ -16,6 +16,10 @@ public struct CanonicalEvent: Sendable, Hashable {
     public var subject: String?
     /// W3C trace context carried over from the input (`traceparent` header or mapping).
     public var traceparent: String?
+    /// `data` exactly as `JSONWriter.compact` writes it, when the input carried it that way
+    /// (`JSONCompactSpan`): the publish stage reuses these bytes instead of serialising `data`
+    /// again, as long as the contract stage did not change it (no upcast).
+    public var dataText: ArraySlice<UInt8>?
 
     public init(type: String, data: JSONValue, time: String? = nil, subject: String? = nil, traceparent: String? = nil) {
         self.type = type

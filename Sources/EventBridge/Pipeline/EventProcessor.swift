@@ -73,7 +73,7 @@ final class EventProcessor: @unchecked Sendable {
         let input = AdapterInput(
             topic: record.topic, partition: record.partition, offset: record.offset,
             timestamp: record.timestamp.kind == .notAvailable ? nil : record.timestamp.milliseconds,
-            key: record.key, headers: record.headers, value: value)
+            key: record.key, headers: record.headers, value: value, text: record.value)
         let events: [CanonicalEvent]
         switch source.adapter.adapt(input) {
         case .filtered(let reason): return .decided(.filtered(reason: reason))
@@ -84,20 +84,20 @@ final class EventProcessor: @unchecked Sendable {
         }
 
         // Contracts: every event of the input must hold, or the input fails as a whole.
-        var accepted: [(event: CanonicalEvent, contract: Contract, data: JSONValue)] = []
+        var accepted: [(event: CanonicalEvent, contract: Contract, data: JSONValue, upcast: Bool)] = []
         accepted.reserveCapacity(events.count)
         let declared = declaredVersion(record, value)
         for event in events {
             switch holdToContract(event, declaredVersion: declared) {
             case .failure(let f): return .decided(.deadLetter(f))
-            case .success(let ok): accepted.append((event, ok.contract, ok.data))
+            case .success(let ok): accepted.append((event, ok.contract, ok.data, ok.upcast))
             }
         }
 
         // Keys, routes and the CloudEvents records (used unless `decide` finds a duplicate).
         var prepared: [PreparedEvent] = []
         prepared.reserveCapacity(accepted.count)
-        for (event, contract, data) in accepted {
+        for (event, contract, data, upcast) in accepted {
             guard let entityKey = contract.entityKey(of: data) else {
                 prepared.append(.failure(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
                                                          message: "the event has no entity key at \(contract.key)", contract: contract.id)))
@@ -117,7 +117,7 @@ final class EventProcessor: @unchecked Sendable {
                 let cloudEvent = CloudEvent(
                     id: plan.id, type: event.type, source: source.settings.sourceURI, subject: entityKey,
                     time: time, dataschema: CloudEvent.dataschema(type: event.type, version: contract.version),
-                    data: JSONWriter.compact.bytes(data),
+                    data: upcast ? JSONWriter.compact.bytes(data) : event.dataText.map(Array.init) ?? JSONWriter.compact.bytes(data),
                     traceparent: event.traceparent.flatMap { CloudEventEncoder.isValidTraceparent($0) ? $0 : nil },
                     sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
                 outputs.reserveCapacity(routes.count)
@@ -188,7 +188,7 @@ final class EventProcessor: @unchecked Sendable {
     /// canonical envelope: `urn:eventbridge:contract:<type>:v<N>`) is held to that version and
     /// upcast to the latest. Otherwise it is validated against the latest version, and an event that
     /// doesn't fit it but fits an older version is upcast from the newest older version it fits.
-    private func holdToContract(_ event: CanonicalEvent, declaredVersion: Int?) -> Result<(contract: Contract, data: JSONValue), PipelineFailure> {
+    private func holdToContract(_ event: CanonicalEvent, declaredVersion: Int?) -> Result<(contract: Contract, data: JSONValue, upcast: Bool), PipelineFailure> {
         guard let family = registry.family(event.type) else {
             return .failure(PipelineFailure(stage: .contract, code: FailureCode.contractUnknownType,
                                             message: "no contract for event type '\(event.type)'"))
@@ -202,15 +202,15 @@ final class EventProcessor: @unchecked Sendable {
             let report = declared.validate(event.data)
             guard report.isValid else { return .failure(failure(report, contract: declared)) }
             switch family.upcast(event.data, from: declaredVersion, to: latest.version) {
-            case .success(let upcast): return .success((latest, upcast))
+            case .success(let upcast): return .success((latest, upcast, true))
             case .failure(let e): return .failure(PipelineFailure(stage: .upcast, code: e.code, message: e.description, contract: declared.id))
             }
         }
         let report = latest.validate(event.data)
-        if report.isValid { return .success((latest, event.data)) }
+        if report.isValid { return .success((latest, event.data, false)) }
         for older in family.versions.dropLast().reversed() where older.validate(event.data).isValid {
             switch family.upcast(event.data, from: older.version, to: latest.version) {
-            case .success(let upcast): return .success((latest, upcast))
+            case .success(let upcast): return .success((latest, upcast, true))
             case .failure(let e):
                 return .failure(PipelineFailure(stage: .upcast, code: e.code, message: e.description, contract: older.id))
             }
