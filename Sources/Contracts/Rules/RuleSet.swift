@@ -24,19 +24,17 @@ struct RuleSet: Sendable {
 
     /// Appends every violation of every rule, rule by rule.
     func evaluate(_ document: JSONValue, into violations: inout [Violation]) {
-        // Rules are read in place: iterating the array would copy each rule (its patterns and definition).
-        rules.withUnsafeBufferPointer { rules in
-            guard sharesSums else {
-                for i in rules.indices { rules[i].evaluate(document, index: i, into: &violations) }
-                return
-            }
-            var sums = [ItemSum?](repeating: nil, count: rules.count)
-            for i in rules.indices {
-                if sumGroup[i] >= 0 {
-                    rules[i].evaluate(document, index: i, into: &violations, itemSum: &sums[sumGroup[i]])
-                } else {
-                    rules[i].evaluate(document, index: i, into: &violations)
-                }
+        // Rules are read by index: iterating the array would copy each rule (its patterns and definition).
+        guard sharesSums else {
+            for i in rules.indices { rules[i].evaluate(document, index: i, into: &violations) }
+            return
+        }
+        var sums = [ItemSum?](repeating: nil, count: rules.count)
+        for i in rules.indices {
+            if sumGroup[i] >= 0 {
+                rules[i].evaluate(document, index: i, into: &violations, itemSum: &sums[sumGroup[i]])
+            } else {
+                rules[i].evaluate(document, index: i, into: &violations)
             }
         }
     }
