@@ -31,6 +31,31 @@ public struct Contract: Sendable {
     public let json: JSONValue
 
     let schemaCheck: SchemaCheck
+    /// `rules`, prepared to be checked together.
+    let ruleSet: RuleSet
+
+    init(
+        type: String, version: Int, key: JSONPointer, dedupKey: [JSONPointer], revision: JSONPointer, compatibility: CompatibilityMode,
+        schema: JSONValue, rules: [FinanceRule], upcast: JSONPatch?, description: String, owner: String,
+        prerequisite: Prerequisite?, file: String, json: JSONValue, schemaCheck: SchemaCheck
+    ) {
+        self.type = type
+        self.version = version
+        self.key = key
+        self.dedupKey = dedupKey
+        self.revision = revision
+        self.compatibility = compatibility
+        self.schema = schema
+        self.rules = rules
+        self.upcast = upcast
+        self.description = description
+        self.owner = owner
+        self.prerequisite = prerequisite
+        self.file = file
+        self.json = json
+        self.schemaCheck = schemaCheck
+        ruleSet = RuleSet(rules)
+    }
 
     /// A readiness prerequisite: an event of `type` keyed by the value at `key` in this event.
     public struct Prerequisite: Sendable, Hashable {
@@ -47,7 +72,7 @@ public struct Contract: Sendable {
     /// entry lists everything wrong at once (rules skip values the schema rejects).
     public func validate(_ event: JSONValue) -> ValidationReport {
         var report = schemaCheck.validate(event)
-        for (i, rule) in rules.enumerated() { rule.evaluate(event, index: i, into: &report.violations) }
+        ruleSet.evaluate(event, into: &report.violations)
         return report
     }
 

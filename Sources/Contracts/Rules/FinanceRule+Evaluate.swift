@@ -6,6 +6,13 @@ extension FinanceRule {
     /// a date, an unknown currency) are left to the schema: the rule skips them rather than report
     /// the same problem twice.
     public func evaluate(_ document: JSONValue, index: Int, into violations: inout [Violation]) {
+        var itemSum: ItemSum?
+        evaluate(document, index: index, into: &violations, itemSum: &itemSum)
+    }
+
+    /// `evaluate`, with the item sum of a `sumEquals` rule without currencies taken from (or left
+    /// in) `itemSum`, for another such rule over the same items and amount (see `RuleSet`).
+    func evaluate(_ document: JSONValue, index: Int, into violations: inout [Violation], itemSum: inout ItemSum?) {
         let kind = self.kind
         func report(_ at: JSONPointer, _ message: String) {
             violations.append(Violation(instanceLocation: at, keywordLocation: "/rules/\(index)/\(kind.rawValue)", keyword: kind.rawValue, message: message))
@@ -16,53 +23,59 @@ extension FinanceRule {
                 checkBalanced(array, match, document: document, amount: amount, side: side, debit: debit, credit: credit, currency: currency, report: report)
             }
         case .sumEquals(let amount, let plus, let total, let currency, let totalCurrency):
-            checkSum(document, amount: amount, plus: plus, total: total, currency: currency, totalCurrency: totalCurrency, report: report)
+            checkSum(document, amount: amount, plus: plus, total: total, currency: currency, totalCurrency: totalCurrency,
+                     itemSum: &itemSum, report: report)
         case .dateOrder(let earlier, let later, let allowEqual):
-            forEachScope(document) { scope in
-                guard let es = earlier.firstValue(in: scope.value)?.stringValue, let ls = later.firstValue(in: scope.value)?.stringValue,
+            forEachScope(document) { scope, value in
+                guard let es = earlier.firstValue(in: value)?.stringValue, let ls = later.firstValue(in: value)?.stringValue,
                       let ei = RuleDates.instant(es), let li = RuleDates.instant(ls),
                       li < ei || (!allowEqual && li == ei)
                 else { return }
-                let e = earlier.first(in: scope.value, base: scope.location)?.location ?? scope.location
-                let l = later.first(in: scope.value, base: scope.location)?.location ?? scope.location
+                let e = earlier.first(in: value, base: scope.location)?.location ?? scope.location
+                let l = later.first(in: value, base: scope.location)?.location ?? scope.location
                 report(l, "\(l) (\(ls)) must be \(allowEqual ? "on or after" : "after") \(e) (\(es))")
             }
         case .requiredWhen(let field, let when, let condition):
-            forEachScope(document) { scope in
-                guard let w = when.firstValue(in: scope.value) else { return }
+            forEachScope(document) { scope, value in
+                guard let w = when.firstValue(in: value) else { return }
                 if case .oneOf(let values) = condition, !values.contains(w) { return }
-                guard field.firstValue(in: scope.value) == nil else { return }
+                guard field.firstValue(in: value) == nil else { return }
                 let missing = JSONPointer(tokens: scope.location.tokens + field.tokens.map { $0 ?? "*" })
-                let whenAt = when.first(in: scope.value, base: scope.location)?.location ?? scope.location
+                let whenAt = when.first(in: value, base: scope.location)?.location ?? scope.location
                 switch condition {
                 case .exists: report(missing, "\(missing) is required when \(whenAt) is present")
                 case .oneOf: report(missing, "\(missing) is required when \(whenAt) is \(w)")
                 }
             }
         case .currencyScale(let amounts, let currency):
-            forEachScope(document) { scope in
-                guard let code = currencyCode(currency, scope: scope, document: document)?.stringValue,
+            forEachScope(document) { scope, value in
+                guard let code = currencyCode(currency, item: value, document: document)?.stringValue,
                       let minor = ISOTables.minorUnit(of: code)
                 else { return }
                 func tooPrecise(_ v: JSONValue) -> Bool { (FinanceRule.decimals(of: v) ?? 0) > minor }
-                for pattern in amounts {
+                for p in amounts.indices {
                     var bad = false
-                    pattern.forEachValue(in: scope.value) { if tooPrecise($0) { bad = true } }
+                    amounts[p].forEachValue(in: value) { if tooPrecise($0) { bad = true } }
                     guard bad else { continue }
-                    for match in pattern.matches(in: scope.value, base: scope.location) where tooPrecise(match.value) {
+                    for match in amounts[p].matches(in: value, base: scope.location) where tooPrecise(match.value) {
                         let decimals = FinanceRule.decimals(of: match.value) ?? 0
                         report(match.location, "\(match.value) has \(decimals) decimal\(decimals == 1 ? "" : "s"); \(code) allows \(minor)")
                     }
                 }
             }
         case .nonNegative(let amounts):
-            func negative(_ v: JSONValue) -> Bool { RuleAmount(v)?.isNegative == true }
-            forEachScope(document) { scope in
-                for pattern in amounts {
+            func negative(_ v: JSONValue) -> Bool {
+                // Decimal text puts its sign first: a string without a leading `-` is not
+                // negative, whatever else it holds, so most amounts skip the parse.
+                if case .string(let text) = v, text.utf8.first != UInt8(ascii: "-") { return false }
+                return RuleAmount(v)?.isNegative == true
+            }
+            forEachScope(document) { scope, value in
+                for p in amounts.indices {
                     var bad = false
-                    pattern.forEachValue(in: scope.value) { if negative($0) { bad = true } }
+                    amounts[p].forEachValue(in: value) { if negative($0) { bad = true } }
                     guard bad else { continue }
-                    for match in pattern.matches(in: scope.value, base: scope.location) where negative(match.value) {
+                    for match in amounts[p].matches(in: value, base: scope.location) where negative(match.value) {
                         report(match.location, "\(match.value) must not be negative")
                     }
                 }
@@ -79,12 +92,12 @@ extension FinanceRule {
         }
     }
 
-    /// One place a rule is checked: an element of an `items` array, or the document. The element's
-    /// location is only built when a violation needs it.
+    /// Where one place a rule is checked sits: an element of an `items` array, or the document.
+    /// The location is only built when a violation needs it; the value is passed beside it, read
+    /// in place.
     struct Scope {
         let array: JSONPointer
         let index: Int?
-        let value: JSONValue
 
         var location: JSONPointer { index.map { array.appending($0) } ?? array }
     }
@@ -94,7 +107,7 @@ extension FinanceRule {
     func forEachGroup(_ document: JSONValue, _ body: (_ array: JSONPointer, _ match: JSONValue) -> Void) {
         guard let items else { return body(.root, document) }
         if let pointer = items.plain {
-            if let match = pointer.resolve(in: document) { body(pointer, match) }
+            if let match = items.firstValue(in: document) { body(pointer, match) }
         } else {
             for match in items.matches(in: document) { body(match.location, match.value) }
         }
@@ -102,20 +115,22 @@ extension FinanceRule {
 
     /// Calls `body` with every place the rule is checked: each element of the arrays `items` names
     /// (a match that is not an array is one place), or the document.
-    func forEachScope(_ document: JSONValue, _ body: (Scope) -> Void) {
+    func forEachScope(_ document: JSONValue, _ body: (_ scope: Scope, _ value: JSONValue) -> Void) {
         let perItem = items != nil
         forEachGroup(document) { array, match in
             if perItem, case .array(let elements) = match {
-                for (i, element) in elements.enumerated() { body(Scope(array: array, index: i, value: element)) }
+                elements.withUnsafeBufferPointer { elements in
+                    for i in elements.indices { body(Scope(array: array, index: i), elements[i]) }
+                }
             } else {
-                body(Scope(array: array, index: nil, value: match))
+                body(Scope(array: array, index: nil), match)
             }
         }
     }
 
-    func currencyCode(_ source: CurrencySource?, scope: Scope, document: JSONValue) -> JSONValue? {
+    func currencyCode(_ source: CurrencySource?, item: JSONValue, document: JSONValue) -> JSONValue? {
         switch source {
-        case .item(let p)?: return p.firstValue(in: scope.value)
+        case .item(let p)?: return p.firstValue(in: item)
         case .document(let p)?: return p.firstValue(in: document)
         case nil: return nil
         }
@@ -125,21 +140,14 @@ extension FinanceRule {
         _ array: JSONPointer, _ match: JSONValue, document: JSONValue, amount: PathPattern, side: PathPattern,
         debit: JSONValue, credit: JSONValue, currency: CurrencySource?, report: (JSONPointer, String) -> Void
     ) {
-        // The elements of an array match, or a single item that is the match itself.
-        var elements = [match]
-        var indexed = false
-        if case .array(let a) = match {
-            elements = a
-            indexed = true
-        }
         // Per currency, in first-seen order: debits and credits.
         var order: [String] = []
         var totals: [String: (debits: RuleAmount, credits: RuleAmount)] = [:]
-        for (i, element) in elements.enumerated() {
-            let item = Scope(array: array, index: indexed ? i : nil, value: element)
-            guard let a = amount.firstValue(in: item.value), let value = RuleAmount(a), let s = side.firstValue(in: item.value)
-            else { return }  // a missing or malformed amount or side is the schema's to report
-            let code = currencyCode(currency, scope: item, document: document)?.stringValue ?? ""
+        /// Adds one item; false when the rule stops there.
+        func add(_ item: Scope, _ element: JSONValue) -> Bool {
+            guard let a = amount.firstValue(in: element), let value = RuleAmount(a), let s = side.firstValue(in: element)
+            else { return false }  // a missing or malformed amount or side is the schema's to report
+            let code = currencyCode(currency, item: element, document: document)?.stringValue ?? ""
             if totals[code] == nil {
                 order.append(code)
                 totals[code] = (.zero, .zero)
@@ -149,9 +157,19 @@ extension FinanceRule {
             } else if s == credit {
                 totals[code]?.credits += value
             } else {
-                report(side.first(in: item.value, base: item.location)?.location ?? item.location, "side \(s) is neither \(debit) nor \(credit)")
-                return
+                report(side.first(in: element, base: item.location)?.location ?? item.location, "side \(s) is neither \(debit) nor \(credit)")
+                return false
             }
+            return true
+        }
+        // The elements of an array match, or a single item that is the match itself.
+        if case .array(let elements) = match {
+            let complete = elements.withUnsafeBufferPointer { elements in
+                elements.indices.allSatisfy { add(Scope(array: array, index: $0), elements[$0]) }
+            }
+            guard complete else { return }
+        } else {
+            guard add(Scope(array: array, index: nil), match) else { return }
         }
         for code in order {
             guard let t = totals[code], t.debits != t.credits else { continue }
@@ -163,7 +181,7 @@ extension FinanceRule {
 
     private func checkSum(
         _ document: JSONValue, amount: PathPattern, plus: [PathPattern], total: PathPattern,
-        currency: PathPattern?, totalCurrency: PathPattern?, report: (JSONPointer, String) -> Void
+        currency: PathPattern?, totalCurrency: PathPattern?, itemSum: inout ItemSum?, report: (JSONPointer, String) -> Void
     ) {
         guard let totalValue = total.firstValue(in: document), let expected = RuleAmount(totalValue) else { return }
         let expectedCurrency = totalCurrency.flatMap { $0.firstValue(in: document) }
@@ -173,14 +191,19 @@ extension FinanceRule {
         func add(_ v: JSONValue) {
             if let d = RuleAmount(v) { sum += d } else { malformed = true }
         }
-        forEachScope(document) { item in
-            if let currency, let expectedCurrency, let c = currency.firstValue(in: item.value), c != expectedCurrency {
-                report(currency.first(in: item.value, base: item.location)?.location ?? item.location, "currency \(c) differs from the total's \(expectedCurrency)")
-                mismatch = true
+        if currency == nil, let known = itemSum {
+            (sum, malformed) = (known.sum, known.malformed)
+        } else {
+            forEachScope(document) { item, value in
+                if let currency, let expectedCurrency, let c = currency.firstValue(in: value), c != expectedCurrency {
+                    report(currency.first(in: value, base: item.location)?.location ?? item.location, "currency \(c) differs from the total's \(expectedCurrency)")
+                    mismatch = true
+                }
+                amount.forEachValue(in: value, add)
             }
-            amount.forEachValue(in: item.value, add)
+            if currency == nil { itemSum = ItemSum(sum: sum, malformed: malformed) }
         }
-        for p in plus { p.forEachValue(in: document, add) }
+        for p in plus.indices { plus[p].forEachValue(in: document, add) }
         // A malformed amount is the schema's to report.
         if !mismatch && !malformed && sum != expected {
             let at = total.first(in: document)?.location ?? .root

@@ -4,7 +4,10 @@
 /// The matcher simulates the NFA (Thompson/Pike): time is linear in the string times the
 /// program size, so no pattern can backtrack exponentially, and a step limit bounds the rest.
 /// Lookaheads run a nested anchored match.
-struct ECMARegex: Sendable {
+///
+/// A class: a compiled pattern is immutable and read once per validated string, and reading a
+/// reference costs one retain where a copy of the program, sets and automaton costs one apiece.
+final class ECMARegex: Sendable {
     /// One VM instruction. `split` and `jump` targets are instruction indices.
     enum Instruction: Sendable {
         case scalar(UInt32)
@@ -29,7 +32,7 @@ struct ECMARegex: Sendable {
     /// The same program as a deterministic automaton, when it has one (see `RegexDFA`).
     let dfa: RegexDFA?
 
-    init(_ pattern: String) throws(RegexError) {
+    convenience init(_ pattern: String) throws(RegexError) {
         try self.init(ast: RegexParser.parse(pattern))
     }
 
@@ -37,11 +40,14 @@ struct ECMARegex: Sendable {
         var builder = Builder()
         try builder.emit(ast)
         builder.append(.match)
-        program = builder.program
+        let program = builder.program
+        let anchored: Bool
+        if case .start = program.first { anchored = true } else { anchored = false }
+        self.program = program
         sets = builder.sets
         lookaheads = builder.lookaheads
-        if case .start = program.first { anchoredAtStart = true } else { anchoredAtStart = false }
-        dfa = RegexDFA(program: program, sets: sets, anchoredAtStart: anchoredAtStart)
+        anchoredAtStart = anchored
+        dfa = RegexDFA(program: program, sets: builder.sets, anchoredAtStart: anchored)
     }
 
     private struct Builder {
@@ -113,7 +119,8 @@ struct ECMARegex: Sendable {
     /// `program.count * (length + 1)` steps it cannot run out, and the automaton (when there is
     /// one) gives the same answer without spending any.
     func firstMatch(in text: String, budget: inout Int) -> Bool? {
-        if let dfa, text.utf8.count + 1 <= budget / program.count { return dfa.firstMatch(in: text) }
+        // Optional chaining reads the automaton in place; `if let` would copy its tables.
+        if text.utf8.count + 1 <= budget / program.count, let matched = dfa?.firstMatch(in: text) { return matched }
         return vmFirstMatch(in: text, budget: &budget)
     }
 

@@ -86,10 +86,19 @@ extension JSONObject {
 }
 
 /// A compiled `pattern` or `patternProperties` key: the regex and its source for messages.
-struct PatternEntry: Sendable {
+///
+/// A class, so reading an entry for a match costs one retain rather than a copy of the regex's
+/// arrays.
+final class PatternEntry: Sendable {
     let source: String
     let regex: ECMARegex
     let node: NodeID
+
+    init(source: String, regex: ECMARegex, node: NodeID) {
+        self.source = source
+        self.regex = regex
+        self.node = node
+    }
 }
 
 /// `properties`, `required` and `additionalProperties` of one schema, checked in a single pass
