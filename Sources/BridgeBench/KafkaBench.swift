@@ -202,17 +202,22 @@ func runThroughput(_ o: Options, bridge useBridge: Bool) async throws {
         worker = onThread("passthrough") { try passthrough.run() }
     }
     let started = monotonicSeconds()
+    let cpuStarted = processCPUSeconds()
     var peakCurrent = 0
     let watch = try await CommitWatch.run(admin: admin, group: group, topic: source, target: n, limitSeconds: limit) { _ in
         peakCurrent = max(peakCurrent, memoryMiB().current)
     }
     stop()
     try await worker.value
+    // CPU time of the whole process (pipeline, librdkafka, store writer) per committed event: how
+    // much work each event costs, which machine load does not change the way it changes events/s.
+    let cpuMicrosPerEvent = (processCPUSeconds() - cpuStarted) * 1e6 / Double(max(watch.lastCount, 1))
     let name = useBridge ? "bridge" : "passthrough"
     let rate = watch.eventsPerSecond
-    log("\(name): \(watch.lastCount)/\(n) committed, \(Int(rate)) events/s, peak RSS \(memoryMiB().peak) MiB")
+    log("\(name): \(watch.lastCount)/\(n) committed, \(Int(rate)) events/s, \(String(format: "%.1f", cpuMicrosPerEvent)) CPU µs/event, peak RSS \(memoryMiB().peak) MiB")
     emit([("name", .string(name)), ("events", number(n)), ("committed", number(watch.lastCount)),
           ("windowSeconds", number((watch.lastAt - (watch.firstAt ?? watch.lastAt)), decimals: 3)),
           ("wallSeconds", number(monotonicSeconds() - started, decimals: 3)),
-          ("eventsPerSecond", number(rate)), ("peakRssMiB", number(memoryMiB().peak)), ("maxSampledRssMiB", number(peakCurrent))])
+          ("eventsPerSecond", number(rate)), ("cpuMicrosPerEvent", number(cpuMicrosPerEvent, decimals: 1)),
+          ("peakRssMiB", number(memoryMiB().peak)), ("maxSampledRssMiB", number(peakCurrent))])
 }

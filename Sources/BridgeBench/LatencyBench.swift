@@ -7,7 +7,10 @@ import Synchronization
 /// output topic measures, per event, from the moment the source record was handed to the producer
 /// to the moment the bridge's output arrived (so both producers' lingering, the bridge and the
 /// measuring consumer's fetch are included). Events sent during the warm-up (group join) are not counted.
+/// `--passthrough`: the passthrough instead of the bridge, the same way — the latency of the Kafka
+/// path alone (two produces, two fetches), the baseline the bridge's latency is compared with.
 func runLatency(_ o: Options) async throws {
+    let passthrough = o.flag("--passthrough")
     let brokers = o.string("--brokers", "127.0.0.1:29092")
     let rate = Double(try o.int("--rate", 5_000))
     let seconds = Double(try o.int("--seconds", 30))
@@ -32,8 +35,17 @@ func runLatency(_ o: Options) async throws {
             for r in reports { if case .success(let p) = r.result { map[UInt64(p.partition) << 48 | UInt64(p.offset)] = Int(r.context) } }
         }
     }
-    let bridge = try Bridge(config: config, logger: Logger(label: "bridge", level: config.logLevel))
-    let worker = onThread("eventbridge-pipeline") { try bridge.run() }
+    let stop: @Sendable () -> Void
+    let worker: Task<Void, any Error>
+    if passthrough {
+        let runner = Passthrough(config: config, output: output)
+        stop = { runner.stopping.store(true, ordering: .relaxed) }
+        worker = onThread("passthrough") { try runner.run() }
+    } else {
+        let bridge = try Bridge(config: config, logger: Logger(label: "bridge", level: config.logLevel))
+        stop = { bridge.stop() }
+        worker = onThread("eventbridge-pipeline") { try bridge.run() }
+    }
 
     let measurer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: brokers, [
         "group.id": "bench.latency.measure.\(tag)", "auto.offset.reset": "earliest", "fetch.wait.max.ms": "5",
@@ -49,10 +61,17 @@ func runLatency(_ o: Options) async throws {
             let now = monotonicSeconds()
             for r in records {
                 received.add(1, ordering: .relaxed)
-                guard let p = r.header("ce_sourcepartition").flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }),
-                    let off = r.header("ce_sourceoffset").flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }),
-                    let i = positions.withLock({ $0[p << 48 | off] })
-                else { continue }
+                let index: Int?
+                if passthrough {
+                    // The record is the source record: its key ends with the index (`InvoiceEvents.key`).
+                    index = r.key.flatMap { key in key.lastIndex(of: UInt8(ascii: "-")).flatMap { Int(String(decoding: key[($0 + 1)...], as: UTF8.self)) } }
+                } else if let p = r.header("ce_sourcepartition").flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }),
+                    let off = r.header("ce_sourceoffset").flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }) {
+                    index = positions.withLock { $0[p << 48 | off] }
+                } else {
+                    index = nil
+                }
+                guard let i = index, i < total else { continue }
                 let at = sent.withLock { $0[i] }
                 if at >= sent.withLock({ $0[0] }) + warmup { latencies.withLock { $0.append(now - at) } }
             }
@@ -71,7 +90,7 @@ func runLatency(_ o: Options) async throws {
     }
     try await producer.flush(timeout: .seconds(30))
     try await measuring.value
-    bridge.stop()
+    stop()
     try await worker.value
     await producer.close()
 
@@ -81,8 +100,8 @@ func runLatency(_ o: Options) async throws {
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))] * 1000
     }
     let achieved = Double(total) / (monotonicSeconds() - start)
-    log("latency at \(Int(rate))/s: \(sorted.count) samples, p50 \(String(format: "%.1f", percentile(0.5))) ms, p99 \(String(format: "%.1f", percentile(0.99))) ms, p99.9 \(String(format: "%.1f", percentile(0.999))) ms")
-    emit([("name", "latency"), ("rate", number(rate)), ("samples", number(sorted.count)), ("received", number(received.load(ordering: .relaxed))),
+    log("latency\(passthrough ? " (passthrough)" : "") at \(Int(rate))/s: \(sorted.count) samples, p50 \(String(format: "%.1f", percentile(0.5))) ms, p99 \(String(format: "%.1f", percentile(0.99))) ms, p99.9 \(String(format: "%.1f", percentile(0.999))) ms")
+    emit([("name", .string(passthrough ? "latency.passthrough" : "latency")), ("rate", number(rate)), ("samples", number(sorted.count)), ("received", number(received.load(ordering: .relaxed))),
           ("sent", number(total)), ("p50Ms", number(percentile(0.5), decimals: 2)), ("p99Ms", number(percentile(0.99), decimals: 2)),
           ("p999Ms", number(percentile(0.999), decimals: 2)), ("maxMs", number(percentile(1.0), decimals: 2)),
           ("overallRate", number(achieved)), ("peakRssMiB", number(memoryMiB().peak))])

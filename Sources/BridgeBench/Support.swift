@@ -19,7 +19,7 @@ struct Options {
         var rest = arguments.dropFirst().makeIterator()
         while let a = rest.next() {
             guard a.hasPrefix("--") else { throw BenchError("unexpected argument \(a)") }
-            if ["--memory", "--quiet"].contains(a) {
+            if ["--memory", "--quiet", "--passthrough"].contains(a) {
                 flags.insert(a)
             } else {
                 guard let v = rest.next() else { throw BenchError("\(a) needs a value") }
@@ -95,4 +95,12 @@ func benchConfig(_ o: Options, workers: Int? = nil, brokers: String, source: Str
     } catch {
         throw BenchError(error.description)
     }
+}
+
+/// User plus system CPU time of this process so far, in seconds (all threads).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
