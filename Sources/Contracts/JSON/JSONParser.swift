@@ -275,7 +275,7 @@ struct Parser: ~Copyable {
             guard i < n, p[i] >= 0x30 && p[i] <= 0x39 else { throw error(.syntax, "invalid number: expected a digit in the exponent", at: i) }
             while i < n && p[i] >= 0x30 && p[i] <= 0x39 { i += 1 }
         }
-        let literal = asciiString(start: start, count: i - start)
+        let literal = asciiString(start: start, count: i - start, isKey: false)
         var int64: Int64? = nil
         if plain && !overflow {
             if negative {
