@@ -116,7 +116,10 @@ struct Parser: ~Copyable {
     @inline(__always)
     mutating func skipWhitespace() {
         while i < n {
-            switch p[i] {
+            let b = p[i]
+            // Every whitespace byte is <= 0x20; compact text answers here with one comparison.
+            if b > 0x20 { return }
+            switch b {
             case 0x20, 0x0A, 0x0D, 0x09: i += 1
             default: return
             }
