@@ -60,6 +60,13 @@ extension Parser {
         let digest = JSONBytes.shortDigest(first, second, count: count)
         keyDigest = digest
         if let cached = strings.lookup(first, second, count: count, digest: digest) { return cached }
+        return cacheMiss(start: start, count: count, first, second, digest: digest)
+    }
+
+    /// Builds and caches the string `asciiString` did not find: kept out of line so that the
+    /// hit path (most member names) stays small.
+    @inline(never)
+    func cacheMiss(start: Int, count: Int, _ first: UInt64, _ second: UInt64, digest: UInt64) -> String {
         let s = count <= 15
             ? smallASCIIString(start: start, count: count)
             : String(decoding: UnsafeBufferPointer(rebasing: p[start..<(start + count)]), as: UTF8.self)
