@@ -3,6 +3,7 @@
 extension Parser {
     /// Reads the string literal at `i` (its opening quote). For a member name (`isKey`) it also
     /// leaves the name's digest in `keyDigest`.
+    @inline(__always)
     mutating func parseString(isKey: Bool) throws(JSONParseError) -> String {
         let start = i + 1
         var j = start
