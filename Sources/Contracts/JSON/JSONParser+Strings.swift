@@ -3,6 +3,7 @@
 extension Parser {
     /// Reads the string literal at `i` (its opening quote). For a member name (`isKey`) it also
     /// leaves the name's digest in `keyDigest`.
+    @inline(__always)
     mutating func parseString(isKey: Bool) throws(JSONParseError) -> String {
         let start = i + 1
         var j = start
@@ -26,7 +27,7 @@ extension Parser {
         }
         if j < n && p[j] == UInt8(ascii: "\"") {
             i = j + 1
-            let s = asciiString(start: start, count: j - start)
+            let s = asciiString(start: start, count: j - start, isKey: isKey)
             if isKey && j - start > 16 { keyDigest = JSONBytes.digest(raw + start, count: j - start) }
             return s
         }
@@ -35,9 +36,12 @@ extension Parser {
     }
 
     /// A string of ASCII bytes at `start` with no escapes (a string's content or a number's
-    /// literal). Up to 16 bytes it comes from the cache; `keyDigest` is left set for such strings.
+    /// literal). A member name (`isKey`) of up to 16 bytes comes from the cache and leaves its
+    /// digest in `keyDigest`; other strings of up to 15 bytes are built in place as small strings
+    /// (no allocation, nothing to share), and a 16-byte value also goes through the cache.
     @inline(__always)
-    mutating func asciiString(start: Int, count: Int) -> String {
+    mutating func asciiString(start: Int, count: Int, isKey: Bool) -> String {
+        if !isKey && count <= 15 { return smallASCIIString(start: start, count: count) }
         guard count <= 16 else {
             return String(decoding: UnsafeBufferPointer(rebasing: p[start..<(start + count)]), as: UTF8.self)
         }
@@ -57,9 +61,30 @@ extension Parser {
         let digest = JSONBytes.shortDigest(first, second, count: count)
         keyDigest = digest
         if let cached = strings.lookup(first, second, count: count, digest: digest) { return cached }
-        let s = String(decoding: UnsafeBufferPointer(rebasing: p[start..<(start + count)]), as: UTF8.self)
+        return cacheMiss(start: start, count: count, first, second, digest: digest)
+    }
+
+    /// Builds and caches the string `asciiString` did not find: kept out of line so that the
+    /// hit path (most member names) stays small.
+    @inline(never)
+    func cacheMiss(start: Int, count: Int, _ first: UInt64, _ second: UInt64, digest: UInt64) -> String {
+        let s = count <= 15
+            ? smallASCIIString(start: start, count: count)
+            : String(decoding: UnsafeBufferPointer(rebasing: p[start..<(start + count)]), as: UTF8.self)
         strings.insert(s, first, second, count: count, digest: digest)
         return s
+    }
+
+    /// A string of at most 15 ASCII bytes at `start`: it fits a small string, which
+    /// `String(unsafeUninitializedCapacity:)` fills in place (its ASCII check is a mask, where
+    /// `String(decoding:)` scans and then copies).
+    @inline(__always)
+    func smallASCIIString(start: Int, count: Int) -> String {
+        let source = p.baseAddress.unsafelyUnwrapped + start
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            buffer.baseAddress.unsafelyUnwrapped.update(from: source, count: count)
+            return count
+        }
     }
 
     /// The string whose opening quote is at `open`, from `j` on (all before `j` is plain ASCII):

@@ -116,7 +116,10 @@ struct Parser: ~Copyable {
     @inline(__always)
     mutating func skipWhitespace() {
         while i < n {
-            switch p[i] {
+            let b = p[i]
+            // Every whitespace byte is <= 0x20; compact text answers here with one comparison.
+            if b > 0x20 { return }
+            switch b {
             case 0x20, 0x0A, 0x0D, 0x09: i += 1
             default: return
             }
@@ -275,7 +278,7 @@ struct Parser: ~Copyable {
             guard i < n, p[i] >= 0x30 && p[i] <= 0x39 else { throw error(.syntax, "invalid number: expected a digit in the exponent", at: i) }
             while i < n && p[i] >= 0x30 && p[i] <= 0x39 { i += 1 }
         }
-        let literal = asciiString(start: start, count: i - start)
+        let literal = asciiString(start: start, count: i - start, isKey: false)
         var int64: Int64? = nil
         if plain && !overflow {
             if negative {
