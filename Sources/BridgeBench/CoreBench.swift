@@ -1,5 +1,7 @@
 import EventBridge
 import Foundation
+import KafkaClient
+import EventStore
 
 /// `core`: the pipeline without a broker, on this thread — decode, validate (schema and rules),
 /// normalize, dedup and staleness, route, encode — with the store commit every 100 ms as the

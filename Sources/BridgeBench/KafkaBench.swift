@@ -2,6 +2,9 @@ import Contracts
 import EventBridge
 import Foundation
 import Synchronization
+import Basics
+import Observability
+import KafkaClient
 
 /// Creates a topic; an existing one is fine.
 func createTopic(_ admin: KafkaAdmin, _ name: String, partitions: Int32) async throws {
@@ -96,7 +99,7 @@ final class Passthrough: @unchecked Sendable {
         lastCommit = ContinuousClock.now
         let (done, positions) = tracker.drainCompleted()
         guard !done.isEmpty else { return }
-        try consumer.store(positions.map { KafkaPartitionOffset($0.key, offset: $0.value) })
+        try consumer.store(positions.map { PartitionPosition($0.key, offset: $0.value) })
         try consumer.commitAsync()
     }
 
@@ -119,7 +122,7 @@ final class Passthrough: @unchecked Sendable {
         let producer = try KafkaProducer(config: kafka.forProducer, logger: .disabled) { reports in
             for r in reports {
                 switch r.result {
-                case .success(let p): tracker.acknowledge(r.context, position: "\(r.topic):\(p.partition):\(p.offset)")
+                case .success(let p): tracker.acknowledge(r.context, position: PartitionPosition(topic: r.topic, partition: p.partition, offset: p.offset))
                 case .failure(let e): tracker.fail(r.context, error: e)
                 }
             }

@@ -2,6 +2,8 @@ import Contracts
 import EventBridge
 import Foundation
 import Synchronization
+import Observability
+import KafkaClient
 
 /// `latency`: the bridge running, events produced at a fixed rate; an independent consumer of the
 /// output topic measures, per event, from the moment the source record was handed to the producer

@@ -1,13 +1,14 @@
 import Dispatch
-import EventBridge
 import Foundation
+import Basics
+import EventStore
 
 /// Check-and-insert of `options.keys` keys in batches, like the pipeline: every 100th input is a
 /// re-sent earlier key (a duplicate, from anywhere in the history). Reports throughput over each
 /// million keys (the 4M–5M segment is "at 5 M keys"), then start-up time and lookup rates.
 func runDedupBenchmark(_ options: Options, _ configuration: StoreConfiguration) throws {
     var store = try EventStore.open(configuration, logger: .disabled)
-    let partition = SourcePartition(topic: "bench", partition: 0)
+    let partition = TopicPartition(topic: "bench", partition: 0)
     let milestones = Set(stride(from: 1_000_000, through: options.keys, by: 1_000_000)).union([options.keys])
     var inserted = 0
     var inputs = 0
@@ -20,7 +21,7 @@ func runDedupBenchmark(_ options: Options, _ configuration: StoreConfiguration) 
 
     while inserted < options.keys {
         var batch = StoreBatch()
-        let at = Int64(Date().timeIntervalSince1970 * 1_000)
+        let at = WallClock.nowMillis()
         var inputsInBatch = 0
         for _ in 0..<options.batch where inserted < options.keys {
             inputsInBatch += 1
@@ -35,9 +36,9 @@ func runDedupBenchmark(_ options: Options, _ configuration: StoreConfiguration) 
             }
             if options.ledger {
                 batch.record(LedgerEntry(
-                    source: SourcePosition(partition, offset: offset), outcome: resend ? .duplicate : .published,
+                    source: PartitionPosition(partition, offset: offset), outcome: resend ? .duplicate : .published,
                     eventID: candidate.description, eventType: "finance.bench", entityKey: "E-\(offset % 100_000)",
-                    contractVersion: 1, outputs: ["out:0:\(offset)"], atMillis: at))
+                    contractVersion: 1, outputs: [PartitionPosition(topic: "out", partition: 0, offset: offset)], atMillis: at))
             }
         }
         batch.setProcessedOffset(next: offset + 1, for: partition)
@@ -70,10 +71,9 @@ func runDedupBenchmark(_ options: Options, _ configuration: StoreConfiguration) 
     // Lookups alone: new keys (memory only) and old keys (Bloom hit + one SQLite lookup).
     let probes = min(200_000, inserted)
     for (name, base) in [("lookup_new", options.keys + 1), ("lookup_existing", 0)] {
-        let empty = StoreBatch()
         var hits = 0
         let lookupStarted = now()
-        for i in 0..<probes where try store.isDuplicate(key(base == 0 ? Int.random(in: 0..<inserted, using: &random) : base + i), pending: empty) {
+        for i in 0..<probes where try store.contains(key(base == 0 ? Int.random(in: 0..<inserted, using: &random) : base + i)) {
             hits += 1
         }
         let rate = Double(probes) / (now() - lookupStarted)

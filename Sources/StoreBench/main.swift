@@ -6,8 +6,8 @@
 //
 // One JSON object per line on stdout ({"name","keys","ops_per_s",…}); a human summary on stderr.
 import Dispatch
-import EventBridge
 import Foundation
+import EventStore
 
 struct Options: Sendable {
     var keys = 5_000_000

@@ -129,7 +129,7 @@ func main() throws {
     }
     func num(_ d: Double) -> JSONValue { .number(JSONNumber(Int(d.rounded()))) }
     let result: JSONValue = [
-        "benchmark": "validator", "contract": .string(contract.id), "documents": .number(JSONNumber(o.n)),
+        "benchmark": "validator", "contract": .string(contract.ref.description), "documents": .number(JSONNumber(o.n)),
         "averageDocumentBytes": .number(JSONNumber(avgBytes)), "runs": .number(JSONNumber(o.runs)),
         "docsPerSecondMedian": .object(JSONObject(medians.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: num($0.value)) })),
         "docsPerSecondRuns": .object(JSONObject(rates.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .array($0.value.map(num))) })),

@@ -43,7 +43,7 @@ func removing(_ doc: JSONValue, _ pointer: String) throws -> JSONValue {
         #expect(registry.latest("finance.invoice.posted")?.version == 2)
         #expect(registry.contract("finance.invoice.issued", version: 1)?.prerequisite?.type == "finance.customer.ready")
         for contract in registry.all {
-            #expect(contract.schema["additionalProperties"] == false, "\(contract.id) has an open top level")
+            #expect(contract.schema["additionalProperties"] == false, "\(contract.ref) has an open top level")
         }
     }
 
@@ -53,7 +53,7 @@ func removing(_ doc: JSONValue, _ pointer: String) throws -> JSONValue {
         let contract = try #require(registry.contract(type, version: version))
         let doc = try Catalog.example(type, version)
         let report = contract.validate(doc)
-        #expect(report.isValid, "\(contract.id): \(report.violations)")
+        #expect(report.isValid, "\(contract.ref): \(report.violations)")
         #expect(contract.entityKey(of: doc) != nil)
         #expect(contract.dedupKey(of: doc) != nil)
         #expect(contract.revision(of: doc) != nil)

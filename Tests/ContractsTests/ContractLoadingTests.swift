@@ -20,7 +20,7 @@ import Testing
 
     @Test func validContractParsesAndValidates() throws {
         let c = try Contract.parse(try JSONParser.parse(Self.valid), file: "t.thing.v1.json").get()
-        #expect(c.id == "t.thing@1")
+        #expect(c.ref.description == "t.thing@1")
         #expect(c.validate(["id": "a", "rev": 1, "amount": "1.5", "currency": "JPY"]).violations.map(\.errorCode) == ["rule.currencyScale"])
         #expect(c.validate(["id": "a", "rev": 1, "amount": "1.5x", "currency": "EUR"]).violations.map(\.errorCode) == ["schema.format"])
         #expect(c.validate(["id": "a"]).violations.map(\.errorCode) == ["schema.required"])

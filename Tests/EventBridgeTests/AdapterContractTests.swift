@@ -61,7 +61,7 @@ import Testing
                 continue
             }
             for v in contract.validate(e.data).violations {
-                out.append((v.errorCode, "event \(i) \(contract.id): \(v.instanceLocation): \(v.message) [\(v.errorCode)]"))
+                out.append((v.errorCode, "event \(i) \(contract.ref): \(v.instanceLocation): \(v.message) [\(v.errorCode)]"))
             }
         }
         return out

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Testing
 @testable import EventBridge
+import KafkaClient
 
 /// Preparing a polled batch on several threads (`BatchPreparer`) must decide exactly what
 /// processing it input by input on one thread decides: same outcomes, same records byte for
@@ -71,17 +72,17 @@ import Testing
                 "\(o.topic)|\(hex(o.key))|\(hex(o.value))|" + o.headers.map { "\($0.name)=\(hex($0.value))" }.joined(separator: ";")
             }
             return "publish \(events.map { "\($0.id) \($0.type)@\($0.version) \($0.entityKey)" }) \(records)"
-        case .deadLetter(let f): return "dlq \(f.stage) \(f.code) \(f.message) \(f.contract ?? "-") \(f.violations.count)"
+        case .deadLetter(let f): return "dlq \(f.stage) \(f.code) \(f.message) \(f.contract?.description ?? "-") \(f.violations.count)"
         case .duplicate(let reason, let events): return "duplicate \(reason) \(events.map(\.id))"
         case .filtered(let reason, let types): return "filtered \(reason) \(types)"
         }
     }
 
-    private static func processor() throws -> EventProcessor {
+    private static func processor() throws -> EventPipeline {
         let config = try BridgeConfig.load(path: S.repositoryRoot + "/examples/bridge.json", environment: ["EVENTBRIDGE_BOOTSTRAP": "127.0.0.1:9092"])
         let registry = try ContractRegistry.load(directory: config.resolve(config.contractsDir))
         let adapters = try AdapterCatalog(directory: config.resolve(config.mappingsDir))
-        return try EventProcessor(config: config, registry: registry, adapters: adapters, sequencer: Sequencer(store: nil))
+        return try EventPipeline(config: config, registry: registry, adapters: adapters, store: nil)
     }
 
     @Test(arguments: [1, 2, 4, 7])
@@ -96,7 +97,7 @@ import Testing
         #expect(expected.filter { $0.hasPrefix("duplicate revision") }.count > 0, "the corpus has no stale update")
 
         let parallel = try Self.processor()
-        let preparer = BatchPreparer(processor: parallel, workers: workers)
+        let preparer = BatchPreparer(pipeline: parallel, workers: workers)
         var got: [String] = []
         // Polled batches of up to 500 (as the bridge polls), some records left out as already recorded.
         var start = 0

@@ -1,6 +1,7 @@
 import Contracts
 import Testing
 @testable import EventBridge
+import KafkaClient
 
 @Suite struct ConfigTests {
     static let minimal: JSONValue = [

@@ -1,9 +1,11 @@
 import Testing
 @testable import EventBridge
+import Basics
+import KafkaClient
 
 @Suite struct InFlightTrackerTests {
-    let p0 = KafkaTopicPartition(topic: "in", partition: 0)
-    let p1 = KafkaTopicPartition(topic: "in", partition: 1)
+    let p0 = TopicPartition(topic: "in", partition: 0)
+    let p1 = TopicPartition(topic: "in", partition: 1)
 
     @Test func commitsOnlyTheContiguousCompletedPrefix() {
         let t = InFlightTracker<Int64>()

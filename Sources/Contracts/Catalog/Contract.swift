@@ -65,8 +65,8 @@ public struct Contract: Sendable {
         public let key: JSONPointer
     }
 
-    /// `type@version`, as DLQ headers and `ce_dataschema` name it.
-    public var id: String { "\(type)@\(version)" }
+    /// This contract's type and version.
+    public var ref: ContractRef { ContractRef(type: type, version: version) }
 
     /// Schema then rules; every violation of both. Rules run even when the schema fails, so a DLQ
     /// entry lists everything wrong at once (rules skip values the schema rejects).
@@ -127,7 +127,7 @@ public struct Contract: Sendable {
 public struct Revision: Sendable, Hashable, Comparable, CustomStringConvertible {
     enum Value: Hashable {
         case number(ExactDecimal)
-        case instant(seconds: Int, fraction: [UInt8])
+        case instant(RuleDates.Instant)
         case text(String)
     }
 
@@ -144,7 +144,7 @@ public struct Revision: Sendable, Hashable, Comparable, CustomStringConvertible 
             value = .number(d)
         case .string(let s):
             if let i = RuleDates.instant(s) {
-                value = .instant(seconds: i.seconds, fraction: i.fraction)
+                value = .instant(i)
             } else if let d = ExactDecimal(s) {
                 value = .number(d)
             } else {
@@ -165,8 +165,7 @@ public struct Revision: Sendable, Hashable, Comparable, CustomStringConvertible 
     public static func < (a: Revision, b: Revision) -> Bool {
         switch (a.value, b.value) {
         case (.number(let x), .number(let y)): return x < y
-        case (.instant(let xs, let xf), .instant(let ys, let yf)):
-            return RuleDates.Instant(seconds: xs, fraction: xf) < RuleDates.Instant(seconds: ys, fraction: yf)
+        case (.instant(let x), .instant(let y)): return x < y
         case (.text(let x), .text(let y)): return x < y
         default: return a.value.rank < b.value.rank
         }

@@ -18,7 +18,7 @@ public struct ContractRegistry: Sendable {
         var grouped: [String: [Int: Contract]] = [:]
         for c in contracts {
             if let other = grouped[c.type]?[c.version] {
-                problems.append(ContractProblem(file: c.file, pointer: JSONPointer(tokens: ["version"]), message: "\(c.id) is also defined in \(other.file)"))
+                problems.append(ContractProblem(file: c.file, pointer: JSONPointer(tokens: ["version"]), message: "\(c.ref) is also defined in \(other.file)"))
                 continue
             }
             grouped[c.type, default: [:]][c.version] = c
@@ -58,7 +58,7 @@ public struct ContractRegistry: Sendable {
             case .success(let c):
                 let expected = "\(c.type).v\(c.version).json"
                 if name != expected {
-                    problems.append(ContractProblem(file: path, pointer: .root, message: "a contract for \(c.id) belongs in a file named \(expected)"))
+                    problems.append(ContractProblem(file: path, pointer: .root, message: "a contract for \(c.ref) belongs in a file named \(expected)"))
                 }
                 contracts.append(c)
             case .failure(let e):

@@ -50,7 +50,7 @@ public struct CatalogCheck: Sendable {
             result.examples += 1
             examples["\(contract.type).v\(version)"] = doc
             for v in contract.validate(doc).violations {
-                result.problems.append(ContractProblem(file: path, pointer: v.instanceLocation, message: "invalid against \(contract.id): \(v.message) [\(v.keywordLocation)] \(v.errorCode)"))
+                result.problems.append(ContractProblem(file: path, pointer: v.instanceLocation, message: "invalid against \(contract.ref): \(v.message) [\(v.keywordLocation)] \(v.errorCode)"))
             }
         }
         result.breakingChanges = CompatibilityChecker.check(registry)

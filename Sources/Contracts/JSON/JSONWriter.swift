@@ -1,3 +1,4 @@
+import Basics
 /// Writes `JSONValue`s as JSON text. Numbers are written with the digits they carry, so
 /// parse → write round-trips numbers exactly.
 public struct JSONWriter: Sendable {
@@ -155,11 +156,9 @@ public struct JSONWriter: Sendable {
         case 0x08: out.append("\\b")
         case 0x0C: out.append("\\f")
         default:
-            let hexDigits: StaticString = "0123456789abcdef"
-            let digits = hexDigits.utf8Start
             out.append("\\u00")
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+            out.append(Hex.digit(b >> 4))
+            out.append(Hex.digit(b))
         }
     }
 }

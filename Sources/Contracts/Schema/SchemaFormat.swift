@@ -1,3 +1,5 @@
+import Basics
+
 /// The `format`s this validator asserts (when `SchemaOptions.assertFormats` is on or a schema
 /// opts into the format-assertion vocabulary). Any other format name is an annotation only.
 /// Formats apply to strings; other instance types always pass.
@@ -17,7 +19,7 @@ enum SchemaFormat: String, Sendable {
 
     func isValid(_ text: String) -> Bool {
         switch self {
-        case .date: return Self.withBytes(text) { $0.count == 10 && Self.isDate($0) }
+        case .date: return Self.withBytes(text, Self.isDate)
         case .dateTime: return Self.withBytes(text, Self.isDateTime)
         case .uuid: return Self.isUUID(text)
         case .email: return EmailFormat.isValid(text)
@@ -33,63 +35,18 @@ enum SchemaFormat: String, Sendable {
         return Array(text.utf8).withUnsafeBufferPointer(body)
     }
 
-    /// Reads exactly `count` ASCII digits at `at`.
-    private static func number(_ b: UnsafeBufferPointer<UInt8>, at: Int, count: Int) -> Int? {
-        guard at >= 0, at + count <= b.count else { return nil }
-        var v = 0
-        for i in at..<(at + count) {
-            let c = b[i]
-            guard c >= 0x30 && c <= 0x39 else { return nil }
-            v = v * 10 + Int(c - 0x30)
-        }
-        return v
-    }
-
     /// RFC 3339 `full-date`: `YYYY-MM-DD`, a real calendar day (leap years included).
-    /// Checks the first 10 bytes of `b`.
     static func isDate(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        let s = 0
-        guard b.count >= 10, b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-"),
-            let year = number(b, at: s, count: 4), let month = number(b, at: s + 5, count: 2),
-            let day = number(b, at: s + 8, count: 2), (1...12).contains(month), day >= 1
-        else { return false }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= days[month - 1]
+        RFC3339.parse(b, allowDateOnly: true).map { !$0.hasTime } ?? false
     }
 
     /// RFC 3339 `date-time`: `full-date "T" partial-time time-offset`, `T`/`Z` in either case; a
     /// leap second (`:60`) only at 23:59 UTC once the offset is applied.
     static func isDateTime(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard b.count >= 20, isDate(b), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
-            let hour = number(b, at: 11, count: 2), b[13] == UInt8(ascii: ":"),
-            let minute = number(b, at: 14, count: 2), b[16] == UInt8(ascii: ":"),
-            let second = number(b, at: 17, count: 2), hour <= 23, minute <= 59, second <= 60
-        else { return false }
-        var i = 19
-        if i < b.count && b[i] == UInt8(ascii: ".") {
-            i += 1
-            let start = i
-            while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
-            guard i > start else { return false }
-        }
-        guard i < b.count else { return false }
-        var offsetMinutes = 0
-        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
-            i += 1
-        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            guard let oh = number(b, at: i + 1, count: 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"),
-                let om = number(b, at: i + 4, count: 2), oh <= 23, om <= 59
-            else { return false }
-            offsetMinutes = (oh * 60 + om) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
-            i += 6
-        } else {
-            return false
-        }
-        guard i == b.count else { return false }
-        if second == 60 {
-            let utc = ((hour * 60 + minute - offsetMinutes) % 1440 + 1440) % 1440
-            return utc == 23 * 60 + 59
+        guard let t = RFC3339.parse(b), let offset = t.offsetSeconds else { return false }
+        if t.second == 60 {
+            let utcMinute = ((t.hour * 60 + t.minute - offset / 60) % 1440 + 1440) % 1440
+            return utcMinute == 23 * 60 + 59
         }
         return true
     }

@@ -1,4 +1,5 @@
 import Contracts
+import KafkaClient
 
 /// What an adapter sees of one consumed record: its position, metadata and the value already
 /// decoded as JSON.

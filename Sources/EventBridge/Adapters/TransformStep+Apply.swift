@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import EventStore
 
 extension TransformStep {
     /// Applies the transform to a present, non-null value.
@@ -116,7 +117,7 @@ extension TransformStep {
                 }
                 values.append(partText)
             }
-            return .string(EventIdentity.ceID(DedupKey(family: "eventbridge.uuidFromText.v1", values: values)))
+            return .string(EncodeStage.ceID(DedupKey(family: "eventbridge.uuidFromText.v1", values: values)))
 
         case .debeziumDecimal(let scale):
             switch DecimalText.debeziumDecimal(value, scale: scale) {

@@ -1,7 +1,11 @@
+import Basics
 import Contracts
+import EventStore
 import Foundation
+import Observability
+import KafkaClient
 
-/// The bridge's configuration: one JSON file (design §10). See `docs/configuration.md`.
+/// The bridge's configuration: one JSON file (docs/design.md §10). See `docs/configuration.md`.
 public struct BridgeConfig: Sendable {
     /// librdkafka properties, passed through as they are (security settings included).
     public var kafka: [String: String]
@@ -15,12 +19,16 @@ public struct BridgeConfig: Sendable {
     public var sources: [SourceSettings]
     public var subscribers: [SubscriberSettings]
     public var retry: RetrySettings
+    public var dlq: DLQSettings
     public var limits: LimitSettings
     public var sequencing: SequencingSettings
     public var metrics: MetricsSettings
     public var logLevel: Logger.Level
     /// The directory of the config file: relative paths in the file are resolved against it.
     public var baseDirectory: String
+    /// What still works but should change (deprecated keys), with its JSON path; `config check`
+    /// prints them, `run` logs them.
+    public var warnings: [ConfigProblem] = []
 
     public struct StoreSettings: Sendable {
         public var path: String
@@ -30,6 +38,15 @@ public struct BridgeConfig: Sendable {
         public var maxDedupKeys: Int
         /// How long outcome ledger rows are kept.
         public var ledgerRetentionSeconds: Int
+
+        /// The store's configuration for the file at `path` (already resolved).
+        public func configuration(path: String) -> StoreConfiguration {
+            var c = StoreConfiguration(path: path)
+            c.dedupRetentionSeconds = dedupRetentionSeconds
+            c.maxDedupKeys = maxDedupKeys
+            c.ledgerRetentionSeconds = ledgerRetentionSeconds
+            return c
+        }
     }
 
     public struct SourceSettings: Sendable {
@@ -58,11 +75,18 @@ public struct BridgeConfig: Sendable {
         public var mode: ContentMode
     }
 
+    /// Backoff for transient faults (store or broker unavailable, failed deliveries).
     public struct RetrySettings: Sendable {
         public var initialBackoffMs: Int
         public var maxBackoffMs: Int
+
+        /// A fresh backoff with these settings (doubling, with jitter).
+        public var backoff: Backoff { .faults(initialMs: initialBackoffMs, maxMs: maxBackoffMs) }
+    }
+
+    public struct DLQSettings: Sendable {
         /// `dlq replay` refuses records that already failed this many times (loop guard).
-        public var maxAttempts: Int
+        public var replayMaxAttempts: Int
     }
 
     public struct LimitSettings: Sendable {

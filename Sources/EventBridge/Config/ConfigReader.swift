@@ -1,11 +1,13 @@
 import Contracts
 import Foundation
+import Observability
 
 /// Reads a config document field by field, collecting a problem (with its JSON path) for every
 /// missing, mistyped or unknown field instead of stopping at the first.
 struct ConfigReader {
     let environment: [String: String]
     var problems: [ConfigProblem] = []
+    var warnings: [ConfigProblem] = []
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -19,7 +21,7 @@ struct ConfigReader {
             return nil
         }
         unknownKeys(root, "", allowed: ["kafka", "groupId", "contracts", "mappings", "store", "sources", "subscribers",
-                                        "retry", "limits", "sequencing", "metrics", "log", "$comment"])
+                                        "retry", "dlq", "limits", "sequencing", "metrics", "log", "$comment"])
         var kafka: [String: String] = [:]
         if let k = root["kafka"] {
             if let o = k.objectValue {
@@ -48,6 +50,7 @@ struct ConfigReader {
         let sources = readSources(root["sources"])
         let subscribers = readSubscribers(root["subscribers"])
         let retry = readRetry(root["retry"])
+        let dlq = readDLQ(root["dlq"], retry: root["retry"]?.objectValue)
         let limits = readLimits(root["limits"])
         let sequencing = readSequencing(root["sequencing"])
         var metricsAddress: String? = "127.0.0.1:9464"
@@ -80,10 +83,10 @@ struct ConfigReader {
         for (i, s) in subscribers.enumerated() where !seenNames.insert(s.name).inserted {
             problem("/subscribers/\(i)/name", "duplicate subscriber name '\(s.name)'")
         }
-        guard let store, let retry, let limits, let sequencing else { return nil }
+        guard let store, let retry, let dlq, let limits, let sequencing else { return nil }
         return BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
-                            sources: sources, subscribers: subscribers, retry: retry, limits: limits, sequencing: sequencing,
-                            metrics: .init(address: metricsAddress), logLevel: level, baseDirectory: baseDirectory)
+                            sources: sources, subscribers: subscribers, retry: retry, dlq: dlq, limits: limits, sequencing: sequencing,
+                            metrics: .init(address: metricsAddress), logLevel: level, baseDirectory: baseDirectory, warnings: warnings)
     }
 
     // MARK: sections
@@ -186,14 +189,39 @@ struct ConfigReader {
     }
 
     mutating func readRetry(_ v: JSONValue?) -> BridgeConfig.RetrySettings? {
-        var s = BridgeConfig.RetrySettings(initialBackoffMs: 100, maxBackoffMs: 10_000, maxAttempts: 5)
+        var s = BridgeConfig.RetrySettings(initialBackoffMs: 100, maxBackoffMs: 10_000)
         guard let v else { return s }
         guard let o = object(v, "/retry") else { return nil }
         unknownKeys(o, "/retry", allowed: ["initialBackoff", "maxBackoff", "maxAttempts"])
         if let d = durationMs(o, "initialBackoff", "/retry") { s.initialBackoffMs = d }
         if let d = durationMs(o, "maxBackoff", "/retry") { s.maxBackoffMs = d }
-        if let n = int(o, "maxAttempts", "/retry", min: 1) { s.maxAttempts = n }
         if s.initialBackoffMs > s.maxBackoffMs { problem("/retry/initialBackoff", "is larger than maxBackoff") }
+        return s
+    }
+
+    /// `dlq.replay.maxAttempts`; the old `retry.maxAttempts` (it only ever limited replays) is
+    /// still read, with a deprecation warning, when the new key is absent.
+    mutating func readDLQ(_ v: JSONValue?, retry: JSONObject?) -> BridgeConfig.DLQSettings? {
+        var s = BridgeConfig.DLQSettings(replayMaxAttempts: 5)
+        var replaySet = false
+        if let v {
+            guard let o = object(v, "/dlq") else { return nil }
+            unknownKeys(o, "/dlq", allowed: ["replay", "$comment"])
+            if let r = o["replay"], let ro = object(r, "/dlq/replay") {
+                unknownKeys(ro, "/dlq/replay", allowed: ["maxAttempts"])
+                if let n = int(ro, "maxAttempts", "/dlq/replay", min: 1) {
+                    s.replayMaxAttempts = n
+                    replaySet = true
+                }
+            }
+        }
+        if let retry, retry["maxAttempts"] != nil {
+            let old = int(retry, "maxAttempts", "/retry", min: 1)
+            if let old, !replaySet { s.replayMaxAttempts = old }
+            warnings.append(ConfigProblem(path: "/retry/maxAttempts",
+                                          message: "deprecated: it only limits DLQ replays; use /dlq/replay/maxAttempts"
+                                              + (replaySet ? " (ignored: /dlq/replay/maxAttempts is set)" : "")))
+        }
         return s
     }
 

@@ -1,12 +1,15 @@
 import Contracts
 import Foundation
+import Basics
+import Observability
+import KafkaClient
 
 /// One DLQ record as the operating tools see it: the original record plus what the bridge said
 /// about it (the `eventbridge.*` headers, see docs/dlq.md). Built from hostile bytes: every
 /// header may be missing or malformed, and nothing here traps.
 public struct DeadLetterEntry: Sendable {
     public var record: KafkaConsumerRecord
-    public var position: SourcePosition { SourcePosition(topic: record.topic, partition: record.partition, offset: record.offset) }
+    public var position: PartitionPosition { PartitionPosition(topic: record.topic, partition: record.partition, offset: record.offset) }
 
     public init(_ record: KafkaConsumerRecord) { self.record = record }
 
@@ -14,28 +17,28 @@ public struct DeadLetterEntry: Sendable {
         record.header(name).flatMap { String(validating: $0, as: UTF8.self) }
     }
 
-    public var stage: String? { text(DeadLetterRecord.stage) }
-    public var code: String? { text(DeadLetterRecord.code) }
-    public var message: String? { text(DeadLetterRecord.message) }
-    public var contract: String? { text(DeadLetterRecord.contract) }
-    public var attempt: Int { text(DeadLetterRecord.attempt).flatMap { Int($0) } ?? 1 }
-    public var failedFirst: String? { text(DeadLetterRecord.failedFirst) }
-    public var failedLast: String? { text(DeadLetterRecord.failedLast) }
+    public var stage: String? { text(DeadLetterHeaders.stage) }
+    public var code: String? { text(DeadLetterHeaders.code) }
+    public var message: String? { text(DeadLetterHeaders.message) }
+    public var contract: String? { text(DeadLetterHeaders.contract) }
+    public var attempt: Int { text(DeadLetterHeaders.attempt).flatMap { Int($0) } ?? 1 }
+    public var failedFirst: String? { text(DeadLetterHeaders.failedFirst) }
+    public var failedLast: String? { text(DeadLetterHeaders.failedLast) }
 
     /// Where the failed input was consumed, `topic:partition:offset`.
     public var source: String? {
-        guard let t = text(DeadLetterRecord.sourceTopic), let p = text(DeadLetterRecord.sourcePartition),
-              let o = text(DeadLetterRecord.sourceOffset) else { return nil }
+        guard let t = text(DeadLetterHeaders.sourceTopic), let p = text(DeadLetterHeaders.sourcePartition),
+              let o = text(DeadLetterHeaders.sourceOffset) else { return nil }
         return "\(t):\(p):\(o)"
     }
 
-    public var sourceTopic: String? { text(DeadLetterRecord.sourceTopic) }
+    public var sourceTopic: String? { text(DeadLetterHeaders.sourceTopic) }
     /// The source partition the input was consumed from (nil when missing or not a partition number).
-    public var sourcePartition: Int32? { text(DeadLetterRecord.sourcePartition).flatMap { Int32($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+    public var sourcePartition: Int32? { text(DeadLetterHeaders.sourcePartition).flatMap { Int32($0) }.flatMap { $0 >= 0 ? $0 : nil } }
 
     /// Every violation recorded with the failure (empty when none or unreadable).
     public var violations: [JSONValue] {
-        guard let bytes = record.header(DeadLetterRecord.violations), let v = try? JSONParser.parse(bytes) else { return [] }
+        guard let bytes = record.header(DeadLetterHeaders.violations), let v = try? JSONParser.parse(bytes) else { return [] }
         return v.arrayValue ?? []
     }
 
@@ -77,7 +80,7 @@ public struct DeadLetterReader {
         let consumer = try KafkaConsumer(config: kafka.merging(["group.id": "eventbridge-dlq-reader", "enable.partition.eof": "false"]),
                                          logger: logger)
         defer { consumer.closeBlocking() }
-        try consumer.assign(partitions.map { KafkaPartitionOffset(topic: topic, partition: $0, offset: start[$0] ?? 0) })
+        try consumer.assign(partitions.map { PartitionPosition(topic: topic, partition: $0, offset: start[$0] ?? 0) })
         var next: [Int32: Int64] = Dictionary(uniqueKeysWithValues: partitions.map { ($0, start[$0] ?? 0) })
         var idlePolls = 0
         while true {
@@ -89,7 +92,7 @@ public struct DeadLetterReader {
             // Done when every partition has reached the high-water mark its last fetch reported.
             var done = true
             for p in partitions {
-                let wm = try? consumer.cachedWatermarks(KafkaTopicPartition(topic: topic, partition: p))
+                let wm = try? consumer.cachedWatermarks(TopicPartition(topic: topic, partition: p))
                 guard let high = wm?.high, high >= 0 else {
                     done = false
                     continue

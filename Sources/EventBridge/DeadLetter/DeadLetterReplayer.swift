@@ -1,4 +1,8 @@
 import Foundation
+import Basics
+import Observability
+import KafkaClient
+import EventStore
 
 /// Replays DLQ records to their source topic, each exactly once, even across a hard kill.
 ///
@@ -40,9 +44,9 @@ public final class DeadLetterReplayer: Sendable {
 
     /// What happened to one record.
     public enum Outcome: Sendable, Equatable {
-        case replayed(SourcePosition)
+        case replayed(PartitionPosition)
         /// An interrupted replay was already on the source topic: only confirmed.
-        case found(SourcePosition)
+        case found(PartitionPosition)
         /// Another run reserved it first.
         case lostRace
     }
@@ -103,24 +107,29 @@ public final class DeadLetterReplayer: Sendable {
         return kill(pid, 0) == 0 || errno == EPERM
     }
 
-    /// The record a replay produces: `DeadLetterRecord.replay(of:)` on the original source partition.
+    /// The record a replay produces, to the original source partition: the original key, value and
+    /// headers, the error headers removed, `eventbridge.attempt` one higher, `eventbridge.replay.of`
+    /// naming the DLQ record; `eventbridge.failed.first` is kept so a second failure still knows the first.
     public static func record(for entry: DeadLetterEntry) -> KafkaProducerRecord {
-        var record = DeadLetterRecord.replay(of: entry)
-        record.partition = entry.sourcePartition
-        return record
+        typealias H = DeadLetterHeaders
+        var headers = entry.record.headers.filter { !H.errorHeaders.contains($0.name) && $0.name != H.attempt && $0.name != H.replayOf }
+        headers.append(KafkaHeader(name: H.attempt, string: String(entry.attempt + 1)))
+        headers.append(KafkaHeader(name: H.replayOf, string: entry.position.description))
+        return KafkaProducerRecord(topic: entry.sourceTopic ?? "", partition: entry.sourcePartition, key: entry.record.key,
+                                   value: entry.record.value, headers: headers)
     }
 
     /// Carries out a `.replay` or `.complete` decision. `highWater` is the source partitions'
     /// high-water marks read before this run produced anything (a lower bound for where a replay lands).
     public func execute(_ entry: DeadLetterEntry, _ decision: Decision, producer: KafkaProducer,
-                        highWater: [KafkaTopicPartition: Int64], nowMillis: () -> Int64) async throws -> Outcome? {
+                        highWater: [TopicPartition: Int64], nowMillis: () -> Int64) async throws -> Outcome? {
         guard let topic = entry.sourceTopic, let partition = entry.sourcePartition else { return nil }
-        let tp = KafkaTopicPartition(topic: topic, partition: partition)
+        let tp = TopicPartition(topic: topic, partition: partition)
         switch decision {
         case .replay(let number):
             let reservation = DeadLetterReplay(
                 dlqPosition: entry.position, attempt: number, replayedAtMillis: nowMillis(),
-                target: SourcePosition(topic: topic, partition: partition, offset: highWater[tp] ?? 0), actor: actor)
+                target: PartitionPosition(topic: topic, partition: partition, offset: highWater[tp] ?? 0), actor: actor)
             do {
                 try book.recordReplay(reservation)
             } catch let error as StoreError where error.code == .conflict {
@@ -138,25 +147,25 @@ public final class DeadLetterReplayer: Sendable {
         }
     }
 
-    private func produceAndConfirm(_ entry: DeadLetterEntry, producer: KafkaProducer, nowMillis: () -> Int64) async throws -> SourcePosition {
+    private func produceAndConfirm(_ entry: DeadLetterEntry, producer: KafkaProducer, nowMillis: () -> Int64) async throws -> PartitionPosition {
         let record = Self.record(for: entry)
         let acked = try await producer.send(record)
-        let target = SourcePosition(topic: record.topic, partition: acked.partition, offset: acked.offset)
+        let target = PartitionPosition(topic: record.topic, partition: acked.partition, offset: acked.offset)
         try confirm(entry, at: target, nowMillis: nowMillis())
         return target
     }
 
-    private func confirm(_ entry: DeadLetterEntry, at target: SourcePosition, nowMillis: Int64) throws {
+    private func confirm(_ entry: DeadLetterEntry, at target: PartitionPosition, nowMillis: Int64) throws {
         try book.markResolved(DeadLetterResolution(
             dlqPosition: entry.position, resolvedAtMillis: nowMillis, actor: actor, reason: Self.replayedReasonPrefix + target.description))
     }
 
     /// Looks for the replay of `entry` in the source partition from `offset` to its end.
-    func find(_ entry: DeadLetterEntry, in tp: KafkaTopicPartition, from offset: Int64) throws -> SourcePosition? {
+    func find(_ entry: DeadLetterEntry, in tp: TopicPartition, from offset: Int64) throws -> PartitionPosition? {
         let wanted = entry.position.description
-        var found: SourcePosition?
+        var found: PartitionPosition?
         try DeadLetterReader(kafka: kafka, logger: logger).forEach(topic: tp.topic, partitions: [tp.partition], from: [tp.partition: max(0, offset)]) { e in
-            if e.text(DeadLetterRecord.replayOf) == wanted {
+            if e.text(DeadLetterHeaders.replayOf) == wanted {
                 found = e.position
                 return false
             }

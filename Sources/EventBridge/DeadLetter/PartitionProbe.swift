@@ -1,3 +1,6 @@
+import Basics
+import Observability
+import KafkaClient
 /// Reads the exact high-water mark of partitions, and their first record, without joining a group.
 ///
 /// Why not ListOffsets (`KafkaConsumer.queryWatermarks`): some brokers answer "latest" wrongly
@@ -32,7 +35,7 @@ public struct PartitionProbe: Sendable {
 
     /// Probes every partition; partitions that did not answer within `timeout` are missing from
     /// the result (the caller says so rather than guessing).
-    public func probe(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError) -> [KafkaTopicPartition: Result] {
+    public func probe(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError) -> [TopicPartition: Result] {
         guard !partitions.isEmpty else { return [:] }
         let consumer = try KafkaConsumer(
             config: kafka.merging([
@@ -42,9 +45,9 @@ public struct PartitionProbe: Sendable {
             ]),
             logger: logger)
         defer { consumer.closeBlocking() }
-        try consumer.assign(partitions.map { KafkaPartitionOffset($0, offset: 0) })
-        var firsts: [KafkaTopicPartition: KafkaConsumerRecord] = [:]
-        var results: [KafkaTopicPartition: Result] = [:]
+        try consumer.assign(partitions.map { PartitionPosition($0, offset: 0) })
+        var firsts: [TopicPartition: KafkaConsumerRecord] = [:]
+        var results: [TopicPartition: Result] = [:]
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             for record in try consumer.poll(maxRecords: 500, timeout: .milliseconds(100)) where firsts[record.topicPartition] == nil {

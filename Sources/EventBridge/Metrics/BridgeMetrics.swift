@@ -1,3 +1,5 @@
+import Observability
+import EventStore
 /// The metrics the bridge exposes (documented in `docs/metrics.md`), as one type the pipeline,
 /// the Kafka layer, the store and the lifecycle call.
 ///

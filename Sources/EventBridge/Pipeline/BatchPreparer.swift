@@ -1,18 +1,19 @@
 import Dispatch
 import Synchronization
+import KafkaClient
 
-/// Runs `EventProcessor.prepare` — decode, adapt, contract, rules, keys, routes, encoding, the
+/// Runs `EventPipeline.prepare` — decode, adapt, contract, rules, keys, routes, encoding, the
 /// bulk of the work per input — for a polled batch on up to `workers` threads. The results come
 /// back in input order; dedup, sequencing and producing then run on the pipeline thread as before,
 /// so parallelism changes how fast a batch is ready, never what is decided or in which order.
 struct BatchPreparer {
     /// One input's preparation and how long it took (for the processing-duration metric).
     struct Result: Sendable {
-        var prepared: EventProcessor.Prepared
+        var prepared: EventPipeline.Prepared
         var took: Duration
     }
 
-    let processor: EventProcessor
+    let pipeline: EventPipeline
     let workers: Int
     /// Below this many inputs a batch is prepared on the calling thread (no hand-off latency).
     static let parallelThreshold = 4
@@ -24,11 +25,11 @@ struct BatchPreparer {
         var results = [Result?](repeating: nil, count: records.count)
         let threads = min(workers, indices.count)
         if threads <= 1 || indices.count < Self.parallelThreshold {
-            for i in indices { results[i] = Self.prepare(records[i], processor) }
+            for i in indices { results[i] = Self.prepare(records[i], pipeline) }
             return results
         }
         let next = Atomic<Int>(0)
-        let processor = processor
+        let pipeline = pipeline
         results.withUnsafeMutableBufferPointer { buffer in
             let slots = Slots(buffer: buffer)
             records.withUnsafeBufferPointer { input in
@@ -40,7 +41,7 @@ struct BatchPreparer {
                             let k = next.add(1, ordering: .relaxed).oldValue
                             guard k < todo.buffer.count else { return }
                             let i = todo.buffer[k]
-                            slots.buffer[i] = Self.prepare(input.buffer[i], processor)
+                            slots.buffer[i] = Self.prepare(input.buffer[i], pipeline)
                         }
                     }
                 }
@@ -49,9 +50,9 @@ struct BatchPreparer {
         return results
     }
 
-    private static func prepare(_ record: KafkaConsumerRecord, _ processor: EventProcessor) -> Result {
+    private static func prepare(_ record: KafkaConsumerRecord, _ pipeline: EventPipeline) -> Result {
         let started = ContinuousClock.now
-        let prepared = processor.prepare(record)
+        let prepared = pipeline.prepare(record)
         return Result(prepared: prepared, took: ContinuousClock.now - started)
     }
 

@@ -1,92 +1,8 @@
+import Basics
 import Foundation
-import Synchronization
-
-/// The pipeline's view of the Prometheus metrics (`BridgeMetrics`): labelled children are looked
-/// up once and cached here, on the pipeline thread, so the hot path never takes the registry's
-/// lock. Also keeps the plain totals for the closing log line.
-final class PipelineMetrics: @unchecked Sendable {
-    // @unchecked Sendable: the caches and totals are touched only on the pipeline thread; the
-    // values the metrics server reads (`lag`, `isReady`) are behind a Mutex/Atomic.
-    let bridge: BridgeMetrics
-    private var consumedBy: [String: Counter] = [:]
-    private var outcomeBy: [String: Counter] = [:]
-    private var publishedBy: [String: Counter] = [:]
-    private var deadLetteredBy: [String: Counter] = [:]
-    private var duplicatesBy: [String: Counter] = [:]
-    private var filteredBy: [String: Counter] = [:]
-    private var syncLagBy: [String: Histogram] = [:]
-    private let lag = LagSnapshot()
-    let isReady = Atomic<Bool>(false)
-
-    var consumed = 0
-    var published = 0
-    var deadLettered = 0
-    var duplicates = 0
-    var filtered = 0
-    var commits = 0
-
-    init(registry: MetricsRegistry) {
-        bridge = BridgeMetrics(registry: registry, version: EventBridgeVersion.version)
-        bridge.setConsumerLagProvider { [lag] in lag.value.withLock { $0 } }
-    }
-
-    private func cached<T>(_ cache: inout [String: T], _ key: String, _ make: () -> T) -> T {
-        if let hit = cache[key] { return hit }
-        let made = make()
-        cache[key] = made
-        return made
-    }
-
-    func consumed(_ record: KafkaConsumerRecord) {
-        consumed += 1
-        cached(&consumedBy, record.topic) { bridge.recordsConsumed(topic: record.topic) }.increment()
-    }
-
-    /// now − event time (`ce_time`) of events being published from `topic`.
-    func syncLag(_ topic: String, _ events: [PlannedEvent]) {
-        let now = Date().timeIntervalSince1970
-        for event in events {
-            guard let millis = event.timeMillis else { continue }
-            cached(&syncLagBy, topic) { bridge.syncLag(topic: topic) }.observe(max(0, now - Double(millis) / 1000))
-        }
-    }
-
-    func outcome(_ topic: String, _ outcome: BridgeMetrics.Outcome) {
-        cached(&outcomeBy, topic + "\u{0}" + outcome.rawValue) { bridge.outcome(topic: topic, outcome) }.increment()
-    }
-
-    func published(subscriber: String, type: String) {
-        cached(&publishedBy, subscriber + "\u{0}" + type) { bridge.published(subscriber: subscriber, type: type) }.increment()
-    }
-
-    func deadLettered(_ failure: PipelineFailure) {
-        deadLettered += 1
-        let stage = failure.stage.rawValue
-        cached(&deadLetteredBy, stage + "\u{0}" + failure.code) { bridge.deadLettered(stage: stage, code: failure.code) }.increment()
-    }
-
-    func duplicate(type: String) {
-        duplicates += 1
-        cached(&duplicatesBy, type) { bridge.duplicates(type: type) }.increment()
-    }
-
-    func filtered(type: String) {
-        filtered += 1
-        cached(&filteredBy, type) { bridge.filtered(type: type) }.increment()
-    }
-
-    func setLag(_ value: [BridgeMetrics.PartitionLag]) { lag.value.withLock { $0 = value } }
-
-    var fields: [String: String] {
-        ["consumed": String(consumed), "published": String(published), "deadLettered": String(deadLettered),
-         "duplicates": String(duplicates), "filtered": String(filtered), "commits": String(commits)]
-    }
-}
-
-/// The latest consumer-lag figures: written by the pipeline thread, read by the metrics server.
-final class LagSnapshot: Sendable {
-    let value = Mutex<[BridgeMetrics.PartitionLag]>([])
-}
+import KafkaClient
+import Observability
+import EventStore
 
 extension Bridge {
     /// Starts the Prometheus endpoint when the config has an address (loopback by default).
@@ -121,6 +37,6 @@ extension Bridge {
             out.append(.init(topic: tp.topic, partition: tp.partition, lag: max(0, wm.high - position)))
         }
         metrics.setLag(out)
-        metrics.bridge.inFlight.set(tracker.count)
+        metrics.bridge.inFlight.set(commits.tracker.count)
     }
 }

@@ -1,17 +1,23 @@
 import Contracts
+import EventStore
+import KafkaClient
 
-/// One canonical event the pipeline accepted, with what the store and ledger need.
+/// One canonical event the pipeline accepted, with what the dedup stage, the store and the ledger need.
 public struct PlannedEvent: Sendable {
     /// The deterministic `ce_id`.
     public var id: String
-    public var type: String
-    public var version: Int
+    /// The contract (latest version) it is published under.
+    public var contract: ContractRef
     public var entityKey: String
     var dedupKey: DedupKey
-    var entity: Sequencer.EntityRef?
+    /// Set when the contract names a revision: the entity the staleness guard follows.
+    var entity: DedupStage.EntityRef?
     var revision: StoredRevision?
     /// The event's time (`ce_time`) in milliseconds since the epoch, for the sync-lag metric.
     var timeMillis: Int64? = nil
+
+    public var type: String { contract.type }
+    public var version: Int { contract.version }
 }
 
 /// What the pipeline decided for one input, before anything is produced.

@@ -1,6 +1,6 @@
 import Contracts
 
-/// The stage of the pipeline where an input stopped (design §3). Stored in the DLQ header
+/// The stage of the pipeline where an input stopped (docs/design.md §3). Stored in the DLQ header
 /// `eventbridge.error.stage`.
 public enum PipelineStage: String, Sendable, CaseIterable {
     case decode, adapt, contract, rules, upcast, sequence, route, publish
@@ -14,10 +14,10 @@ public struct PipelineFailure: Error, Sendable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var violations: [Violation]
-    /// `type@version` of the contract involved, when known.
-    public var contract: String?
+    /// The contract involved, when known.
+    public var contract: ContractRef?
 
-    public init(stage: PipelineStage, code: String, message: String, violations: [Violation] = [], contract: String? = nil) {
+    public init(stage: PipelineStage, code: String, message: String, violations: [Violation] = [], contract: ContractRef? = nil) {
         self.stage = stage
         self.code = code
         self.message = message
@@ -38,6 +38,4 @@ public enum FailureCode {
     public static let contractUnknownVersion = "contract.unknown_version"
     public static let eventNoKey = "event.no_key"
     public static let eventStale = "event.stale"
-    public static let prerequisiteTimeout = "prerequisite.timeout"
-    public static let publishRejected = "publish.rejected"
 }

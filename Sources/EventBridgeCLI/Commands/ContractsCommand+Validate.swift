@@ -46,9 +46,9 @@ struct ContractsValidateCommand: CLICommand {
             if options.json {
                 print(JSONWriter.compact.string(report.json))
             } else if report.isValid {
-                print("\(file): valid (\(contract.id))")
+                print("\(file): valid (\(contract.ref))")
             } else {
-                print("\(file): invalid (\(contract.id))")
+                print("\(file): invalid (\(contract.ref))")
                 for v in report.violations { print("  \(v) \(v.errorCode)") }
             }
             if !report.isValid && code == .ok { code = .failed }

@@ -2,6 +2,9 @@ import Contracts
 import EventBridge
 import Foundation
 import Synchronization
+import Basics
+import Observability
+import KafkaClient
 
 /// `eventbridge dlq replay` — send DLQ records back through the bridge.
 struct DLQReplayCommand: CLICommand {
@@ -59,11 +62,11 @@ struct DLQReplayCommand: CLICommand {
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
         let config = walker.context.config
         let logger = Logger(label: "dlq", level: .error)
-        let replayer = DeadLetterReplayer(book: book, kafka: KafkaConfig(config.kafka), maxAttempts: config.retry.maxAttempts,
+        let replayer = DeadLetterReplayer(book: book, kafka: KafkaConfig(config.kafka), maxAttempts: config.dlq.replayMaxAttempts,
                                           actor: DeadLetterReplayer.defaultActor(), logger: logger)
         var plan: [(DeadLetterEntry, DeadLetterReplayer.Decision)] = []
         var skipped = 0, refused = 0, busy = 0, unusable = 0
-        let now = nowMillis()
+        let now = WallClock.nowMillis()
         try await walker.forEach { e in
             guard plan.count < max else { return }
             let decision = try replayer.decide(e, force: force, nowMillis: now)
@@ -78,8 +81,9 @@ struct DLQReplayCommand: CLICommand {
             }
         }
         let pending = plan.filter { if case .complete = $0.1 { return true } else { return false } }.count
+        let maxAttempts = config.dlq.replayMaxAttempts
         let summary = "\(plan.count) record\(plan.count == 1 ? "" : "s") to replay (\(pending) interrupted earlier); "
-            + "\(skipped) already replayed; \(refused) refused (at \(config.retry.maxAttempts) attempts)"
+            + "\(skipped) already replayed; \(refused) refused (at \(maxAttempts) attempts)"
             + (busy > 0 ? "; \(busy) reserved by a run still in progress" : "") + (unusable > 0 ? "; \(unusable) unusable" : "")
         // With --json the summary goes to stderr so stdout stays one object per line.
         if options.json { printError(summary) } else { print(summary) }
@@ -108,7 +112,7 @@ struct DLQReplayCommand: CLICommand {
         for (e, d) in plan {
             if interrupted.load(ordering: .relaxed) { break }
             do {
-                switch try await replayer.execute(e, d, producer: producer, highWater: highWater, nowMillis: nowMillis) {
+                switch try await replayer.execute(e, d, producer: producer, highWater: highWater, nowMillis: WallClock.nowMillis) {
                 case .replayed(let target):
                     done += 1
                     report(e, action: "replayed", target: target)
@@ -143,7 +147,7 @@ struct DLQReplayCommand: CLICommand {
         return false
     }
 
-    private func report(_ e: DeadLetterEntry, action: String, target: SourcePosition?) {
+    private func report(_ e: DeadLetterEntry, action: String, target: PartitionPosition?) {
         if options.json {
             printJSON(["position": .string(e.position.description), "action": .string(action),
                        "target": target.map { .string($0.description) } ?? .optional(e.sourceTopic),
@@ -156,10 +160,10 @@ struct DLQReplayCommand: CLICommand {
 
     /// High-water marks of every source partition before anything is produced: where a replay of
     /// this run can land at the earliest (recorded with each reservation).
-    private func sourceHighWater(_ config: BridgeConfig, logger: Logger) async throws -> [KafkaTopicPartition: Int64] {
+    private func sourceHighWater(_ config: BridgeConfig, logger: Logger) async throws -> [TopicPartition: Int64] {
         let admin = try KafkaAdmin(config: KafkaConfig(config.kafka).forConsumer, logger: logger)
         let partitions = try await admin.describeTopics(config.sources.map(\.topic)).flatMap { topic in
-            topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) }
+            topic.partitions.map { TopicPartition(topic: topic.name, partition: $0.id) }
         }
         return try PartitionProbe(kafka: KafkaConfig(config.kafka), logger: logger).probe(partitions).mapValues(\.high)
     }

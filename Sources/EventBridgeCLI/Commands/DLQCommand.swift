@@ -1,6 +1,10 @@
 import Contracts
 import EventBridge
 import Foundation
+import Basics
+import Observability
+import KafkaClient
+import EventStore
 
 /// `eventbridge dlq list|show|stats|resolve`
 struct DLQCommand: CLIGroup {
@@ -69,7 +73,7 @@ struct DLQWalker {
         if let s = filters.source, sources.isEmpty { throw UsageError("\(s) is not a source topic of this config") }
         let admin = try context.admin()
         let reader = DeadLetterReader(kafka: KafkaConfig(context.config.kafka), logger: Logger(label: "dlq", level: .error))
-        let now = nowMillis()
+        let now = WallClock.nowMillis()
         var seen = 0
         for source in sources {
             let partitions = try await admin.describeTopics([source.dlqTopic]).flatMap { $0.partitions.map(\.id) }
@@ -101,7 +105,7 @@ struct DLQListCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let now = nowMillis()
+        let now = WallClock.nowMillis()
         var count = 0
         try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
             count += 1
@@ -132,11 +136,11 @@ struct DLQShowCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        guard let pos = TraceCommand.position(position) else { throw UsageError("the position must be TOPIC:PARTITION:OFFSET") }
+        guard let pos = PartitionPosition(parsing: position) else { throw UsageError("the position must be TOPIC:PARTITION:OFFSET") }
         let context = try BridgeContext(configPath: options.configPath)
         let reader = DeadLetterReader(kafka: KafkaConfig(context.config.kafka), logger: Logger(label: "dlq", level: .error))
         var found: DeadLetterEntry?
-        try reader.forEach(topic: pos.partition.topic, partitions: [pos.partition.partition], from: [pos.partition.partition: pos.offset]) { e in
+        try reader.forEach(topic: pos.topic, partitions: [pos.partition], from: [pos.partition: pos.offset]) { e in
             if e.record.offset == pos.offset { found = e }
             return false
         }
@@ -192,7 +196,7 @@ struct DLQStatsCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let now = nowMillis()
+        let now = WallClock.nowMillis()
         var bySource: [String: Int] = [:], byCode: [String: Int] = [:], byContract: [String: Int] = [:], aging: [String: Int] = [:]
         var oldest: Int64?, newest: Int64?, total = 0
         try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
@@ -257,7 +261,7 @@ struct DLQResolveCommand: CLICommand {
     func run() async throws -> ExitCode {
         let walker = try DLQWalker(configPath: configPath, filters: filters)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
-        let now = nowMillis()
+        let now = WallClock.nowMillis()
         var n = 0
         try await walker.forEach { e in
             try book.markResolved(DeadLetterResolution(dlqPosition: e.position, resolvedAtMillis: now, actor: by, reason: reason))

@@ -1,6 +1,8 @@
 import Contracts
 import EventBridge
 import Foundation
+import Observability
+import KafkaClient
 
 /// `eventbridge produce` — writes records described as JSON lines to a topic.
 struct ProduceCommand: CLICommand {

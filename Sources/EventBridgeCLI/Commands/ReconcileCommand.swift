@@ -1,5 +1,8 @@
 import Contracts
 import EventBridge
+import Basics
+import Observability
+import KafkaClient
 
 /// `eventbridge reconcile` — does every committed input have exactly one recorded outcome?
 struct ReconcileCommand: CLICommand {
@@ -28,10 +31,9 @@ struct ReconcileCommand: CLICommand {
         let committed = try await context.committed(try context.admin())
         var unaccounted = 0
         var documents: [JSONValue] = []
-        var ranges: [(KafkaTopicPartition, Int64)] = []
-        for position in committed.sorted(by: { $0.topicPartition < $1.topicPartition }) {
-            let tp = position.topicPartition
-            guard let end = position.offset, end > 0 else {
+        var ranges: [(TopicPartition, Int64)] = []
+        for (tp, committedOffset) in committed.sorted(by: { $0.partition < $1.partition }) {
+            guard let end = committedOffset, end > 0 else {
                 documents.append(["partition": .string(tp.description), "committed": .null, "missing": 0])
                 if !options.json { print("\(tp)  nothing committed yet") }
                 continue
@@ -56,7 +58,7 @@ struct ReconcileCommand: CLICommand {
         let ok = unaccounted == 0 && outputs.missing.isEmpty
         if options.json {
             let missing = outputs.missing.prefix(100).map { m -> JSONValue in
-                ["input": .string(m.input.description), "output": .string(m.output), "reason": .string(m.reason)]
+                ["input": .string(m.input.description), "output": .string(m.output.description), "reason": .string(m.reason)]
             }
             printJSON(["partitions": .array(documents), "unaccounted": .int(unaccounted),
                        "outputs": ["checkedInputs": .int(outputs.checkedInputs), "checked": .int(outputs.checkedOutputs),

@@ -1,5 +1,6 @@
 import EventBridge
 import Foundation
+import Observability
 
 /// `eventbridge run --config FILE` — the bridge itself.
 struct RunCommand: CLICommand {

@@ -1,6 +1,9 @@
 import Contracts
 import EventBridge
 import Foundation
+import Basics
+import Observability
+import KafkaClient
 
 /// `eventbridge status` — lag, DLQ depth and store size at a glance.
 struct StatusCommand: CLICommand {
@@ -22,14 +25,14 @@ struct StatusCommand: CLICommand {
     func run() async throws -> ExitCode {
         let context = try BridgeContext(configPath: options.configPath)
         let admin = try context.admin()
-        let committed = Dictionary(try await context.committed(admin).map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let committed = Dictionary(try await context.committed(admin).map { ($0.partition, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let config = context.config
         let dlqTopics = config.sources.map(\.dlqTopic)
         let described = try await admin.describeTopics(config.sources.map(\.topic) + dlqTopics).filter { $0.error == nil }
-        let all = described.flatMap { t in t.partitions.map { KafkaTopicPartition(topic: t.name, partition: $0.id) } }
+        let all = described.flatMap { t in t.partitions.map { TopicPartition(topic: t.name, partition: $0.id) } }
         // High-water marks from fetch responses: exact where ListOffsets is not (see PartitionProbe).
         let probed = try PartitionProbe(kafka: KafkaConfig(config.kafka), logger: Logger(label: "cli", level: .error)).probe(all)
-        let now = nowMillis()
+        let now = WallClock.nowMillis()
         var partitions: [JSONValue] = []
         var totalLag: Int64 = 0
         var unknown = 0

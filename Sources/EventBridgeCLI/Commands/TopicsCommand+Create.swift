@@ -1,4 +1,5 @@
 import EventBridge
+import KafkaClient
 
 /// `eventbridge topics create NAME --partitions N …`.
 struct TopicsCreateCommand: CLICommand {

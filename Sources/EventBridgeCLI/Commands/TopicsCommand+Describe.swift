@@ -1,5 +1,6 @@
 import Contracts
 import EventBridge
+import KafkaClient
 
 /// `eventbridge topics list`.
 struct TopicsListCommand: CLICommand {

@@ -1,5 +1,7 @@
 import EventBridge
 import Foundation
+import Observability
+import KafkaClient
 
 /// `eventbridge topics …`: list, describe, create and delete Kafka topics.
 struct TopicsCommand: CLIGroup {

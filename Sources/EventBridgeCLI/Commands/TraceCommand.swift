@@ -1,6 +1,8 @@
 import Contracts
 import EventBridge
 import Foundation
+import Basics
+import EventStore
 
 /// `eventbridge trace` — the lineage of an event from the outcome ledger.
 struct TraceCommand: CLICommand {
@@ -43,7 +45,7 @@ struct TraceCommand: CLICommand {
         } else if let key {
             entries = try context.store.ledgerEntries(entityKey: key)
         } else {
-            guard let source, let position = Self.position(source) else { throw UsageError("--source must be TOPIC:PARTITION:OFFSET") }
+            guard let source, let position = PartitionPosition(parsing: source) else { throw UsageError("--source must be TOPIC:PARTITION:OFFSET") }
             entries = try context.store.ledgerEntry(at: position).map { [$0] } ?? []
         }
         entries.sort { $0.source < $1.source }
@@ -52,7 +54,7 @@ struct TraceCommand: CLICommand {
         var documents: [JSONValue] = []
         for e in entries {
             var doc = e.json.objectValue ?? JSONObject()
-            let dlq = e.dlqPosition.flatMap(Self.position)
+            let dlq = e.dlqPosition
             let replays = dlq.flatMap { try? book?.replays(of: $0) } ?? []
             // The latest replay's landing position is in its confirmation; a reservation holds only a lower bound.
             let confirmed = dlq.flatMap { try? book?.resolution(of: $0) }
@@ -61,7 +63,7 @@ struct TraceCommand: CLICommand {
             doc["replays"] = .array(replays.map { r -> JSONValue in
                 let isLatest = r.attempt == latest
                 let state = !isLatest ? "done" : confirmed != nil ? "done" : "pending"
-                return ["replay": .int(r.attempt), "to": .string(isLatest ? confirmed ?? "\(r.target.partition) (at or after \(r.target.offset))" : "\(r.target.partition)"),
+                return ["replay": .int(r.attempt), "to": .string(isLatest ? confirmed ?? "\(r.target.topicPartition) (at or after \(r.target.offset))" : "\(r.target.topicPartition)"),
                         "state": .string(state), "by": .string(r.actor), "at": .string(RFC3339.format(milliseconds: r.replayedAtMillis))]
             })
             documents.append(.object(doc))
@@ -86,5 +88,4 @@ struct TraceCommand: CLICommand {
     }
 
     /// `topic:partition:offset` (the topic may itself contain ':').
-    static func position(_ text: String) -> SourcePosition? { SourcePosition(parsing: text) }
 }

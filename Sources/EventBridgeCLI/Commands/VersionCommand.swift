@@ -1,5 +1,6 @@
 import Contracts
 import EventBridge
+import KafkaClient
 
 /// `eventbridge version`: the EventBridge release and the librdkafka it runs with.
 struct VersionCommand: CLICommand {
@@ -10,7 +11,7 @@ struct VersionCommand: CLICommand {
 
     Prints the EventBridge version, the librdkafka loaded at run time (rd_kafka_version_str)
     and the librdkafka headers it was compiled against (RD_KAFKA_VERSION). Exits 2 when the
-    loaded librdkafka is older than \(EventBridgeVersion.describe(EventBridgeVersion.minimumLibrdkafka)) or differs from the headers.
+    loaded librdkafka is older than \(LibrdkafkaVersion.describe(LibrdkafkaVersion.minimum)) or differs from the headers.
 
     OPTIONS:
       --json    one JSON object: version, librdkafka.runtime, librdkafka.header, librdkafka.problems
@@ -23,16 +24,16 @@ struct VersionCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let problems = EventBridgeVersion.librdkafkaProblems()
+        let problems = LibrdkafkaVersion.problems()
         if json {
             let value: JSONValue = [
                 "version": .string(EventBridgeVersion.version),
                 "librdkafka": [
-                    "runtime": .string(EventBridgeVersion.librdkafkaRuntime),
-                    "runtimeNumber": .number(JSONNumber(EventBridgeVersion.librdkafkaRuntimeNumber)),
-                    "header": .string(EventBridgeVersion.librdkafkaHeader),
-                    "headerNumber": .number(JSONNumber(EventBridgeVersion.librdkafkaHeaderNumber)),
-                    "minimum": .string(EventBridgeVersion.describe(EventBridgeVersion.minimumLibrdkafka)),
+                    "runtime": .string(LibrdkafkaVersion.runtime),
+                    "runtimeNumber": .number(JSONNumber(LibrdkafkaVersion.runtimeNumber)),
+                    "header": .string(LibrdkafkaVersion.header),
+                    "headerNumber": .number(JSONNumber(LibrdkafkaVersion.headerNumber)),
+                    "minimum": .string(LibrdkafkaVersion.describe(LibrdkafkaVersion.minimum)),
                     "compatible": .bool(problems.isEmpty),
                     "problems": .array(problems.map { .string($0) }),
                 ],
@@ -40,7 +41,7 @@ struct VersionCommand: CLICommand {
             print(JSONWriter.pretty.string(value))
         } else {
             print("eventbridge \(EventBridgeVersion.version)")
-            print("librdkafka  \(EventBridgeVersion.librdkafkaRuntime) (loaded), \(EventBridgeVersion.librdkafkaHeader) (built against)")
+            print("librdkafka  \(LibrdkafkaVersion.runtime) (loaded), \(LibrdkafkaVersion.header) (built against)")
         }
         for problem in problems { printError("error: \(problem)") }
         return problems.isEmpty ? .ok : .usage

@@ -1,6 +1,10 @@
 import Contracts
 import EventBridge
 import Foundation
+import Basics
+import Observability
+import KafkaClient
+import EventStore
 
 /// What the operating commands (`trace`, `reconcile`, `status`) share: the bridge's config, a
 /// read-only view of its store (safe while the bridge runs: SQLite WAL), and Kafka admin access.
@@ -27,7 +31,7 @@ struct BridgeContext {
     }
 
     /// Committed group offsets of every source partition (nil offset: nothing committed yet).
-    func committed(_ admin: KafkaAdmin) async throws -> [KafkaPartitionOffset] {
+    func committed(_ admin: KafkaAdmin) async throws -> [(partition: TopicPartition, offset: Int64?)] {
         try await admin.committedOffsets(group: config.groupId, topics: config.sources.map(\.topic))
     }
 }
@@ -42,9 +46,6 @@ struct ConfigOptions {
         configPath = try arguments.required("--config")
     }
 }
-
-/// Milliseconds since the epoch, now.
-func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
 /// Prints one JSON document (compact) for `--json`.
 func printJSON(_ value: JSONValue) {
@@ -64,7 +65,7 @@ extension LedgerEntry {
             "source": .string(source.description), "outcome": .string(outcome.rawValue), "eventId": .optional(eventID),
             "type": .optional(eventType), "entityKey": .optional(entityKey),
             "contractVersion": contractVersion.map { .int($0) } ?? .null,
-            "outputs": .array(outputs.map { .string($0) }), "dlq": .optional(dlqPosition), "errorCode": .optional(errorCode),
+            "outputs": .array(outputs.map { .string($0.description) }), "dlq": .optional(dlqPosition?.description), "errorCode": .optional(errorCode),
             "at": .string(RFC3339.format(milliseconds: atMillis)),
         ]
     }

@@ -1,15 +1,17 @@
 import EventBridge
+import Basics
+import EventStore
 
 /// `reconcile`'s second question: does every output the ledger names exist? A published input
-/// names `topic:partition:offset` per subscriber, a dead-lettered one its DLQ position; each must
+/// names one position per subscriber, a dead-lettered one its DLQ position; each must
 /// lie below its partition's high-water mark (read from fetch responses, see `PartitionProbe`).
 ///
 /// Large ranges are sampled: every offset up to `exhaustive` inputs per partition, beyond that
 /// `exhaustive / 2` evenly spaced plus the newest `exhaustive / 2` (where a lost write is likeliest).
 struct OutputCheck {
     struct Missing: Hashable {
-        var input: SourcePosition
-        var output: String
+        var input: PartitionPosition
+        var output: PartitionPosition
         var reason: String
     }
 
@@ -29,46 +31,32 @@ struct OutputCheck {
     }
 
     /// Looks up the sampled ledger rows of every committed range and checks their outputs.
-    static func run(store: StoreReader, committed: [(KafkaTopicPartition, Int64)], probe: PartitionProbe) throws -> OutputCheck {
+    static func run(store: StoreReader, committed: [(TopicPartition, Int64)], probe: PartitionProbe) throws -> OutputCheck {
         var check = OutputCheck()
-        var named: [(SourcePosition, String, SourcePosition?)] = []
+        var named: [(input: PartitionPosition, output: PartitionPosition)] = []
         for (tp, end) in committed {
             let offsets = sample(end: end)
             if Int64(offsets.count) < end { check.sampled = true }
             for offset in offsets {
-                guard let entry = try store.ledgerEntry(at: SourcePosition(tp, offset: offset)) else { continue }
+                guard let entry = try store.ledgerEntry(at: PartitionPosition(tp, offset: offset)) else { continue }
                 check.checkedInputs += 1
                 for output in entry.outputs + (entry.dlqPosition.map { [$0] } ?? []) {
-                    named.append((entry.source, output, SourcePosition(parsing: output)))
+                    named.append((entry.source, output))
                 }
             }
         }
-        let partitions = Set(named.compactMap { $0.2?.partition })
+        let partitions = Set(named.map(\.output.topicPartition))
         let highWater = try probe.probe(Array(partitions).sorted()).mapValues(\.high)
-        for (input, output, position) in named {
+        for (input, output) in named {
             check.checkedOutputs += 1
-            guard let position else {
-                check.missing.append(Missing(input: input, output: output, reason: "not a topic:partition:offset"))
-                continue
-            }
-            guard let high = highWater[position.partition] else {
+            guard let high = highWater[output.topicPartition] else {
                 check.missing.append(Missing(input: input, output: output, reason: "partition did not answer or does not exist"))
                 continue
             }
-            if position.offset >= high {
+            if output.offset >= high {
                 check.missing.append(Missing(input: input, output: output, reason: "beyond the high-water mark \(high)"))
             }
         }
         return check
-    }
-}
-
-extension SourcePosition {
-    /// `topic:partition:offset` (the topic may itself contain ':').
-    init?(parsing text: String) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3, let offset = Int64(parts[parts.count - 1]), let partition = Int32(parts[parts.count - 2]),
-              partition >= 0, offset >= 0 else { return nil }
-        self.init(topic: parts.dropLast(2).joined(separator: ":"), partition: partition, offset: offset)
     }
 }

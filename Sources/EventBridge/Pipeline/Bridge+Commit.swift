@@ -1,0 +1,50 @@
+import Basics
+import KafkaClient
+
+/// Outcomes durable first, offsets after (docs/design.md §2.1), through the commit stage.
+extension Bridge {
+    /// Records the outcomes of every complete input in one store transaction, then stores and
+    /// commits their offsets.
+    ///
+    /// Pipelined: the transaction runs on the store's writer while the pipeline goes on, and its
+    /// offsets are committed at the next call, once it is durable (`settleCommit`). At most one
+    /// transaction is in flight, so offsets move in order. With `sync` it waits for the store and
+    /// commits the offsets synchronously (revoke, rewind, shutdown).
+    func commit(sync: Bool) {
+        lastCommit = ContinuousClock.now
+        settleCommit(sync: false)
+        commits.handOff()
+        if sync { settleCommit(sync: true) }
+    }
+
+    /// Waits for the store transaction in flight (writing it again, with backoff, while the store
+    /// fails), then stores and commits its offsets.
+    func settleCommit(sync: Bool) {
+        var backoff = config.retry.backoff
+        let settled: CommitStage.Settled
+        while true {
+            do {
+                guard let s = try commits.settle() else { return }
+                settled = s
+                break
+            } catch {
+                // The store is busy or the disk full: nothing of the batch is stored, so the offsets
+                // stay where they are; write it again until it holds.
+                logger.error("store commit failed, retrying", ["error": "\(error)"])
+                backoff.sleep()
+            }
+        }
+        metrics.bridge.commitDuration.observe(settled.duration)
+        metrics.commits += 1
+        metrics.bridge.commits(result: "ok").increment()
+        guard let consumer else { return }
+        do {
+            try consumer.store(settled.offsets.filter { assigned.contains($0.topicPartition) })
+            if sync { try consumer.commitBlocking() } else { try consumer.commitAsync() }
+        } catch {
+            // The store holds the truth; a lost Kafka commit only means re-reading inputs that the
+            // store already recorded, which `recordedBelow` skips.
+            logger.warning("offset commit failed", ["error": "\(error)"])
+        }
+    }
+}

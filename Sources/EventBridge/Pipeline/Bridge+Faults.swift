@@ -1,0 +1,94 @@
+import Basics
+import Dispatch
+import Foundation
+import KafkaClient
+import Observability
+
+/// Transient faults (docs/design.md §2.6): they wait, they never dead-letter. A failed delivery
+/// rewinds consumption to the last committed position; a full in-flight window pauses it.
+extension Bridge {
+    /// The producer's delivery reports only touch the commit stage's tracker (on the producer's poll thread).
+    static func makeProducer(_ config: KafkaConfig, tracker: InFlightTracker<InputOutcome>, logger: Logger) throws -> KafkaProducer {
+        try KafkaProducer(config: config.forProducer, logger: logger.with(label: "kafka.producer")) { reports in
+            for r in reports {
+                switch r.result {
+                case .success(let p): tracker.acknowledge(r.context, position: PartitionPosition(topic: r.topic, partition: p.partition, offset: p.offset))
+                case .failure(let e): tracker.fail(r.context, error: e)
+                }
+            }
+        }
+    }
+
+    /// A delivery failed, so nothing at or past the failed input may commit. Waits for every other
+    /// delivery report, commits the complete prefix, forgets the rest, replaces the producer and
+    /// seeks each partition back to its first forgotten input: those inputs are consumed again in
+    /// this session, without leaving the group (a rejoin would stall consumption for a rebalance).
+    func rewind(_ consumer: KafkaConsumer, after fault: InFlightTracker<InputOutcome>.Fault) throws {
+        logger.warning("delivery failed; rewinding to the last committed position",
+                       ["position": "\(fault.partition)@\(fault.offset)", "error": "\(fault.error)"])
+        if ContinuousClock.now - lastRewind > .seconds(60) { rewindBackoff.reset() }
+        lastRewind = ContinuousClock.now
+        waitForProducer(timeout: .seconds(30))
+        commit(sync: true)
+        let tracker = commits.tracker
+        let restart = tracker.abandon(tracker.partitions)
+        pipeline.dedup.forget(Set(restart.keys))
+        // A producer whose deliveries failed may be fenced or have lost its idempotence sequence
+        // (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: continue with a new one.
+        replaceProducer()
+        // Reports the old producer gave while closing are about inputs just forgotten.
+        _ = tracker.takeFaults()
+        metrics.bridge.deliveryRewinds.increment()
+        rewindBackoff.sleep(while: { !self.isStopping })
+        let positions = restart.filter { assigned.contains($0.key) }.map { PartitionPosition($0.key, offset: $0.value) }
+        do {
+            try consumer.seek(positions.sorted())
+        } catch {
+            throw RestartRequest(reason: "cannot rewind after a failed delivery at \(fault.partition)@\(fault.offset): \(error)")
+        }
+    }
+
+    /// Pauses every assigned partition while too many inputs are in flight; resumes at half.
+    func applyBackpressure(_ consumer: KafkaConsumer) {
+        let inFlight = commits.tracker.count
+        if !paused && inFlight >= config.limits.maxInFlight {
+            try? consumer.pause(Array(assigned))
+            paused = true
+            logger.debug("paused: in-flight limit reached", ["inFlight": String(inFlight)])
+        } else if paused && inFlight < config.limits.maxInFlight / 2 {
+            try? consumer.resume(Array(assigned))
+            paused = false
+        }
+        if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
+    }
+
+    /// Waits until librdkafka has no record left in flight (every delivery report arrived).
+    func waitForProducer(timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        while producer.outstandingCount > 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+    }
+
+    /// After failed deliveries the idempotent producer may be unusable (fenced, or its sequence
+    /// lost across a broker restart): close it and start a new one.
+    private func replaceProducer() {
+        logger.warning("replacing the producer after failed deliveries")
+        let old = producer
+        do {
+            producer = try Bridge.makeProducer(kafkaConfig, tracker: commits.tracker, logger: logger)
+        } catch {
+            logger.error("cannot create a new producer; keeping the old one", ["error": "\(error)"])
+            return
+        }
+        close(old)
+    }
+
+    /// Closes a producer from the pipeline thread (flushing what it holds).
+    func close(_ producer: KafkaProducer) {
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await producer.close(timeout: .seconds(10))
+            done.signal()
+        }
+        done.wait()
+    }
+}

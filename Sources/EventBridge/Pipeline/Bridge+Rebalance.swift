@@ -1,0 +1,40 @@
+import KafkaClient
+
+extension Bridge {
+    /// Rebalance events arrive synchronously on the pipeline thread (inside `consumer.poll`).
+    func rebalanced(_ event: KafkaRebalanceEvent) {
+        let partitions = Set(event.partitions)
+        switch event.kind {
+        case .assigned:
+            assigned.formUnion(partitions)
+            if let processed = try? store.reader.processedOffsets() {
+                for tp in partitions {
+                    if let next = processed[tp] { recordedBelow[tp] = next }
+                }
+            }
+            if paused { try? consumer?.pause(Array(partitions)) }
+            metrics.bridge.rebalances(kind: "assigned").increment()
+            metrics.isReady.store(true, ordering: .relaxed)
+            metrics.bridge.ready.set(1)
+        case .revoked, .lost:
+            // Finish what is in flight for these partitions and commit it while we still own them;
+            // whatever is left is abandoned and will be consumed again by the next owner.
+            if event.kind == .revoked { drain(timeout: .seconds(20), partitions: partitions) }
+            commit(sync: event.kind == .revoked)
+            settleCommit(sync: false)
+            let abandoned = commits.tracker.abandon(partitions)
+            pipeline.dedup.forget(partitions)
+            if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }
+            assigned.subtract(partitions)
+            for tp in partitions {
+                recordedBelow.removeValue(forKey: tp)
+                lastConsumed.removeValue(forKey: tp)
+            }
+            metrics.bridge.rebalances(kind: event.kind == .lost ? "lost" : "revoked").increment()
+            if assigned.isEmpty {
+                metrics.isReady.store(false, ordering: .relaxed)
+                metrics.bridge.ready.set(0)
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Basics
+import Contracts
+import EventStore
+import Foundation
+
+/// What the ledger records for one input once it is complete.
+struct InputOutcome: Sendable {
+    var outcome: LedgerEntry.Outcome
+    /// The input's events: published ones, or the duplicates it was dropped as.
+    var events: [PlannedEvent] = []
+    var errorCode: String? = nil
+    /// The contract a dead-lettered input failed, when known.
+    var contract: ContractRef? = nil
+    /// Inputs below the store's processed offset, consumed again after a restart: they already
+    /// have an outcome, and only move the commit point.
+    var alreadyRecorded = false
+}
+
+/// Stage 8, commit: outcomes durable first, offsets after (docs/design.md §2.1).
+///
+/// - The `tracker` follows each registered input until every output is acknowledged; per
+///   partition only the contiguous complete prefix moves on.
+/// - `handOff` records that prefix's outcomes — a ledger row per input; for published events the
+///   dedup key and the revision; the processed offset per partition — in one store transaction
+///   and hands it to the store's writer, so the SQLite work and its fsync run behind the pipeline.
+/// - `settle` waits for that transaction, rewrites it if it failed, then lets the store answer
+///   for its keys (`DedupStage.committed`) and returns the positions now safe to commit to Kafka.
+///
+/// At most one transaction is in flight, so offsets move in order. The bridge and the offline
+/// pipeline (benchmarks, `eventbridge adapt`) record outcomes through this one stage.
+/// Pipeline thread only (the tracker itself is thread-safe: delivery reports reach it directly).
+final class CommitStage {
+    let tracker = InFlightTracker<InputOutcome>()
+    private let store: EventStore
+    private let dedup: DedupStage
+    private var inFlight: InFlight?
+
+    /// A transaction on the store's writer, and what follows once it is durable.
+    private struct InFlight {
+        var batch: StoreBatch
+        var write: PendingStoreCommit
+        var keys: [DedupKey]
+        var entities: [DedupStage.EntityRef]
+        var offsets: [PartitionPosition]
+    }
+
+    /// A transaction that became durable.
+    struct Settled {
+        /// Next offsets to consume, per partition: commit them to Kafka now.
+        var offsets: [PartitionPosition]
+        /// From hand-off to durable (including a rewrite after a failure).
+        var duration: Duration
+    }
+
+    init(store: EventStore, dedup: DedupStage) {
+        self.store = store
+        self.dedup = dedup
+    }
+
+    var hasTransactionInFlight: Bool { inFlight != nil }
+
+    /// Drains the tracker's complete prefix into one transaction and hands it to the store's
+    /// writer. Call `settle` first: at most one transaction may be in flight.
+    func handOff(nowMillis: Int64 = WallClock.nowMillis()) {
+        precondition(inFlight == nil, "settle the transaction in flight first")
+        let (completed, next) = tracker.drainCompleted()
+        guard !completed.isEmpty else { return }
+        var batch = StoreBatch()
+        var keys: [DedupKey] = []
+        var entities: [DedupStage.EntityRef] = []
+        for c in completed where !c.completion.alreadyRecorded {
+            let outcome = c.completion
+            let events = outcome.events
+            let isDLQ = outcome.outcome == .deadLettered
+            batch.record(LedgerEntry(
+                source: c.source, outcome: outcome.outcome,
+                eventID: events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
+                eventType: events.first?.type ?? outcome.contract?.type, entityKey: events.first?.entityKey,
+                contractVersion: events.first?.version ?? outcome.contract?.version,
+                outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,
+                errorCode: outcome.errorCode, atMillis: nowMillis))
+            guard outcome.outcome == .published else { continue }
+            for e in events {
+                batch.insertDedupKey(e.dedupKey, partition: c.partition, firstSeenMillis: nowMillis)
+                keys.append(e.dedupKey)
+                if let entity = e.entity, let revision = e.revision {
+                    batch.setRevision(revision, family: entity.family, entityKey: entity.key, partition: c.partition, atMillis: nowMillis)
+                    entities.append(entity)
+                }
+            }
+        }
+        for (partition, offset) in next { batch.setProcessedOffset(next: offset, for: partition) }
+        inFlight = InFlight(batch: batch, write: store.commitInBackground(batch), keys: keys, entities: entities,
+                            offsets: next.map { PartitionPosition($0.key, offset: $0.value) }.sorted())
+    }
+
+    /// Waits for the transaction in flight. When it failed, writes it again (blocking) and throws
+    /// if that fails too — the transaction stays in flight, nothing of it is stored, and the caller
+    /// backs off and calls `settle` again. Nil when nothing was in flight.
+    func settle() throws -> Settled? {
+        guard let pending = inFlight else { return nil }
+        let started = ContinuousClock.now
+        var duration = pending.write.duration
+        do {
+            try pending.write.wait()
+            duration = pending.write.duration
+        } catch {
+            try store.commitAndWait(pending.batch)
+            duration = ContinuousClock.now - started
+        }
+        inFlight = nil
+        dedup.committed(keys: pending.keys, entities: pending.entities)
+        return Settled(offsets: pending.offsets, duration: duration)
+    }
+}

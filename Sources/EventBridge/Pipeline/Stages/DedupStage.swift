@@ -1,0 +1,128 @@
+import Basics
+import Contracts
+import EventStore
+import KafkaClient
+
+/// Stage 4, dedup and staleness (docs/design.md §6): drops an event already published (same
+/// dedup key) and one older than the revision already published for its entity.
+///
+/// The one owner of the dedup keys and revisions of events that are published but not yet
+/// committed: they live here, tagged with their source partition, from the moment an input is
+/// decided until the store transaction that records its outcome is durable (`committed`). Only
+/// then does the store answer for them. Writing them to the store any earlier would turn a crash
+/// between "key stored" and "output acknowledged" into a lost event (docs/decisions.md).
+/// Abandoning a partition (revoke, rewind) forgets exactly its pending state.
+///
+/// `plan` is pure and runs on the preparation threads; everything else belongs to the pipeline
+/// thread (not thread-safe).
+final class DedupStage {
+    /// (type family, entity key): what a revision belongs to.
+    struct EntityRef: Hashable, Sendable {
+        var family: String
+        var key: String
+    }
+
+    /// Nil: no durable layer, every key stays pending (benchmarks compare the store with an in-memory set).
+    private let store: EventStore?
+    private let staleAction: BridgeConfig.StaleAction
+    private var pendingKeys: [DedupKey: TopicPartition] = [:]
+    private var pendingRevisions: [EntityRef: (revision: StoredRevision, partition: TopicPartition)] = [:]
+
+    init(store: EventStore?, staleAction: BridgeConfig.StaleAction) {
+        self.store = store
+        self.staleAction = staleAction
+    }
+
+    /// The keys of an accepted event: entity key, dedup key, `ce_id`, revision. Fails when the
+    /// event has no entity key. Pure: safe on any thread.
+    static func plan(_ event: CanonicalEvent, _ accepted: ContractStage.Accepted) -> Result<PlannedEvent, PipelineFailure> {
+        let contract = accepted.contract
+        guard let entityKey = contract.entityKey(of: accepted.data) else {
+            return .failure(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
+                                            message: "the event has no entity key at \(contract.key)", contract: contract.ref))
+        }
+        let dedupText = contract.dedupKey(of: accepted.data) ?? entityKey
+        let dedupKey = DedupKey(family: event.type, values: [dedupText])
+        let revision = contract.revision(of: accepted.data).flatMap { StoredRevision(json: $0.json) }
+        return .success(PlannedEvent(
+            id: EncodeStage.ceID(dedupKey), contract: contract.ref, entityKey: entityKey, dedupKey: dedupKey,
+            entity: revision == nil ? nil : EntityRef(family: event.type, key: entityKey), revision: revision))
+    }
+
+    /// Dedup and staleness against what was published before, in input order; remembers what this
+    /// input publishes. Throws only when the store cannot be read (transient: retry the input).
+    func decide(_ events: [EventPipeline.PreparedEvent], of record: KafkaConsumerRecord) throws -> InputDecision {
+        var planned: [PlannedEvent] = []
+        var outputs: [KafkaProducerRecord] = []
+        var duplicates: [PlannedEvent] = []
+        var staleReason: String? = nil
+        var unrouted: [String] = []
+        for prepared in events {
+            let plan: PlannedEvent, eventOutputs: [KafkaProducerRecord]
+            switch prepared {
+            case .failure(let f): return .deadLetter(f)
+            case .ready(let p, let o): (plan, eventOutputs) = (p, o)
+            }
+            if try isDuplicate(plan.dedupKey) {
+                duplicates.append(plan)
+                continue
+            }
+            if let entity = plan.entity, let revision = plan.revision, let last = try lastRevision(entity), revision < last {
+                let reason = "revision \(revision) of \(plan.type) \(plan.entityKey) is older than the published \(last)"
+                if staleAction == .deadLetter {
+                    return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason, contract: plan.contract))
+                }
+                staleReason = reason
+                duplicates.append(plan)
+                continue
+            }
+            if eventOutputs.isEmpty {
+                unrouted.append(plan.type)
+                continue
+            }
+            planned.append(plan)
+            outputs.append(contentsOf: eventOutputs)
+        }
+        if !outputs.isEmpty {
+            for p in planned { remember(p, partition: record.topicPartition) }
+            return .publish(events: planned, outputs: outputs)
+        }
+        if !duplicates.isEmpty {
+            return .duplicate(reason: staleReason ?? "already published (same dedup key)", events: duplicates)
+        }
+        return .filtered(reason: unrouted.isEmpty ? "no events" : "no subscriber for \(unrouted.joined(separator: ", "))",
+                         unroutedTypes: unrouted)
+    }
+
+    /// True when an event with this key was published before (in flight here, or committed).
+    private func isDuplicate(_ key: DedupKey) throws -> Bool {
+        if pendingKeys[key] != nil { return true }
+        return try store?.contains(key) ?? false
+    }
+
+    /// The newest revision published for the entity (in flight here first, then committed).
+    private func lastRevision(_ entity: EntityRef) throws -> StoredRevision? {
+        if let pending = pendingRevisions[entity] { return pending.revision }
+        return try store?.lastRevision(family: entity.family, entityKey: entity.key)
+    }
+
+    private func remember(_ event: PlannedEvent, partition: TopicPartition) {
+        pendingKeys[event.dedupKey] = partition
+        if let entity = event.entity, let revision = event.revision { pendingRevisions[entity] = (revision, partition) }
+    }
+
+    /// The transaction holding these keys is durable: the store answers for them from now on.
+    func committed(keys: [DedupKey], entities: [EntityRef]) {
+        for k in keys { pendingKeys.removeValue(forKey: k) }
+        for e in entities { pendingRevisions.removeValue(forKey: e) }
+    }
+
+    /// Forgets the pending state of abandoned partitions (their inputs will be consumed again).
+    func forget(_ partitions: Set<TopicPartition>) {
+        guard !partitions.isEmpty else { return }
+        pendingKeys = pendingKeys.filter { !partitions.contains($0.value) }
+        pendingRevisions = pendingRevisions.filter { !partitions.contains($0.value.partition) }
+    }
+
+    var pendingCount: Int { pendingKeys.count }
+}

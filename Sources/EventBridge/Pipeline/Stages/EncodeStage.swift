@@ -1,0 +1,128 @@
+import Basics
+import Contracts
+import EventStore
+import KafkaClient
+
+/// A canonical finance event ready to leave the bridge, in CloudEvents 1.0 terms (docs/design.md §7).
+struct CloudEvent: Sendable, Equatable {
+    /// Deterministic: the same input event always gets the same id (`EncodeStage.ceID`).
+    var id: String
+    var type: String
+    /// The configured source URI of the input topic.
+    var source: String
+    /// The entity key; also the Kafka record key.
+    var subject: String
+    /// RFC 3339 event time.
+    var time: String
+    /// `urn:eventbridge:contract:<type>:v<version>`.
+    var dataschema: String
+    /// The event data, serialized once (compact JSON, member order as normalized).
+    var data: [UInt8]
+    /// W3C trace context of the input, when it had one.
+    var traceparent: String?
+    /// Lineage: where the input came from.
+    var sourceTopic: String
+    var sourcePartition: Int32
+    var sourceOffset: Int64
+}
+
+/// Stage 6, encode: an accepted event → one Kafka record per subscriber, in the CloudEvents
+/// Kafka protocol binding (binary content mode by default, structured per subscriber). Key =
+/// entity key, so one entity's events stay on one partition in order.
+enum EncodeStage {
+    static let contentType = "application/json"
+    static let structuredContentType = "application/cloudevents+json"
+
+    /// The records of `event` for its routes; sets `plan.timeMillis` (for the sync-lag metric).
+    static func records(
+        _ event: CanonicalEvent, _ accepted: ContractStage.Accepted, plan: inout PlannedEvent,
+        record: KafkaConsumerRecord, sourceURI: String, routes: [RouteStage.Route]
+    ) -> [KafkaProducerRecord] {
+        let time = event.time ?? eventTime(record)
+        plan.timeMillis = RFC3339.milliseconds(time)
+        let data = accepted.upcast ? JSONWriter.compact.bytes(accepted.data)
+            : event.dataText.map(Array.init) ?? JSONWriter.compact.bytes(accepted.data)
+        let cloudEvent = CloudEvent(
+            id: plan.id, type: event.type, source: sourceURI, subject: plan.entityKey, time: time,
+            dataschema: plan.contract.dataschema, data: data,
+            traceparent: event.traceparent.flatMap { isValidTraceparent($0) ? $0 : nil },
+            sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
+        return routes.map { self.record(cloudEvent, topic: $0.topic, mode: $0.mode) }
+    }
+
+    /// Binary content mode: attributes as `ce_` headers, the data as the value; key = entity key.
+    /// Structured mode: the whole event as one JSON object in the value.
+    static func record(_ e: CloudEvent, topic: String, mode: BridgeConfig.ContentMode) -> KafkaProducerRecord {
+        let key = Array(e.subject.utf8)
+        switch mode {
+        case .binary:
+            var headers: [KafkaHeader] = [
+                KafkaHeader(name: "ce_specversion", string: "1.0"),
+                KafkaHeader(name: "ce_id", string: e.id),
+                KafkaHeader(name: "ce_source", string: e.source),
+                KafkaHeader(name: "ce_type", string: e.type),
+                KafkaHeader(name: "ce_time", string: e.time),
+                KafkaHeader(name: "ce_subject", string: e.subject),
+                KafkaHeader(name: "ce_dataschema", string: e.dataschema),
+                KafkaHeader(name: "content-type", string: contentType),
+                KafkaHeader(name: "ce_sourcetopic", string: e.sourceTopic),
+                KafkaHeader(name: "ce_sourcepartition", string: String(e.sourcePartition)),
+                KafkaHeader(name: "ce_sourceoffset", string: String(e.sourceOffset)),
+            ]
+            if let tp = e.traceparent { headers.append(KafkaHeader(name: "ce_traceparent", string: tp)) }
+            return KafkaProducerRecord(topic: topic, key: key, value: e.data, headers: headers)
+        case .structured:
+            var out: [UInt8] = []
+            out.reserveCapacity(e.data.count + 512)
+            out.append(contentsOf: "{\"specversion\":\"1.0\",\"id\":".utf8)
+            func field(_ name: String, _ value: String) {
+                out.append(contentsOf: ",\"\(name)\":".utf8)
+                JSONWriter.writeString(value, into: &out)
+            }
+            JSONWriter.writeString(e.id, into: &out)
+            field("source", e.source)
+            field("type", e.type)
+            field("time", e.time)
+            field("subject", e.subject)
+            field("dataschema", e.dataschema)
+            field("datacontenttype", contentType)
+            field("sourcetopic", e.sourceTopic)
+            field("sourcepartition", String(e.sourcePartition))
+            field("sourceoffset", String(e.sourceOffset))
+            if let tp = e.traceparent { field("traceparent", tp) }
+            out.append(contentsOf: ",\"data\":".utf8)
+            out.append(contentsOf: e.data)
+            out.append(UInt8(ascii: "}"))
+            return KafkaProducerRecord(topic: topic, key: key, value: out,
+                                       headers: [KafkaHeader(name: "content-type", string: structuredContentType)])
+        }
+    }
+
+    /// The event time of an input that doesn't say: the record's timestamp, else now.
+    private static func eventTime(_ record: KafkaConsumerRecord) -> String {
+        record.timestamp.kind == .notAvailable ? RFC3339.now() : RFC3339.format(milliseconds: record.timestamp.milliseconds)
+    }
+
+    /// True for a syntactically valid W3C `traceparent` (version 00 form).
+    static func isValidTraceparent(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0].count == 2, parts[1].count == 32, parts[2].count == 16, parts[3].count == 2 else { return false }
+        guard parts.allSatisfy({ $0.utf8.allSatisfy(Hex.isLowercaseDigit) }) else { return false }
+        return parts[0] != "ff" && parts[1] != String(repeating: "0", count: 32) && parts[2] != String(repeating: "0", count: 16)
+    }
+
+    /// The deterministic `ce_id`: the 128-bit dedup key as a UUID-formatted string (version
+    /// nibble 8, "custom", RFC 9562). The same type and dedup key always give the same id.
+    static func ceID(_ key: DedupKey) -> String {
+        var bytes = key.bytes
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            Hex.append(CollectionOfOne(b), to: &out)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

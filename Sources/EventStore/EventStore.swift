@@ -1,0 +1,245 @@
+import Dispatch
+import Foundation
+import Basics
+import Observability
+
+/// The bridge's embedded store (design §9): SQLite in WAL mode, one file per instance.
+///
+/// Holds dedup keys, the last revision per entity, parked events, the outcome ledger, DLQ
+/// replay bookkeeping and the processed offsets per partition. The pipeline collects one
+/// batch's writes in a `StoreBatch` and commits it in one transaction before committing the
+/// batch's offsets to Kafka:
+///
+///     var batch = StoreBatch()
+///     for record in records {
+///         if try store.checkAndInsert(key, partition: p, atMillis: now, into: &batch) { … publish … }
+///         batch.record(LedgerEntry(source: position, outcome: …, atMillis: now))
+///     }
+///     batch.setProcessedOffset(next: last + 1, for: p)
+///     try await store.commit(batch)      // durable when it returns
+///     consumer.commit(offsets)
+///
+/// The store answers for committed state only. Dedup keys and revisions of events that are
+/// published but not yet committed have one owner, the pipeline's dedup stage
+/// (`Pipeline/Stages/DedupStage.swift`), which asks the store second.
+///
+/// Threads: lookups (`contains`, `lastRevision`) run on the caller's thread, mostly from memory,
+/// and are safe from any thread. Commits and pruning run on a serial
+/// queue the store owns, never on Swift's cooperative pool (an fsync blocks). Queries go through
+/// `reader`.
+public final class EventStore: @unchecked Sendable {
+    // @unchecked: `writer` and `isClosed` are only touched on `queue` (serial), except in
+    // `deinit`, which has exclusive access; `index` and `reader` are thread-safe
+    // themselves; `pruneTimer` is set once in `init` (DispatchSource is thread-safe).
+    public let configuration: StoreConfiguration
+    /// Queries (trace, reconcile, stats, parked events) on the store's read connection.
+    public let reader: StoreReader
+    private let queue: DispatchQueue
+    private let writer: StoreWriter
+    private let index: DedupIndex
+    private let logger: Logger
+    private var isClosed = false
+    private var pruneTimer: DispatchSourceTimer?
+
+    private init(configuration: StoreConfiguration, writer: StoreWriter, index: DedupIndex, reader: StoreReader, logger: Logger) {
+        self.configuration = configuration
+        self.writer = writer
+        self.index = index
+        self.reader = reader
+        self.logger = logger
+        queue = DispatchQueue(label: "eventbridge.store.writer")
+    }
+
+    /// Opens (or creates) the store and loads the in-memory dedup front. Fast at millions of
+    /// keys: it reads the Bloom filters and the open generation, not the whole table.
+    public static func open(_ configuration: StoreConfiguration, logger: Logger) throws -> EventStore {
+        try configuration.validate()
+        let started = DispatchTime.now()
+        let db = try SQLiteDatabase(
+            path: configuration.path, mode: .readWriteCreate, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        for pragma in configuration.connectionPragmas(readOnly: false) { try db.execute(pragma) }
+        try StoreSchema.prepare(db)
+        let state = try db.transaction { try DedupIndex.loadState(from: db, configuration: configuration) }
+        let index = DedupIndex(state)
+        let writer = try StoreWriter(db: db, configuration: configuration, index: index, logger: logger)
+        let reader = StoreReader(connection: try LockedConnection.open(configuration, readOnly: true))
+        let store = EventStore(configuration: configuration, writer: writer, index: index, reader: reader, logger: logger)
+        store.startPruning()
+        let millis = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        logger.info("store opened", [
+            "path": configuration.path, "dedup_keys": String(index.count),
+            "dedup_generations": String(state.sealed.count + 1), "open_ms": String(Int(millis)),
+        ])
+        return store
+    }
+
+    deinit {
+        pruneTimer?.cancel()
+        if !isClosed { writer.close() }
+    }
+
+    /// Stops background pruning, waits for queued commits, checkpoints and closes. Later
+    /// commits fail with `closed`. Idempotent.
+    public func close() {
+        pruneTimer?.cancel()
+        queue.sync {
+            if !isClosed {
+                isClosed = true
+                writer.close()
+            }
+        }
+        reader.close()
+    }
+
+    // MARK: Dedup
+
+    /// True when `key` is committed in a live (unpruned) generation. New keys are answered from
+    /// memory; a Bloom filter hit in a sealed generation is confirmed with one SQLite lookup.
+    public func contains(_ key: DedupKey) throws -> Bool {
+        switch index.lookup(key) {
+        case .absent: return false
+        case .present: return true
+        case .confirm(let generations): return try reader.contains(key, generations: generations)
+        }
+    }
+
+    /// Check-and-insert outside the pipeline (tools, benchmarks): when `key` is neither committed
+    /// nor already in `batch`, adds it to `batch` and returns true; otherwise returns false and
+    /// changes nothing.
+    @discardableResult
+    public func checkAndInsert(_ key: DedupKey, partition: TopicPartition, atMillis: Int64, into batch: inout StoreBatch) throws -> Bool {
+        if try contains(key) { return false }
+        return batch.insertDedupKey(key, partition: partition, firstSeenMillis: atMillis)
+    }
+
+    /// Dedup keys held (open generation, sealed generations), from memory.
+    public var dedupKeyCount: Int { index.count }
+
+    // MARK: Revisions
+
+    /// The last committed revision of an entity. Publish only when the new revision is greater
+    /// (docs/design.md §6).
+    public func lastRevision(family: String, entityKey: String) throws -> StoredRevision? {
+        try reader.lastRevision(family: family, entityKey: entityKey)
+    }
+
+    // MARK: Commit
+
+    /// Commits `batch` as one transaction on the store's writer queue; durable when it returns.
+    /// If it throws, nothing of the batch is stored: the pipeline must not commit the batch's
+    /// offsets and should resume from `reader.processedOffsets()`.
+    public func commit(_ batch: StoreBatch) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            queue.async {
+                continuation.resume(with: Result { try self.write(batch) })
+            }
+        }
+    }
+
+    /// `commit(_:)` for a caller on its own thread (the pipeline's poll thread). Blocks until
+    /// durable. Never call it from Swift's cooperative pool.
+    public func commitAndWait(_ batch: StoreBatch) throws {
+        try queue.sync { try write(batch) }
+    }
+
+    /// Hands `batch` to the store's writer queue and returns at once; `PendingStoreCommit.wait()`
+    /// blocks until it is durable (or throws what `commitAndWait` would have thrown). Lets the
+    /// pipeline process the next inputs while the transaction and its fsync run on the writer.
+    /// Batches are written in the order they are handed over. Until `wait()` returns, lookups may
+    /// or may not see the batch: its keys stay with the dedup stage until then.
+    public func commitInBackground(_ batch: StoreBatch) -> PendingStoreCommit {
+        let pending = PendingStoreCommit()
+        queue.async {
+            pending.complete(Result { try self.write(batch) })
+        }
+        return pending
+    }
+
+    /// Runs on `queue`.
+    private func write(_ batch: StoreBatch) throws {
+        do {
+            guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "commit") }
+            try writer.apply(batch)
+        } catch {
+            logger.error("store commit failed", ["error": String(describing: error), "inputs": String(batch.outcomeCount)])
+            throw error
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Prunes everything due at `nowMillis`, one small transaction at a time (commits
+    /// interleave). Background pruning calls this every `pruneIntervalSeconds`.
+    @discardableResult
+    public func prune(nowMillis: Int64) throws -> PruneReport {
+        var total = PruneReport()
+        while true {
+            let step = try queue.sync {
+                guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "prune") }
+                return try writer.pruneStep(nowMillis: nowMillis)
+            }
+            if step.steps == 0 { return total }
+            total.add(step)
+        }
+    }
+
+    /// Drops one source partition's dedup keys, revisions and parked events (design §11).
+    public func dropState(of partition: TopicPartition) throws {
+        try queue.sync {
+            guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "drop state") }
+            try writer.dropState(of: partition)
+        }
+    }
+
+    private func startPruning() {
+        guard configuration.pruneIntervalSeconds > 0 else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "eventbridge.store.pruner", qos: .utility))
+        let interval = configuration.pruneIntervalSeconds
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .seconds(1))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            do {
+                let report = try self.prune(nowMillis: WallClock.nowMillis())
+                if report.steps > 0 {
+                    self.logger.debug("pruned", [
+                        "generations": String(report.droppedGenerations), "dedup_keys": String(report.deletedDedupKeys),
+                        "ledger_rows": String(report.deletedLedgerRows),
+                    ])
+                }
+            } catch let error as StoreError where error.code == .closed {
+                return
+            } catch {
+                self.logger.warning("pruning failed", ["error": String(describing: error)])
+            }
+        }
+        pruneTimer = timer
+        timer.resume()
+    }
+}
+
+/// A store commit running on the writer queue (`EventStore.commitInBackground`).
+public final class PendingStoreCommit: @unchecked Sendable {
+    // @unchecked: `result` is written once on the writer queue before `done` is signalled, and
+    // read only after waiting on `done` (the semaphore orders the two).
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Void, Error>?
+    private let submitted = ContinuousClock.now
+    /// How long the writer took, from hand-over to durable (set with `result`).
+    public private(set) var duration: Duration = .zero
+
+    fileprivate init() {}
+
+    fileprivate func complete(_ result: Result<Void, Error>) {
+        duration = ContinuousClock.now - submitted
+        self.result = result
+        done.signal()
+    }
+
+    /// Blocks until the batch is durable; throws if its transaction failed (nothing of it is
+    /// stored then). May be called more than once.
+    public func wait() throws {
+        done.wait()
+        done.signal()
+        try result!.get()
+    }
+}

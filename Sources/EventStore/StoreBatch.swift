@@ -1,0 +1,104 @@
+import Basics
+/// The writes of one pipeline batch, committed as one SQLite transaction by
+/// `EventStore.commit(_:)`. A value: build it on the pipeline's thread, hand it over, done.
+///
+/// A batch should line up with an offset commit: record every input's outcome, then set the
+/// processed offsets, then commit the batch, and only then commit the offsets to Kafka.
+///
+/// The store does not read uncommitted batches: until its commit returns, the keys and revisions a
+/// batch holds are answered by the pipeline's dedup stage, their one owner.
+public struct StoreBatch: Sendable {
+    struct PendingKey: Sendable {
+        var key: DedupKey
+        var partition: TopicPartition
+        var firstSeenMillis: Int64
+    }
+
+    struct PendingRevision: Sendable {
+        var revision: StoredRevision
+        var partition: TopicPartition
+        var atMillis: Int64
+    }
+
+    private(set) var dedupKeys: [PendingKey] = []
+    private(set) var dedupKeySet = DedupKeySet()
+    private(set) var revisions: [RevisionKey: PendingRevision] = [:]
+    private(set) var outcomes: [LedgerEntry] = []
+    private(set) var offsets: [TopicPartition: Int64] = [:]
+    private(set) var parks: [ParkedEvent] = []
+    private(set) var releases: [PartitionPosition] = []
+    private(set) var replays: [DeadLetterReplay] = []
+    private(set) var resolutions: [DeadLetterResolution] = []
+
+    public init() {}
+
+    /// Nothing to write.
+    public var isEmpty: Bool {
+        dedupKeys.isEmpty && revisions.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
+            && releases.isEmpty && replays.isEmpty && resolutions.isEmpty
+    }
+
+    /// Number of ledger entries (inputs) in the batch.
+    public var outcomeCount: Int { outcomes.count }
+
+    // MARK: Dedup
+
+    /// Adds a dedup key first seen now. Returns false (and changes nothing) when the batch
+    /// already holds it. Does not look at committed keys (`EventStore.contains`).
+    @discardableResult
+    public mutating func insertDedupKey(_ key: DedupKey, partition: TopicPartition, firstSeenMillis: Int64) -> Bool {
+        guard dedupKeySet.insert(key) else { return false }
+        dedupKeys.append(PendingKey(key: key, partition: partition, firstSeenMillis: firstSeenMillis))
+        return true
+    }
+
+    /// True when this batch already inserted `key`.
+    public func containsDedupKey(_ key: DedupKey) -> Bool { dedupKeySet.contains(key) }
+
+    // MARK: Revisions
+
+    /// Records `revision` as the last published revision of the entity (last write wins within
+    /// the batch; the pipeline checks staleness before calling this).
+    public mutating func setRevision(
+        _ revision: StoredRevision, family: String, entityKey: String, partition: TopicPartition, atMillis: Int64
+    ) {
+        revisions[RevisionKey(family: family, entityKey: entityKey)] =
+            PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
+    }
+
+    // MARK: Ledger and offsets
+
+    /// Records the outcome of one input. A later entry for the same source position (in this or
+    /// a later batch) replaces it — that is how a released parked event's `parked` becomes
+    /// `published` or `dead_lettered`.
+    public mutating func record(_ entry: LedgerEntry) { outcomes.append(entry) }
+
+    /// Sets the partition's commit point: the next offset to consume (last processed + 1),
+    /// as Kafka's committed offset; the last call per partition wins. Stored in the same
+    /// transaction as the outcomes.
+    public mutating func setProcessedOffset(next: Int64, for partition: TopicPartition) {
+        offsets[partition] = next
+    }
+
+    // MARK: Parking
+
+    /// Parks an event (also record a `parked` ledger entry for its source position).
+    public mutating func park(_ event: ParkedEvent) { parks.append(event) }
+
+    /// Removes a parked event (released or expired); record its new outcome with `record(_:)`.
+    public mutating func release(_ source: PartitionPosition) { releases.append(source) }
+
+    // MARK: DLQ bookkeeping
+
+    /// Records a DLQ replay (also possible outside the pipeline with `DeadLetterBook`).
+    public mutating func recordReplay(_ replay: DeadLetterReplay) { replays.append(replay) }
+
+    /// Marks a DLQ record resolved.
+    public mutating func markResolved(_ resolution: DeadLetterResolution) { resolutions.append(resolution) }
+}
+
+/// (type family, entity key): the key of the last-revision table.
+struct RevisionKey: Hashable, Sendable {
+    var family: String
+    var entityKey: String
+}

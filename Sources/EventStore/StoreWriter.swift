@@ -1,0 +1,291 @@
+import Contracts
+import Foundation
+import Basics
+import Observability
+
+/// The write side of the store: one read-write connection, confined to the store's serial
+/// writer queue (never used from two threads). Applies a `StoreBatch` as one transaction.
+final class StoreWriter {
+    let db: SQLiteDatabase
+    let configuration: StoreConfiguration
+    let index: DedupIndex
+    let logger: Logger
+    /// Source partition → row id in `partitions`; cleared when a transaction fails (an id
+    /// inserted by a rolled-back transaction does not exist).
+    private var partitionIDs: [TopicPartition: Int64] = [:]
+    /// The last one looked up: a batch mostly comes from one partition.
+    private var lastPartition: (partition: TopicPartition, id: Int64)?
+    private var nextParkSequence: Int64
+    /// The ledger bucket being filled and its row count (reloaded when a transaction fails).
+    private var ledgerBucket: (bucket: Int64, rows: Int) = (1, 0)
+
+    init(db: SQLiteDatabase, configuration: StoreConfiguration, index: DedupIndex, logger: Logger) throws {
+        self.db = db
+        self.configuration = configuration
+        self.index = index
+        self.logger = logger
+        nextParkSequence = (try db.scalar("SELECT max(seq) FROM parked") ?? 0) + 1
+        try loadLedgerBucket()
+    }
+
+    private func loadLedgerBucket() throws {
+        let s = try db.prepare("SELECT bucket, rows FROM ledger_buckets ORDER BY bucket DESC LIMIT 1")
+        defer { s.reset() }
+        ledgerBucket = try s.step() ? (s.int64(0), Int(s.int64(1))) : (1, 0)
+    }
+
+    func close() {
+        try? db.checkpoint()
+        db.close()
+    }
+
+    /// The id of `partition`, inserting it when new (call inside a transaction).
+    func partitionID(_ partition: TopicPartition) throws -> Int64 {
+        if let last = lastPartition, last.partition == partition { return last.id }
+        if let id = partitionIDs[partition] {
+            lastPartition = (partition, id)
+            return id
+        }
+        let insert = try db.prepare("INSERT INTO partitions(topic, partition) VALUES(?, ?) ON CONFLICT DO NOTHING")
+        insert.bind(1, partition.topic)
+        insert.bind(2, Int64(partition.partition))
+        try insert.run()
+        guard let id = try StoreReader.partitionID(db, partition) else {
+            throw StoreError(.sqlite, message: "partition row missing after insert", context: partition.description)
+        }
+        partitionIDs[partition] = id
+        return id
+    }
+
+    // MARK: Commit
+
+    /// Writes the whole batch in one transaction; durable (per `durability`) when it returns.
+    func apply(_ batch: StoreBatch) throws {
+        guard !batch.isEmpty else { return }
+        var sealing: (sealed: DedupIndex.Sealed, next: Int64)?
+        do {
+            try db.transaction {
+                sealing = try writeDedupKeys(batch.dedupKeys)
+                try writeRevisions(batch)
+                try writeOutcomes(batch.outcomes)
+                try writeParking(batch)
+                try writeOffsets(batch)
+                for replay in batch.replays { try DeadLetterBook.insert(replay, into: db) }
+                for resolution in batch.resolutions { try DeadLetterBook.insert(resolution, into: db) }
+            }
+        } catch {
+            partitionIDs.removeAll()
+            lastPartition = nil
+            try? loadLedgerBucket()
+            throw error
+        }
+        index.committed(batch.dedupKeySet, sealed: sealing?.sealed, nextOpen: sealing?.next)
+        if let sealing {
+            logger.debug("sealed dedup generation", [
+                "generation": String(sealing.sealed.generation), "keys": String(sealing.sealed.count),
+            ])
+        }
+    }
+
+    /// Inserts the keys sorted (neighbouring B-tree cells, each page dirtied once) into the open
+    /// generation; seals it in the same transaction when it is full.
+    private func writeDedupKeys(_ keys: [StoreBatch.PendingKey]) throws -> (sealed: DedupIndex.Sealed, next: Int64)? {
+        guard !keys.isEmpty else { return nil }
+        let generation = index.openGeneration
+        let sorted = keys.sorted { $0.key < $1.key }
+        let insert = try db.prepare("INSERT OR IGNORE INTO dedup(gen, key, first_seen, part) VALUES(?, ?, ?, ?)")
+        var inserted = 0
+        var minSeen = Int64.max
+        var maxSeen = Int64.min
+        for pending in sorted {
+            insert.reset()
+            insert.bind(1, generation)
+            insert.bind(2, key: pending.key)
+            insert.bind(3, pending.firstSeenMillis)
+            insert.bind(4, try partitionID(pending.partition))
+            _ = try insert.step()
+            inserted += db.changes
+            minSeen = min(minSeen, pending.firstSeenMillis)
+            maxSeen = max(maxSeen, pending.firstSeenMillis)
+        }
+        insert.reset()
+        let update = try db.prepare("""
+            UPDATE dedup_generations SET count = count + ?1, min_seen = min(coalesce(min_seen, ?2), ?2),
+              max_seen = max(coalesce(max_seen, ?3), ?3) WHERE gen = ?4
+            """)
+        update.bind(1, inserted)
+        update.bind(2, minSeen)
+        update.bind(3, maxSeen)
+        update.bind(4, generation)
+        try update.run()
+
+        let total = index.openCount + inserted
+        guard total >= configuration.generationSize else { return nil }
+        let bloom = index.openBloom(adding: sorted, bitsPerKey: configuration.bloomBitsPerKey)
+        let newest = try db.scalar("SELECT max_seen FROM dedup_generations WHERE gen = ?") { $0.bind(1, generation) } ?? maxSeen
+        let seal = try db.prepare("UPDATE dedup_generations SET sealed = ?, bloom = ? WHERE gen = ?")
+        seal.bind(1, newest)
+        seal.bind(2, bytes: bloom.serialized)
+        seal.bind(3, generation)
+        try seal.run()
+        try Self.createGeneration(generation + 1, createdMillis: newest, in: db)
+        return (DedupIndex.Sealed(generation: generation, bloom: bloom, count: total, maxSeenMillis: newest), generation + 1)
+    }
+
+    static func createGeneration(_ generation: Int64, createdMillis: Int64, in db: SQLiteDatabase) throws {
+        let create = try db.prepare("INSERT INTO dedup_generations(gen, created) VALUES(?, ?)")
+        create.bind(1, generation)
+        create.bind(2, createdMillis)
+        try create.run()
+    }
+
+    private func writeRevisions(_ batch: StoreBatch) throws {
+        guard !batch.revisions.isEmpty else { return }
+        let upsert = try db.prepare("""
+            INSERT INTO revisions(family, entity, revision, part, updated) VALUES(?, ?, ?, ?, ?)
+            ON CONFLICT(family, entity) DO UPDATE SET revision = excluded.revision, part = excluded.part,
+              updated = excluded.updated
+            """)
+        let sorted = batch.revisions.sorted { ($0.key.family, $0.key.entityKey) < ($1.key.family, $1.key.entityKey) }
+        for (key, pending) in sorted {
+            upsert.reset()
+            upsert.bind(1, key.family)
+            upsert.bind(2, key.entityKey)
+            switch pending.revision {
+            case .integer(let value): upsert.bind(3, value)
+            case .text(let text): upsert.bind(3, text)
+            }
+            upsert.bind(4, try partitionID(pending.partition))
+            upsert.bind(5, pending.atMillis)
+            _ = try upsert.step()
+        }
+        upsert.reset()
+    }
+
+    private func writeOutcomes(_ outcomes: [LedgerEntry]) throws {
+        guard !outcomes.isEmpty else { return }
+        let insert = try db.prepare("""
+            INSERT OR REPLACE INTO ledger(part, offset, outcome, event_id, type, entity, contract_version, outputs,
+              dlq, error_code, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var trace: [TraceEntry] = []
+        trace.reserveCapacity(outcomes.count * 2)
+        var buckets: [Int64: (rows: Int, lastID: Int64, minAt: Int64, maxAt: Int64)] = [:]
+        // Sorted by position; the index breaks ties so a later entry for a position still wins.
+        let order = outcomes.indices.sorted { (outcomes[$0].source, $0) < (outcomes[$1].source, $1) }
+        for position in order {
+            let entry = outcomes[position]
+            insert.reset()
+            insert.bind(1, try partitionID(entry.source.topicPartition))
+            insert.bind(2, entry.source.offset)
+            insert.bind(3, entry.outcome.rawValue)
+            insert.bind(4, entry.eventID)
+            insert.bind(5, entry.eventType)
+            insert.bind(6, entry.entityKey)
+            insert.bind(7, entry.contractVersion.map(Int64.init))
+            insert.bind(8, entry.outputs.isEmpty ? nil : JSONWriter.compact.string(.array(entry.outputs.map { .string($0.description) })))
+            insert.bind(9, entry.dlqPosition?.description)
+            insert.bind(10, entry.errorCode)
+            insert.bind(11, entry.atMillis)
+            _ = try insert.step()
+            let id = db.lastInsertRowID
+            if ledgerBucket.rows >= configuration.ledgerBucketRows { ledgerBucket = (ledgerBucket.bucket + 1, 0) }
+            ledgerBucket.rows += 1
+            let span = buckets[ledgerBucket.bucket] ?? (0, id, entry.atMillis, entry.atMillis)
+            buckets[ledgerBucket.bucket] = (span.rows + 1, max(span.lastID, id), min(span.minAt, entry.atMillis), max(span.maxAt, entry.atMillis))
+            for text in [entry.eventID, entry.entityKey] {
+                guard let text else { continue }
+                trace.append(TraceEntry(bucket: ledgerBucket.bucket, hash: SipHash128.hash64(text), id: id))
+            }
+        }
+        insert.reset()
+        try writeTrace(trace.sorted())
+        let upsert = try db.prepare("""
+            INSERT INTO ledger_buckets(bucket, rows, last_id, min_at, max_at) VALUES(?, ?, ?, ?, ?)
+            ON CONFLICT(bucket) DO UPDATE SET rows = rows + excluded.rows, last_id = max(last_id, excluded.last_id),
+              min_at = min(min_at, excluded.min_at), max_at = max(max_at, excluded.max_at)
+            """)
+        for (bucket, span) in buckets {
+            upsert.bind(1, bucket)
+            upsert.bind(2, span.rows)
+            upsert.bind(3, span.lastID)
+            upsert.bind(4, span.minAt)
+            upsert.bind(5, span.maxAt)
+            try upsert.run()
+        }
+    }
+
+    /// One `ledger_trace` row.
+    private struct TraceEntry: Comparable {
+        var bucket: Int64
+        var hash: Int64
+        var id: Int64
+
+        static func < (a: TraceEntry, b: TraceEntry) -> Bool { (a.bucket, a.hash, a.id) < (b.bucket, b.hash, b.id) }
+    }
+
+    /// Inserts trace entries in key order: neighbouring cells, each index page visited once.
+    private func writeTrace(_ sorted: [TraceEntry]) throws {
+        guard !sorted.isEmpty else { return }
+        let insert = try db.prepare("INSERT OR IGNORE INTO ledger_trace(bucket, hash, id) VALUES(?, ?, ?)")
+        for entry in sorted {
+            insert.reset()
+            insert.bind(1, entry.bucket)
+            insert.bind(2, entry.hash)
+            insert.bind(3, entry.id)
+            _ = try insert.step()
+        }
+        insert.reset()
+    }
+
+    private func writeParking(_ batch: StoreBatch) throws {
+        if !batch.parks.isEmpty {
+            let insert = try db.prepare("""
+                INSERT OR REPLACE INTO parked(part, offset, seq, prerequisite, type, entity, deadline, parked_at, payload,
+                  record_key, record_value, record_headers, record_timestamp) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for event in batch.parks {
+                insert.reset()
+                insert.bind(1, try partitionID(event.source.topicPartition))
+                insert.bind(2, event.source.offset)
+                insert.bind(3, nextParkSequence)
+                nextParkSequence += 1
+                insert.bind(4, event.prerequisite)
+                insert.bind(5, event.eventType)
+                insert.bind(6, event.entityKey)
+                insert.bind(7, event.deadlineMillis)
+                insert.bind(8, event.parkedAtMillis)
+                insert.bind(9, bytes: event.payload)
+                insert.bind(10, bytes: event.recordKey)
+                insert.bind(11, bytes: event.recordValue)
+                insert.bind(12, bytes: ParkedEvent.encode(event.recordHeaders))
+                insert.bind(13, event.recordTimestampMillis)
+                _ = try insert.step()
+            }
+            insert.reset()
+        }
+        if !batch.releases.isEmpty {
+            let delete = try db.prepare("DELETE FROM parked WHERE part = ? AND offset = ?")
+            for source in batch.releases {
+                delete.bind(1, try partitionID(source.topicPartition))
+                delete.bind(2, source.offset)
+                try delete.run()
+            }
+        }
+    }
+
+    private func writeOffsets(_ batch: StoreBatch) throws {
+        guard !batch.offsets.isEmpty else { return }
+        let upsert = try db.prepare("""
+            INSERT INTO offsets(part, next_offset, updated) VALUES(?, ?, ?)
+            ON CONFLICT(part) DO UPDATE SET next_offset = excluded.next_offset, updated = excluded.updated
+            """)
+        let now = WallClock.nowMillis()
+        for (partition, next) in batch.offsets.sorted(by: { $0.key < $1.key }) {
+            upsert.bind(1, try partitionID(partition))
+            upsert.bind(2, next)
+            upsert.bind(3, now)
+            try upsert.run()
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import Basics
+
+@Suite struct CivilDateTests {
+    @Test func daysAndDatesAreInversesAcrossEras() {
+        for days in stride(from: Int64(-800_000), through: 3_000_000, by: 997) {
+            let (y, m, d) = CivilDate.date(days: days)
+            #expect(CivilDate.days(year: y, month: m, day: d) == days)
+            #expect((1...12).contains(m) && d >= 1 && d <= CivilDate.daysInMonth(year: y, month: m))
+        }
+        #expect(CivilDate.days(year: 1970, month: 1, day: 1) == 0)
+        #expect(CivilDate.days(year: 2000, month: 3, day: 1) == 11_017)
+        #expect(CivilDate.date(days: -1) == (1969, 12, 31))
+    }
+
+    @Test func leapYearsAndFloorDivision() {
+        #expect(CivilDate.isLeap(2000) && CivilDate.isLeap(2024) && !CivilDate.isLeap(1900) && !CivilDate.isLeap(2023))
+        #expect(CivilDate.daysInMonth(year: 2024, month: 2) == 29)
+        #expect(CivilDate.floorDiv(-1, 86_400) == -1)
+        #expect(CivilDate.floorDiv(86_399, 86_400) == 0)
+        #expect(CivilDate.floorDiv(-86_400, 86_400) == -1)
+    }
+}
+
+@Suite struct HexTests {
+    @Test func writesLowercaseDigits() {
+        #expect(Hex.string([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+        #expect((0...15).map { Hex.digit(UInt8($0)) } == Array("0123456789abcdef".utf8))
+        #expect(Array("09af".utf8).allSatisfy(Hex.isLowercaseDigit))
+        #expect(!Array("AFg/:".utf8).contains(where: Hex.isLowercaseDigit))
+    }
+}
+
+@Suite struct PartitionPositionTests {
+    @Test func parsesWhatItPrints() {
+        let p = PartitionPosition(topic: "erp.finance:events", partition: 3, offset: 42)
+        #expect(p.description == "erp.finance:events:3:42")
+        #expect(PartitionPosition(parsing: p.description) == p)
+        for bad in ["", "t:1", ":1:2", "t:-1:0", "t:1:-5", "t:x:1", "t:1:1.5"] {
+            #expect(PartitionPosition(parsing: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func ordersByPartitionThenOffset() {
+        let a = PartitionPosition(topic: "a", partition: 1, offset: 9)
+        let b = PartitionPosition(topic: "a", partition: 2, offset: 0)
+        let c = PartitionPosition(topic: "a", partition: 2, offset: 1)
+        #expect([c, b, a].sorted() == [a, b, c])
+    }
+}
+
+@Suite struct BackoffTests {
+    @Test func doublesUpToTheMaximumAndResets() {
+        var b = Backoff(initial: .milliseconds(10), maximum: .milliseconds(35))
+        #expect([b.advance(), b.advance(), b.advance(), b.advance()] == [.milliseconds(10), .milliseconds(20), .milliseconds(35), .milliseconds(35)])
+        b.reset()
+        #expect(b.advance() == .milliseconds(10))
+    }
+
+    @Test func jitterStaysWithinItsBand() {
+        var b = Backoff.faults(initialMs: 1000, maxMs: 1000)
+        for _ in 0..<200 {
+            let d = b.advance()
+            #expect(d >= .milliseconds(800) && d <= .milliseconds(1200))
+        }
+    }
+
+    @Test func aBlockingSleepEndsEarlyWhenItsConditionTurnsFalse() {
+        var b = Backoff(initial: .seconds(5), maximum: .seconds(5))
+        let started = ContinuousClock.now
+        var calls = 0
+        b.sleep(while: { calls += 1; return calls < 3 })
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+}
+
+@Suite struct RFC3339ParserTests {
+    @Test func datesAndDateTimesAreCalendarChecked() {
+        #expect(RFC3339.parse("2024-02-29", allowDateOnly: true)?.hasTime == false)
+        #expect(RFC3339.parse("2023-02-29", allowDateOnly: true) == nil)
+        #expect(RFC3339.parse("2024-02-29") == nil)  // a date-time is required unless asked
+        #expect(RFC3339.parse("2024-04-31T00:00:00Z") == nil)
+        #expect(RFC3339.parse("2024-04-30 10:00:00Z") == nil)
+        #expect(RFC3339.parse("2024-04-30 10:00:00Z", allowSpace: true)?.utcSeconds != nil)
+        #expect(RFC3339.parse("2016-12-31T23:59:60Z")?.second == 60)
+    }
+
+    @Test func fractionsOffsetsAndInstants() throws {
+        let t = try #require(RFC3339.parse("2024-05-01T10:00:00.1234567891+02:00"))
+        #expect(t.fractionDigits == 10 && t.nanoseconds == 123_456_789 && t.fraction == "123456789")
+        #expect(t.offsetSeconds == 7200)
+        #expect(t.utcSeconds == RFC3339.parse("2024-05-01T08:00:00Z")?.utcSeconds)
+        #expect(RFC3339.parse("2024-05-01T10:00:00")?.offsetSeconds == nil)
+        #expect(RFC3339.parse("2024-05-01T10:00:00.050Z")?.fraction == "050")
+    }
+
+    @Test func formatsInstantsWithTheirOffsetAndDates() {
+        #expect(RFC3339.format(utcSeconds: 0, fraction: "", offsetSeconds: nil) == "1970-01-01T00:00:00Z")
+        #expect(RFC3339.format(utcSeconds: 0, fraction: "5", offsetSeconds: -5 * 3600) == "1969-12-31T19:00:00.5-05:00")
+        #expect(RFC3339.format(utcSeconds: 0, fraction: "", offsetSeconds: 61) == "1970-01-01T00:00:00Z")  // not whole minutes: UTC
+        #expect(RFC3339.format(utcSeconds: 253_402_300_800, fraction: "", offsetSeconds: nil) == nil)  // year 10000
+        #expect(RFC3339.formatDate(days: 0) == "1970-01-01")
+        #expect(RFC3339.formatDate(days: CivilDate.maxDays + 1) == nil)
+        #expect(RFC3339.format(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+    }
+}

@@ -1,0 +1,114 @@
+import Basics
+import Contracts
+import EventStore
+import Foundation
+import KafkaClient
+import Testing
+@testable import EventBridge
+
+/// The dedup stage is the one owner of the keys and revisions of events published but not yet
+/// committed: they are duplicates while their outputs are in flight, while the store transaction
+/// that records them runs, and after a failed transaction; the store answers only once it is
+/// durable; abandoning a partition forgets exactly its pending keys.
+@Suite struct DedupStageTests {
+    private typealias S = AdapterTestSupport
+
+    private struct Harness {
+        let directory: URL
+        let store: EventStore
+        let pipeline: EventPipeline
+        let commits: CommitStage
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventbridge-dedup-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let config = try BridgeConfig.load(path: S.repositoryRoot + "/examples/bridge.json", environment: ["EVENTBRIDGE_BOOTSTRAP": "127.0.0.1:1"])
+            var storeConfig = StoreConfiguration(path: directory.appendingPathComponent("store.sqlite").path)
+            storeConfig.pruneIntervalSeconds = 0
+            store = try EventStore.open(storeConfig, logger: .disabled)
+            pipeline = try EventPipeline(config: config, registry: try ContractRegistry.load(directory: config.resolve(config.contractsDir)),
+                                         adapters: try AdapterCatalog(directory: config.resolve(config.mappingsDir)), store: store)
+            commits = CommitStage(store: store, dedup: pipeline.dedup)
+        }
+
+        /// A canonical invoice event on `erp.finance.events` (partition `partition`) at `offset`.
+        func record(revision: Int, invoice: String? = nil, partition: Int32 = 0, offset: Int64) throws -> KafkaConsumerRecord {
+            let text = try String(contentsOfFile: S.repositoryRoot + "/contracts/examples/finance.invoice.posted.v2.json", encoding: .utf8)
+            guard case .object(var data) = try JSONParser.parse(text) else { throw CocoaError(.fileReadCorruptFile) }
+            data["revision"] = .number(JSONNumber(revision))
+            if let invoice { data["invoiceId"] = .string(invoice) }
+            let value = JSONWriter.compact.bytes(["type": "finance.invoice.posted", "data": .object(data)])
+            return KafkaConsumerRecord(topic: "erp.finance.events", partition: partition, offset: offset, key: nil, value: value)
+        }
+
+        /// Decides `record` and, for a publish, registers it with every output acknowledged.
+        func decide(_ record: KafkaConsumerRecord) throws -> InputDecision {
+            let decision = try pipeline.process(record)
+            if case .publish(let events, let outputs) = decision {
+                let token = commits.tracker.register(record.topicPartition, offset: record.offset, outputs: outputs.count,
+                                                     completion: InputOutcome(outcome: .published, events: events))
+                for i in outputs.indices { commits.tracker.acknowledge(token, position: PartitionPosition(topic: "out", partition: 0, offset: Int64(i))) }
+            }
+            return decision
+        }
+
+        func close() {
+            store.close()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    @Test func publishedKeysAreDuplicatesBeforeDuringAndAfterTheirCommit() throws {
+        let h = try Harness()
+        defer { h.close() }
+        #expect(try h.decide(h.record(revision: 5, offset: 0)).outcomeName == "published")
+        #expect(h.pipeline.dedup.pendingCount == 1)
+        // Outputs in flight, nothing committed: the dedup stage answers.
+        #expect(try h.decide(h.record(revision: 5, offset: 1)).outcomeName == "duplicate")
+        // Handed to the store's writer, not settled: still the dedup stage's.
+        h.commits.handOff()
+        #expect(try h.decide(h.record(revision: 5, offset: 2)).outcomeName == "duplicate")
+        #expect(h.pipeline.dedup.pendingCount == 1)
+        // Durable: the store answers, the dedup stage lets go.
+        _ = try h.commits.settle()
+        #expect(h.pipeline.dedup.pendingCount == 0)
+        #expect(try h.decide(h.record(revision: 5, offset: 3)).outcomeName == "duplicate")
+        // The staleness guard reads the committed revision too.
+        guard case .duplicate(let reason, _) = try h.decide(h.record(revision: 4, offset: 4)) else {
+            Issue.record("an older revision was not dropped")
+            return
+        }
+        #expect(reason.contains("older"))
+    }
+
+    @Test func aFailedCommitKeepsItsKeysPendingUntilItIsWritten() throws {
+        let h = try Harness()
+        defer { try? FileManager.default.removeItem(at: h.directory) }
+        #expect(try h.decide(h.record(revision: 7, offset: 0)).outcomeName == "published")
+        h.store.close()  // every transaction fails from now on
+        h.commits.handOff()
+        #expect(throws: StoreError.self) { try h.commits.settle() }
+        #expect(h.commits.hasTransactionInFlight)
+        #expect(h.pipeline.dedup.pendingCount == 1)
+        #expect(try h.decide(h.record(revision: 7, offset: 1)).outcomeName == "duplicate")
+    }
+
+    @Test func abandoningAPartitionForgetsOnlyItsPendingKeys() throws {
+        let h = try Harness()
+        defer { h.close() }
+        guard case .publish(let first, _) = try h.decide(h.record(revision: 1, partition: 0, offset: 0)) else {
+            Issue.record("not published")
+            return
+        }
+        #expect(try h.decide(h.record(revision: 2, invoice: "INV-OTHER", partition: 1, offset: 0)).outcomeName == "published")
+        h.pipeline.dedup.forget([TopicPartition(topic: "erp.finance.events", partition: 0)])
+        #expect(h.pipeline.dedup.pendingCount == 1)
+        // Consumed again by this or the next owner: published again, under the same ce_id.
+        guard case .publish(let events, _) = try h.decide(h.record(revision: 1, partition: 0, offset: 0)) else {
+            Issue.record("a forgotten key was still a duplicate")
+            return
+        }
+        #expect(events.map(\.id) == first.map(\.id))
+        #expect(try h.decide(h.record(revision: 2, invoice: "INV-OTHER", partition: 1, offset: 1)).outcomeName == "duplicate")
+    }
+}

@@ -1,0 +1,81 @@
+import Contracts
+import Testing
+@testable import EventStore
+import EventStore
+
+@Suite struct StoreHashingTests {
+    private func hex(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { DedupKey(bytes: $0).description }
+    }
+
+    private func sipHash(length: Int) -> [UInt8] {
+        // Reference vectors: key 00..0f, message 00..(length-1).
+        var hasher = SipHash128(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+        hasher.append(contentsOf: (0..<length).map { UInt8($0) })
+        return hasher.finalize()
+    }
+
+    @Test func sipHash128MatchesTheReferenceVectors() {
+        #expect(hex(sipHash(length: 0)) == "a3817f04ba25a8e66df67214c7550293")
+        #expect(hex(sipHash(length: 1)) == "da87c1d86b99af44347659119b22fc45")
+        #expect(hex(sipHash(length: 7)) == "a1f1ebbed8dbc153c0b84aa61ff08239")
+        #expect(hex(sipHash(length: 8)) == "3b62a9ba6258f5610f83e264f31497b4")
+        #expect(hex(sipHash(length: 15)) == "5493e99933b0a8117e08ec0f97cfc3d9")
+        #expect(hex(sipHash(length: 63)) == "5150d1772f50834a503e069a973fbd7c")
+    }
+
+    @Test func sipHash128GivesTheSameTagForAnyChunking() {
+        let message = (0..<63).map { UInt8($0) }
+        for split in [0, 1, 3, 8, 13, 62] {
+            var hasher = SipHash128(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+            hasher.append(contentsOf: message[0..<split])
+            hasher.append(contentsOf: Array(message[split...]))
+            #expect(hex(hasher.finalize()) == "5150d1772f50834a503e069a973fbd7c", "split at \(split)")
+        }
+    }
+
+    @Test func dedupKeyIsStableAndFramed() {
+        let key = DedupKey(family: "finance.invoice.posted", values: ["INV-1", "ACME"])
+        #expect(key.bytes.count == 16)
+        #expect(DedupKey(family: "a", values: ["bc"]) != DedupKey(family: "ab", values: ["c"]))
+        #expect(DedupKey(family: "f", values: ["x", ""]) != DedupKey(family: "f", values: ["x"]))
+        #expect(DedupKey(family: "f", jsonValues: ["42", 42]) != DedupKey(family: "f", values: ["42", "4"]))
+        #expect(DedupKey(family: "f", jsonValues: ["A", 7]) == DedupKey(family: "f", values: ["A", "7"]))
+        let roundTrip = key.bytes.withUnsafeBytes { DedupKey(bytes: $0) }
+        #expect(roundTrip == key)
+    }
+
+    @Test func dedupKeyHasAPinnedValue() {
+        #expect(DedupKey(family: "finance.payment.settled", values: ["PAY-1"]).description == StoreHashingTests.pinned)
+    }
+
+    /// Computed once with this implementation; a change means every stored key changed.
+    static let pinned = "c5b863ac26471cd2621252570516b938"
+
+    @Test func bloomFilterHasNoFalseNegativesAndFewFalsePositives() throws {
+        var bloom = BloomFilter(expectedCount: 20_000, bitsPerKey: 16)
+        for n in 0..<20_000 { bloom.insert(StoreFixtures.key(n)) }
+        for n in 0..<20_000 { #expect(bloom.mayContain(StoreFixtures.key(n))) }
+        let falsePositives = (20_000..<120_000).filter { bloom.mayContain(StoreFixtures.key($0)) }.count
+        #expect(falsePositives < 500, "false-positive rate \(Double(falsePositives) / 1000) %")
+        let restored = try #require(BloomFilter(serialized: bloom.serialized))
+        #expect(restored.words == bloom.words)
+        #expect(BloomFilter(serialized: [1, 2, 3]) == nil)
+    }
+
+    @Test func revisionsNormalizeTimestampsAndOrder() throws {
+        #expect(StoredRevision(text: "2024-05-01T10:00:00+02:00") == StoredRevision(text: "2024-05-01T08:00:00Z"))
+        #expect(StoredRevision(text: "2024-05-01T08:00:00.5Z") == .text("2024-05-01T08:00:00.500000000Z"))
+        #expect(StoredRevision(text: "2024-01-01T00:30:00+01:00") == .text("2023-12-31T23:30:00.000000000Z"))
+        #expect(StoredRevision(text: "2024-05-01t08:00:00z") == .text("2024-05-01T08:00:00.000000000Z"))
+        #expect(StoredRevision(text: "2024-05-01T08:00:00.1Z") > StoredRevision(text: "2024-05-01T09:59:59.9+02:00"))
+        #expect(StoredRevision(text: "2024-02-30T08:00:00Z") == .text("2024-02-30T08:00:00Z"))  // not a date: raw
+        #expect(StoredRevision(text: "000010") > StoredRevision(text: "000009"))
+        #expect(StoredRevision.integer(10) > .integer(9))
+        #expect(StoredRevision.integer(Int64.max) < .text(""))
+        #expect(StoredRevision(json: 17) == .integer(17))
+        #expect(StoredRevision(json: .string("2024-05-01T08:00:00Z")) == .text("2024-05-01T08:00:00.000000000Z"))
+        #expect(StoredRevision(json: true) == nil)
+        #expect(StoredRevision(json: .number(try #require(JSONNumber(literal: "1.5")))) == nil)
+    }
+}

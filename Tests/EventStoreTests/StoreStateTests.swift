@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+@testable import EventStore
+import Basics
+import EventStore
+
+@Suite struct StoreStateTests {
+    typealias F = StoreFixtures
+
+    @Test func lastRevisionSeesCommittedValuesOnly() throws {
+        let temp = try TemporaryStore()
+        var store = try temp.open()
+        var batch = StoreBatch()
+        #expect(try store.lastRevision(family: "finance.customer", entityKey: "C-1") == nil)
+        batch.setRevision(StoredRevision(text: "2024-05-01T10:00:00+02:00"), family: "finance.customer", entityKey: "C-1", partition: F.orders, atMillis: 1)
+        batch.setRevision(.integer(7), family: "finance.invoice", entityKey: "INV-1", partition: F.orders, atMillis: 1)
+        #expect(try store.lastRevision(family: "finance.invoice", entityKey: "INV-1") == nil)  // the dedup stage answers until committed
+        try store.commitAndWait(batch)
+        #expect(try store.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(7))
+        store.close()
+
+        store = try temp.open()
+        defer { store.close() }
+        let committed = try #require(try store.lastRevision(family: "finance.customer", entityKey: "C-1"))
+        #expect(committed == .text("2024-05-01T08:00:00.000000000Z"))
+        // Staleness: an update from 09:00 local (+02:00) is older than the stored 08:00Z.
+        #expect(StoredRevision(text: "2024-05-01T09:00:00+02:00") < committed)
+        #expect(StoredRevision(text: "2024-05-01T08:00:01Z") > committed)
+        #expect(try store.reader.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(7))
+        var next = StoreBatch()
+        next.setRevision(.integer(8), family: "finance.invoice", entityKey: "INV-1", partition: F.orders, atMillis: 2)
+        try store.commitAndWait(next)
+        #expect(try store.reader.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(8))
+    }
+
+    private func parked(_ offset: Int64, waitingFor prerequisite: String, deadline: Int64) -> ParkedEvent {
+        ParkedEvent(
+            source: PartitionPosition(F.orders, offset: offset), prerequisite: prerequisite,
+            eventType: "finance.invoice.issued", entityKey: "INV-\(offset)", deadlineMillis: deadline,
+            parkedAtMillis: 1, payload: Array("{\"n\":\(offset)}".utf8), recordKey: Array("k\(offset)".utf8),
+            recordValue: nil, recordHeaders: [.init(name: "traceparent", value: Array("00-ab".utf8)), .init(name: "x-null", value: nil)],
+            recordTimestampMillis: 99)
+    }
+
+    @Test func parkedEventsAreReleasedInOrderAndExpireByDeadline() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        var batch = StoreBatch()
+        for offset in [5, 3, 9] as [Int64] {
+            batch.park(parked(offset, waitingFor: "finance.customer.ready|C-1", deadline: 1_000 + offset))
+            batch.record(F.entry(F.orders, offset, .parked))
+        }
+        batch.park(parked(4, waitingFor: "finance.customer.ready|C-2", deadline: 500))
+        batch.record(F.entry(F.orders, 4, .parked))
+        try store.commitAndWait(batch)
+
+        let waiting = try store.reader.parkedEvents(waitingFor: "finance.customer.ready|C-1")
+        #expect(waiting.map(\.source.offset) == [5, 3, 9])  // park order
+        #expect(waiting[0].payload == Array("{\"n\":5}".utf8))
+        #expect(waiting[0].recordHeaders == [.init(name: "traceparent", value: Array("00-ab".utf8)), .init(name: "x-null", value: nil)])
+        #expect(waiting[0].recordValue == nil)
+        #expect(waiting[0].recordTimestampMillis == 99)
+        #expect(try store.reader.expiredParkedEvents(asOf: 1_004).map(\.source.offset) == [4, 3])
+        #expect(try store.reader.stats().parkedEvents == 4)
+
+        // The prerequisite arrives: release in order, each now published.
+        var release = StoreBatch()
+        for event in waiting {
+            release.release(event.source)
+            release.record(F.entry(F.orders, event.source.offset, .published))
+        }
+        try store.commitAndWait(release)
+        #expect(try store.reader.parkedEvents(waitingFor: "finance.customer.ready|C-1").isEmpty)
+        #expect(try store.reader.parkedEvents().map(\.source.offset) == [4])
+        let counts = try store.reader.reconcile(F.orders, offsets: 3...9).counts
+        #expect(counts == [.published: 3, .parked: 1])
+    }
+
+    @Test func aReadOnlyReaderSeesCommittedBatchesWhileTheWriterWrites() async throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        try store.commitAndWait(StoreBatch())  // an empty batch is a no-op
+        var first = StoreBatch()
+        for offset in 0..<10 { first.record(F.entry(F.orders, Int64(offset), .published)) }
+        first.setProcessedOffset(next: 10, for: F.orders)
+        try store.commitAndWait(first)
+        let cli = try StoreReader.open(path: temp.path)
+        defer { cli.close() }
+
+        let writer = Task.detached {
+            for round in 1..<200 {
+                var batch = StoreBatch()
+                for offset in (round * 10)..<(round * 10 + 10) { batch.record(F.entry(F.orders, Int64(offset), .published)) }
+                batch.setProcessedOffset(next: Int64(round * 10 + 10), for: F.orders)
+                try await store.commit(batch)
+            }
+        }
+        var lastSeen: Int64 = 0
+        var observations = 0
+        while true {
+            let report = try cli.reconcile(F.orders, offsets: 0...1_999)
+            let next = try #require(report.processedNextOffset)
+            // One snapshot: the commit point and the outcomes always agree, and only grow.
+            #expect(Int64(report.total) == next)
+            #expect(next >= lastSeen)
+            lastSeen = next
+            observations += 1
+            if next == 2_000 { break }
+            await Task.yield()
+        }
+        try await writer.value
+        #expect(observations > 1)
+        #expect(try cli.stats().ledgerRows == 2_000)
+    }
+
+    @Test func deadLetterBookRecordsReplaysOnceAndResolutions() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        let book = try DeadLetterBook.open(path: temp.path)
+        defer { book.close() }
+        let dlq = PartitionPosition(topic: "erp.orders.dlq", partition: 0, offset: 42)
+        let replay = DeadLetterReplay(dlqPosition: dlq, attempt: 1, replayedAtMillis: 5, target: PartitionPosition(F.orders, offset: 1_000), actor: "alice")
+        try book.recordReplay(replay)
+        let again = #expect(throws: StoreError.self) { try book.recordReplay(replay) }
+        #expect(again?.code == .conflict)
+        try book.recordReplay(DeadLetterReplay(dlqPosition: dlq, attempt: 2, replayedAtMillis: 6, target: PartitionPosition(F.orders, offset: 1_001), actor: "bob"))
+        #expect(try book.replays(of: dlq).map(\.actor) == ["alice", "bob"])
+        #expect(try book.resolution(of: dlq) == nil)
+        try book.markResolved(DeadLetterResolution(dlqPosition: dlq, resolvedAtMillis: 7, actor: "alice", reason: "fixed in ERP"))
+        #expect(try book.resolution(of: dlq)?.reason == "fixed in ERP")
+        // The bridge keeps committing while the CLI writes.
+        var batch = StoreBatch()
+        batch.record(F.entry(F.orders, 0, .published))
+        try store.commitAndWait(batch)
+        #expect(try store.reader.stats().ledgerRows == 1)
+    }
+
+    @Test func aHeldWriteLockIsReportedAsRetriableBusy() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        let other = try SQLiteDatabase(path: temp.path, mode: .readWriteCreate)
+        try other.execute("BEGIN IMMEDIATE")  // another writer holds the lock
+        let book = try DeadLetterBook.open(path: temp.path, busyTimeoutMilliseconds: 50)
+        defer { book.close() }
+        let dlq = PartitionPosition(topic: "erp.orders.dlq", partition: 0, offset: 1)
+        let resolution = DeadLetterResolution(dlqPosition: dlq, resolvedAtMillis: 1, actor: "ops", reason: "test")
+        let error = #expect(throws: StoreError.self) { try book.markResolved(resolution) }
+        #expect(error?.code == .busy)
+        #expect(error?.isRetriable == true)
+        try other.execute("ROLLBACK")
+        try book.markResolved(resolution)  // retried once the lock is free
+        #expect(try book.resolution(of: dlq)?.actor == "ops")
+    }
+
+    @Test func readOnlyOpenOfAMissingStoreFailsWithAnError() throws {
+        let temp = try TemporaryStore()
+        let error = #expect(throws: StoreError.self) { try StoreReader.open(path: temp.path + ".missing") }
+        #expect(error?.sqliteCode != nil)
+        #expect(error?.isRetriable == false)
+    }
+}
