@@ -3,7 +3,7 @@ import Foundation
 import Basics
 import Observability
 
-/// The bridge's embedded store (design §9): SQLite in WAL mode, one file per instance.
+/// The bridge's embedded store (docs/design.md §9): SQLite in WAL mode, one file per instance.
 ///
 /// Holds dedup keys, the last revision per entity, parked events, the outcome ledger, DLQ
 /// replay bookkeeping and the processed offsets per partition. The pipeline collects one
@@ -183,7 +183,7 @@ public final class EventStore: @unchecked Sendable {
         }
     }
 
-    /// Drops one source partition's dedup keys, revisions and parked events (design §11).
+    /// Drops one source partition's dedup keys, revisions and parked events (docs/design.md §11).
     public func dropState(of partition: TopicPartition) throws {
         try queue.sync {
             guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "drop state") }

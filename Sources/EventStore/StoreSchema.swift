@@ -3,7 +3,7 @@
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
 /// id of the source topic partition in `partitions`, so it can be dropped per partition
-/// (design §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
+/// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
     static let version: Int64 = 1

@@ -81,7 +81,7 @@ extension StoreWriter {
     }
 
     /// Drops the input-scoped state of one source partition — dedup keys, revisions, parked
-    /// events — e.g. before restoring it from a changelog (design §11). Ledger rows and the
+    /// events — e.g. before restoring it from a changelog (docs/design.md §11). Ledger rows and the
     /// processed offset stay: they are history, not state. Scans the dedup table once.
     func dropState(of partition: TopicPartition) throws {
         try db.transaction {

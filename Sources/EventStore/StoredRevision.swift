@@ -1,7 +1,7 @@
 import Basics
 import Contracts
 
-/// An entity revision for the staleness guard (design §6): the value at the contract's
+/// An entity revision for the staleness guard (docs/design.md §6): the value at the contract's
 /// `revision` pointer, made comparable.
 ///
 /// - JSON integers (within Int64) are `.integer` and compare numerically.

@@ -1,4 +1,4 @@
-"""The guarantees of design §2, proved against the real binary and broker from outside.
+"""The guarantees of docs/design.md §2, proved against the real binary and broker from outside.
 
 Each test fails if its guarantee breaks: outputs are read back with an independent Kafka client and
 the outcome ledger is read from the bridge's store.

@@ -1,6 +1,6 @@
 /// One version of one event type: its schema, finance rules, keys and upcast from the previous version.
 ///
-/// Read from a contract file (design §5) by `Contract.parse` or `ContractRegistry.load`; the schema is
+/// Read from a contract file (docs/design.md §5) by `Contract.parse` or `ContractRegistry.load`; the schema is
 /// compiled once, with format assertion on. Validation never throws: a contract violation is data.
 public struct Contract: Sendable {
     /// The event type, e.g. `finance.invoice.posted`.
@@ -23,7 +23,7 @@ public struct Contract: Sendable {
     public let upcast: JSONPatch?
     public let description: String
     public let owner: String
-    /// Another event that must have been seen for the same entity first (design §6), if any.
+    /// Another event that must have been seen for the same entity first (docs/design.md §6), if any.
     public let prerequisite: Prerequisite?
     /// The file this contract was read from (empty when built in memory).
     public let file: String

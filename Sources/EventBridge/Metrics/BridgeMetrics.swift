@@ -9,7 +9,7 @@ import EventStore
 /// Scrape-time values (consumer lag, store size) are fed by providers that return a value the
 /// owner keeps up to date; they run on the metrics server's thread and must not block.
 public final class BridgeMetrics: Sendable {
-    /// What became of one consumed input record (design §2, conservation).
+    /// What became of one consumed input record (docs/design.md §2, conservation).
     public enum Outcome: String, Sendable, CaseIterable {
         case published
         case deadLettered = "dead_lettered"

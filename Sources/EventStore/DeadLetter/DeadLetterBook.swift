@@ -1,5 +1,5 @@
 import Basics
-/// DLQ replay bookkeeping (design §8) for the CLI: which DLQ position was replayed when, to
+/// DLQ replay bookkeeping (docs/design.md §8) for the CLI: which DLQ position was replayed when, to
 /// where, as which attempt, and which were marked resolved by whom and why.
 ///
 /// Opens its own read-write connection, so `eventbridge dlq replay` can record while the bridge

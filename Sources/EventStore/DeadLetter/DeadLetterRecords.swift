@@ -1,5 +1,5 @@
 import Basics
-/// One replay of a DLQ record (design §8): which DLQ position went where, when, by whom, as
+/// One replay of a DLQ record (docs/design.md §8): which DLQ position went where, when, by whom, as
 /// which attempt. The store keeps every attempt; `(dlqPosition, attempt)` is unique, so the
 /// same attempt can never be recorded twice ("never twice by accident").
 ///

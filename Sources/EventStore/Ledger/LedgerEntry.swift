@@ -1,6 +1,6 @@
 import Basics
 import Contracts
-/// The recorded outcome of one consumed input record (design §2.1): exactly one per source
+/// The recorded outcome of one consumed input record (docs/design.md §2.1): exactly one per source
 /// position. `inputs = published + dead-lettered + duplicate + filtered + parked` is checkable
 /// with `StoreReader.reconcile`.
 public struct LedgerEntry: Hashable, Sendable {

@@ -1,5 +1,5 @@
 import Basics
-/// An event waiting for a prerequisite (readiness gating, design §6).
+/// An event waiting for a prerequisite (readiness gating, docs/design.md §6).
 ///
 /// The store is the only holder of a parked event once the input's offset is committed, so it
 /// keeps everything needed to finish the job later: the canonical event (`payload`, opaque to
