@@ -18,6 +18,8 @@ final class PipelineMetrics: @unchecked Sendable {
     private var deadLetteredBy: [String: Counter] = [:]
     private var duplicatesBy: [String: Counter] = [:]
     private var filteredBy: [String: Counter] = [:]
+    private var staleBy: [String: Counter] = [:]
+    private var replayedBy: [String: Counter] = [:]
     private var syncLagBy: [String: Histogram] = [:]
     private let lag = LagSnapshot()
     let isReady = Atomic<Bool>(false)
@@ -44,6 +46,14 @@ final class PipelineMetrics: @unchecked Sendable {
     func consumed(_ record: KafkaConsumerRecord) {
         consumed += 1
         cached(&consumedBy, record.topic) { bridge.recordsConsumed(topic: record.topic) }.increment()
+        if record.headers.contains(where: { $0.name == DeadLetterHeaders.replayOf }) {
+            cached(&replayedBy, record.topic) { bridge.replayed(topic: record.topic) }.increment()
+        }
+    }
+
+    /// An update older than the published revision of its entity, dropped (`duplicate`) or dead-lettered.
+    func stale(type: String, action: String) {
+        cached(&staleBy, type + "\u{0}" + action) { bridge.stale(type: type, action: action) }.increment()
     }
 
     /// now − event time (`ce_time`) of events being published from `topic`.

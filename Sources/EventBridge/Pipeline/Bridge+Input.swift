@@ -54,6 +54,7 @@ extension Bridge {
             for output in outputs { try enqueue(output, token: token) }
         case .deadLetter(let failure):
             metrics.deadLettered(failure)
+            if failure.code == FailureCode.eventStale { metrics.stale(type: failure.contract?.type ?? "", action: "dead-letter") }
             metrics.outcome(record.topic, .deadLettered)
             guard let dlqTopic = pipeline.dlqTopic(of: record) else { return }
             logger.warning("dead-lettered", ["position": "\(record.position)", "code": failure.code, "stage": failure.stage.rawValue,
@@ -64,6 +65,7 @@ extension Bridge {
             try enqueue(dlq, token: token)
         case .duplicate(_, let events):
             metrics.duplicate(type: events.first?.type ?? "")
+            for e in events where e.droppedAsStale { metrics.stale(type: e.type, action: "duplicate") }
             metrics.outcome(record.topic, .duplicate)
             _ = tracker.register(tp, offset: record.offset, outputs: 0, completion: InputOutcome(outcome: .duplicate, events: events))
         case .filtered(_, let types):

@@ -15,6 +15,8 @@ public struct PlannedEvent: Sendable {
     var revision: StoredRevision?
     /// The event's time (`ce_time`) in milliseconds since the epoch, for the sync-lag metric.
     var timeMillis: Int64? = nil
+    /// Dropped because an equal or newer revision of its entity was published (the staleness guard).
+    var droppedAsStale = false
 
     public var type: String { contract.type }
     public var version: Int { contract.version }

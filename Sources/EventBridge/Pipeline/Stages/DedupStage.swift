@@ -68,6 +68,8 @@ final class DedupStage {
                 continue
             }
             if let entity = plan.entity, let revision = plan.revision, let last = try lastRevision(entity), revision < last {
+                var plan = plan
+                plan.droppedAsStale = true
                 let reason = "revision \(revision) of \(plan.type) \(plan.entityKey) is older than the published \(last)"
                 if staleAction == .deadLetter {
                     return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason, contract: plan.contract))
