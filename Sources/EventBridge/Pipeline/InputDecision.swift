@@ -3,12 +3,12 @@ import EventStore
 import KafkaClient
 
 /// One canonical event the pipeline accepted, with what the dedup stage, the store and the ledger need.
-public struct PlannedEvent: Sendable {
+struct PlannedEvent: Sendable {
     /// The deterministic `ce_id`.
-    public var id: String
+    var id: String
     /// The contract (latest version) it is published under.
-    public var contract: ContractRef
-    public var entityKey: String
+    var contract: ContractRef
+    var entityKey: String
     var dedupKey: DedupKey
     /// Set when the contract names a revision: the entity the staleness guard follows.
     var entity: DedupStage.EntityRef?
@@ -18,12 +18,12 @@ public struct PlannedEvent: Sendable {
     /// Dropped because an equal or newer revision of its entity was published (the staleness guard).
     var droppedAsStale = false
 
-    public var type: String { contract.type }
-    public var version: Int { contract.version }
+    var type: String { contract.type }
+    var version: Int { contract.version }
 }
 
 /// What the pipeline decided for one input, before anything is produced.
-public enum InputDecision: Sendable {
+enum InputDecision: Sendable {
     /// Publish these records (every accepted event × its subscribers).
     case publish(events: [PlannedEvent], outputs: [KafkaProducerRecord])
     /// Send the input to its source's DLQ.
@@ -34,7 +34,7 @@ public enum InputDecision: Sendable {
     /// nobody subscribes to), or the adapter filtered it (no canonical event, `unroutedTypes` empty).
     case filtered(reason: String, unroutedTypes: [String] = [])
 
-    public var outcomeName: String {
+    var outcomeName: String {
         switch self {
         case .publish: return "published"
         case .deadLetter: return "dead_lettered"
