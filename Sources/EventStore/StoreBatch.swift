@@ -27,6 +27,7 @@ public struct StoreBatch: Sendable {
     private(set) var offsets: [TopicPartition: Int64] = [:]
     private(set) var parks: [ParkedEvent] = []
     private(set) var releases: [PartitionPosition] = []
+    private(set) var readiness: [String: (partition: TopicPartition, atMillis: Int64)] = [:]
     private(set) var replays: [DeadLetterReplay] = []
     private(set) var resolutions: [DeadLetterResolution] = []
 
@@ -35,7 +36,7 @@ public struct StoreBatch: Sendable {
     /// Nothing to write.
     public var isEmpty: Bool {
         dedupKeys.isEmpty && revisions.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
-            && releases.isEmpty && replays.isEmpty && resolutions.isEmpty
+            && releases.isEmpty && readiness.isEmpty && replays.isEmpty && resolutions.isEmpty
     }
 
     /// Number of ledger entries (inputs) in the batch.
@@ -85,8 +86,14 @@ public struct StoreBatch: Sendable {
     /// Parks an event (also record a `parked` ledger entry for its source position).
     public mutating func park(_ event: ParkedEvent) { parks.append(event) }
 
-    /// Removes a parked event (released or expired); record its new outcome with `record(_:)`.
+    /// Removes a parked event (released or expired) and any operator request about it; record its
+    /// new outcome with `record(_:)`.
     public mutating func release(_ source: PartitionPosition) { releases.append(source) }
+
+    /// Remembers that the prerequisite `key` (`type|entity`) was published, from `partition`.
+    public mutating func setReady(_ key: String, partition: TopicPartition, atMillis: Int64) {
+        if readiness[key] == nil { readiness[key] = (partition, atMillis) }
+    }
 
     // MARK: DLQ bookkeeping
 

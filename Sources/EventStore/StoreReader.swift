@@ -26,7 +26,7 @@ public final class StoreReader: Sendable {
 
     static let ledgerSelect = """
         SELECT p.topic, p.partition, l.offset, l.outcome, l.event_id, l.type, l.entity, l.contract_version,
-               l.outputs, l.dlq, l.error_code, l.at
+               l.outputs, l.dlq, l.error_code, l.at, l.note
         """
     static let ledgerColumns = ledgerSelect + " FROM ledger l JOIN partitions p ON p.id = l.part"
 
@@ -40,7 +40,7 @@ public final class StoreReader: Sendable {
             source: source, outcome: LedgerEntry.Outcome(rawValue: s.string(3) ?? "") ?? .deadLettered,
             eventID: s.string(4), eventType: s.string(5), entityKey: s.string(6),
             contractVersion: s.optionalInt64(7).map { Int($0) }, outputs: outputs, dlqPosition: s.string(9).flatMap(PartitionPosition.init(parsing:)),
-            errorCode: s.string(10), atMillis: s.int64(11))
+            errorCode: s.string(10), atMillis: s.int64(11), note: s.string(12))
     }
 
     /// The outcome recorded for one input, if any.

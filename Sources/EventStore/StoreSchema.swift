@@ -1,4 +1,5 @@
-/// The store's tables (schema version 1), created on first open.
+/// The store's tables (schema version 2), created on first open; a version-1 file is migrated
+/// in place (version 2 added readiness, parked-event requests and the ledger's `note`).
 ///
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
@@ -6,7 +7,7 @@
 /// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
-    static let version: Int64 = 1
+    static let version: Int64 = 2
 
     static let statements: [String] = [
         // Source topic partitions, numbered so other rows carry a small integer.
@@ -44,7 +45,7 @@ enum StoreSchema {
         CREATE TABLE IF NOT EXISTS ledger(
           id INTEGER PRIMARY KEY, part INTEGER NOT NULL, offset INTEGER NOT NULL, outcome TEXT NOT NULL,
           event_id TEXT, type TEXT, entity TEXT, contract_version INTEGER, outputs TEXT, dlq TEXT,
-          error_code TEXT, at INTEGER NOT NULL, UNIQUE(part, offset))
+          error_code TEXT, at INTEGER NOT NULL, note TEXT, UNIQUE(part, offset))
         """,
         // The trace index: per ledger row, the 64-bit SipHash of its event id and of its entity
         // key, under the row's bucket. Leading with the bucket keeps a batch's inserts in the
@@ -78,6 +79,20 @@ enum StoreSchema {
         """,
         "CREATE INDEX IF NOT EXISTS parked_by_prerequisite ON parked(prerequisite, seq)",
         "CREATE INDEX IF NOT EXISTS parked_by_deadline ON parked(deadline, seq)",
+        // Readiness (docs/design.md §6): a prerequisite event published for a key (`type|entity`),
+        // remembered for good. Not scoped to a source partition: an invoice may come from another
+        // partition than its customer's `ready` event; `part` names where it was published from.
+        """
+        CREATE TABLE IF NOT EXISTS readiness(
+          key TEXT PRIMARY KEY, part INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID
+        """,
+        // Operator requests on parked events (`eventbridge parked release|expire`), carried out by
+        // the running bridge, which deletes the row in the transaction that records the outcome.
+        """
+        CREATE TABLE IF NOT EXISTS parked_requests(
+          part INTEGER NOT NULL, offset INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+          reason TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(part, offset)) WITHOUT ROWID
+        """,
         // DLQ bookkeeping (positions are DLQ topic/partition/offset; small tables, kept).
         """
         CREATE TABLE IF NOT EXISTS dlq_replays(
@@ -103,6 +118,7 @@ enum StoreSchema {
         if current == version { return }
         try db.transaction {
             for sql in statements { try db.execute(sql) }
+            if current == 1 { try db.execute("ALTER TABLE ledger ADD COLUMN note TEXT") }
             try db.execute("PRAGMA user_version = \(version)")
         }
     }

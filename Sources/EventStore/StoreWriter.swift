@@ -69,6 +69,7 @@ final class StoreWriter {
                 try writeRevisions(batch)
                 try writeOutcomes(batch.outcomes)
                 try writeParking(batch)
+                try writeReadiness(batch)
                 try writeOffsets(batch)
                 for replay in batch.replays { try DeadLetterBook.insert(replay, into: db) }
                 for resolution in batch.resolutions { try DeadLetterBook.insert(resolution, into: db) }
@@ -166,7 +167,7 @@ final class StoreWriter {
         guard !outcomes.isEmpty else { return }
         let insert = try db.prepare("""
             INSERT OR REPLACE INTO ledger(part, offset, outcome, event_id, type, entity, contract_version, outputs,
-              dlq, error_code, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              dlq, error_code, at, note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var trace: [TraceEntry] = []
         trace.reserveCapacity(outcomes.count * 2)
@@ -187,6 +188,7 @@ final class StoreWriter {
             insert.bind(9, entry.dlqPosition?.description)
             insert.bind(10, entry.errorCode)
             insert.bind(11, entry.atMillis)
+            insert.bind(12, entry.note)
             _ = try insert.step()
             let id = db.lastInsertRowID
             if ledgerBucket.rows >= configuration.ledgerBucketRows { ledgerBucket = (ledgerBucket.bucket + 1, 0) }
@@ -266,11 +268,25 @@ final class StoreWriter {
         }
         if !batch.releases.isEmpty {
             let delete = try db.prepare("DELETE FROM parked WHERE part = ? AND offset = ?")
+            let request = try db.prepare("DELETE FROM parked_requests WHERE part = ? AND offset = ?")
             for source in batch.releases {
-                delete.bind(1, try partitionID(source.topicPartition))
-                delete.bind(2, source.offset)
-                try delete.run()
+                for s in [delete, request] {
+                    s.bind(1, try partitionID(source.topicPartition))
+                    s.bind(2, source.offset)
+                    try s.run()
+                }
             }
+        }
+    }
+
+    private func writeReadiness(_ batch: StoreBatch) throws {
+        guard !batch.readiness.isEmpty else { return }
+        let insert = try db.prepare("INSERT OR IGNORE INTO readiness(key, part, at) VALUES(?, ?, ?)")
+        for (key, ready) in batch.readiness.sorted(by: { $0.key < $1.key }) {
+            insert.bind(1, key)
+            insert.bind(2, try partitionID(ready.partition))
+            insert.bind(3, ready.atMillis)
+            try insert.run()
         }
     }
 

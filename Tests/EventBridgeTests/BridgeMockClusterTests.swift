@@ -24,7 +24,7 @@ import TestSupport
         let output = "finance.gl.events"
         var dlq: String { source + ".dlq" }
 
-        init(logger: Logger) throws {
+        init(logger: Logger, sequencing: JSONValue = ["gating": false]) throws {
             cluster = try KafkaMockCluster(brokers: 1, logger: logger)
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventbridge-mock-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,6 +37,7 @@ import TestSupport
                 "sources": [["topic": "erp.finance.events", "adapter": "canonical", "source": "urn:test:erp"]],
                 "subscribers": [["name": "gl", "topic": "finance.gl.events", "types": ["finance.*"]]],
                 "retry": ["initialBackoff": "50ms", "maxBackoff": "500ms"],
+                "sequencing": sequencing,
                 "metrics": ["enabled": false],
                 "log": ["level": "warning"],
             ]
@@ -94,12 +95,93 @@ import TestSupport
         func close() { try? FileManager.default.removeItem(at: directory) }
     }
 
-    private static func invoice(_ id: String, revision: Int = 1) throws -> [UInt8] {
-        let text = try String(contentsOfFile: S.repositoryRoot + "/contracts/examples/finance.invoice.posted.v2.json", encoding: .utf8)
+    private static func example(_ file: String, _ change: (inout JSONObject) -> Void) throws -> JSONObject {
+        let text = try String(contentsOfFile: S.repositoryRoot + "/contracts/examples/" + file, encoding: .utf8)
         guard case .object(var data) = try JSONParser.parse(text) else { throw CocoaError(.fileReadCorruptFile) }
-        data["invoiceId"] = .string(id)
-        data["revision"] = .number(JSONNumber(revision))
+        change(&data)
+        return data
+    }
+
+    private static func invoice(_ id: String, revision: Int = 1, customer: String? = nil) throws -> [UInt8] {
+        let data = try example("finance.invoice.posted.v2.json") {
+            $0["invoiceId"] = .string(id)
+            $0["revision"] = .number(JSONNumber(revision))
+            if let customer { $0["customerId"] = .string(customer) }
+        }
         return JSONWriter.compact.bytes(["type": "finance.invoice.posted", "data": .object(data)])
+    }
+
+    private static func customerReady(_ id: String) throws -> [UInt8] {
+        let data = try example("finance.customer.ready.v1.json") { $0["customerId"] = .string(id) }
+        return JSONWriter.compact.bytes(["type": "finance.customer.ready", "data": .object(data)])
+    }
+
+    /// Readiness gating end to end: invoices of a customer that is not ready are parked (their
+    /// offsets commit), released in source order once `finance.customer.ready` arrives — before a
+    /// later invoice of the same customer — and dead-lettered with the timeout code when it never does.
+    @Test func invoicesWaitForTheirCustomerAndTimeOutWithoutIt() async throws {
+        let run = try Run(logger: logger, sequencing: ["gating": true, "deadline": "4s"])
+        defer { run.close() }
+        // One partition keeps the source order: C-1's invoices, C-2's invoice, C-1 ready, C-1's later invoice.
+        let inputs: [(key: String?, value: [UInt8]?)] = [
+            ("C-1", try Self.invoice("INV-1", customer: "C-1")), ("C-1", try Self.invoice("INV-2", customer: "C-1")),
+            ("C-2", try Self.invoice("INV-9", customer: "C-2")),
+        ]
+        let producer = try KafkaProducer(config: KafkaTestSupport.producerConfig(bootstrap: run.cluster.bootstrapServers), logger: logger)
+        for (key, value) in inputs {
+            _ = try await producer.send(KafkaProducerRecord(topic: run.source, partition: 0, key: key.map { Array($0.utf8) }, value: value))
+        }
+        let bridge = try Bridge(config: run.config, logger: logger)
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread { try? bridge.run(); finished.signal() }
+        thread.start()
+        defer {
+            bridge.stop()
+            _ = finished.wait(timeout: .now() + 60)
+        }
+        func outcomes() -> [Int64: String] {
+            guard let reader = try? run.store() else { return [:] }
+            defer { reader.close() }
+            var out: [Int64: String] = [:]
+            for o in 0..<6 { if let e = try? reader.ledgerEntry(at: PartitionPosition(topic: run.source, partition: 0, offset: Int64(o))) { out[Int64(o)] = e.outcome.rawValue } }
+            return out
+        }
+        func waitFor(_ what: String, _ condition: () -> Bool) {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !condition() && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            #expect(condition(), "timed out waiting for \(what): \(outcomes())")
+        }
+        waitFor("three parked inputs") { outcomes() == [0: "parked", 1: "parked", 2: "parked"] }
+        // Parked inputs are done as far as Kafka is concerned: their offsets are committed.
+        let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: run.cluster.bootstrapServers), logger: logger)
+        var committed: Int64? = nil
+        for _ in 0..<50 where committed != 3 {
+            committed = try await admin.committedOffsets(group: run.config.groupId, topics: [run.source]).first?.offset ?? nil
+            if committed != 3 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(committed == 3)
+
+        for (key, value) in [("C-1", try Self.customerReady("C-1")), ("C-1", try Self.invoice("INV-3", customer: "C-1"))] {
+            _ = try await producer.send(KafkaProducerRecord(topic: run.source, partition: 0, key: Array(key.utf8), value: value))
+        }
+        await producer.close()
+        waitFor("C-1's invoices released and INV-9 expired") {
+            outcomes() == [0: "published", 1: "published", 2: "dead_lettered", 3: "published", 4: "published"]
+        }
+        // The subscriber got C-1's invoices in source order, after the customer; INV-9 is in the DLQ as it came.
+        let published = try await run.consume(run.output, count: 4, logger: logger)
+        let order = published.sorted { ($0.timestamp.milliseconds, $0.offset) < ($1.timestamp.milliseconds, $1.offset) }
+            .compactMap { $0.header("ce_subject").map { String(decoding: $0, as: UTF8.self) } }
+        #expect(order.filter { $0.hasPrefix("INV") } == ["INV-1", "INV-2", "INV-3"], "\(order)")
+        #expect(order.first == "C-1", "\(order)")
+        let dead = try await run.consume(run.dlq, count: 1, logger: logger)
+        #expect(dead.count == 1)
+        #expect(dead.first?.header(DeadLetterHeaders.code).map { String(decoding: $0, as: UTF8.self) } == "sequencing.prerequisite_timeout")
+        #expect(dead.first?.value == inputs[2].value)
+        #expect(dead.first?.header(DeadLetterHeaders.sourceOffset).map { String(decoding: $0, as: UTF8.self) } == "2")
+        let reader = try run.store()
+        defer { reader.close() }
+        #expect(try reader.parkedEvents().isEmpty)
     }
 
     @Test func publishesDeadLettersAndCommitsBehindDurableOutcomes() async throws {

@@ -146,6 +146,9 @@ class Bridge:
             "metrics": {"enabled": False},
             "log": {"level": "info"},
         }
+        # Readiness gating would park these tests' invoices (no customer is ever "ready"): it is off
+        # unless a test configures sequencing itself (test_gating.py does).
+        config["sequencing"] = {"gating": False}
         config.update(extra or {})
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=2)

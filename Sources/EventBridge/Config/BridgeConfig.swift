@@ -109,18 +109,29 @@ public struct BridgeConfig: Sendable {
         case deadLetter = "dead-letter"
     }
 
+    /// A readiness-gating rule from the config (docs/configuration.md): added to, or replacing,
+    /// the catalog's prerequisites for the types it matches.
     public struct Prerequisite: Sendable {
-        /// Type pattern of the gated events.
+        /// Type pattern of the gated events: exact, or ending in `*`.
         public var types: String
-        /// The type that must have been published first for the same key.
-        public var requires: String
-        /// Pointer of the key in the gated event (matched against the prerequisite's entity key).
-        public var key: JSONPointer
-        public var deadlineSeconds: Int
+        /// The type that must have been published first for the same key; nil switches gating off
+        /// for these types (and sources).
+        public var requires: String?
+        /// Pointer of the key in the gated event (matched against the prerequisite's entity key);
+        /// nil takes the catalog's pointer for the same prerequisite.
+        public var key: JSONPointer?
+        /// How long an event may wait before it goes to the DLQ; nil: `sequencing.deadline`.
+        public var deadlineSeconds: Int?
+        /// Only for inputs from these source topics (nil: every source).
+        public var sources: [String]?
     }
 
     public struct SequencingSettings: Sendable {
         public var stale: StaleAction
+        /// Readiness gating on (the catalog's prerequisites plus `prerequisites`) or off entirely.
+        public var gating: Bool = true
+        /// How long a parked event waits for its prerequisite unless its rule says otherwise.
+        public var deadlineSeconds: Int = 3600
         public var prerequisites: [Prerequisite]
     }
 

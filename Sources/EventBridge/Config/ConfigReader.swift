@@ -79,6 +79,12 @@ struct ConfigReader {
             }
             if dlqTopics.contains(s.topic) { problem("/subscribers/\(i)/topic", "'\(s.topic)' is a DLQ topic") }
         }
+        let sourceTopics = Set(sources.map(\.topic))
+        for (i, rule) in (sequencing?.prerequisites ?? []).enumerated() {
+            for (j, topic) in (rule.sources ?? []).enumerated() where !sourceTopics.contains(topic) {
+                problem("/sequencing/prerequisites/\(i)/sources/\(j)", "'\(topic)' is not a configured source topic")
+            }
+        }
         var seenNames = Set<String>()
         for (i, s) in subscribers.enumerated() where !seenNames.insert(s.name).inserted {
             problem("/subscribers/\(i)/name", "duplicate subscriber name '\(s.name)'")
@@ -247,7 +253,13 @@ struct ConfigReader {
         var s = BridgeConfig.SequencingSettings(stale: .duplicate, prerequisites: [])
         guard let v else { return s }
         guard let o = object(v, "/sequencing") else { return nil }
-        unknownKeys(o, "/sequencing", allowed: ["stale", "prerequisites"])
+        unknownKeys(o, "/sequencing", allowed: ["stale", "gating", "deadline", "prerequisites", "$comment"])
+        if let g = o["gating"] {
+            if let b = g.boolValue { s.gating = b } else { problem("/sequencing/gating", "must be true or false") }
+        }
+        if let d = duration(o, "deadline", "/sequencing") {
+            if d < 1 { problem("/sequencing/deadline", "must be at least 1s") } else { s.deadlineSeconds = d }
+        }
         if let st = string(o, "stale", "/sequencing", required: false) {
             if let a = BridgeConfig.StaleAction(rawValue: st) { s.stale = a } else {
                 problem("/sequencing/stale", "must be \"duplicate\" or \"dead-letter\"")
@@ -261,15 +273,28 @@ struct ConfigReader {
             for (i, item) in a.enumerated() {
                 let p = "/sequencing/prerequisites/\(i)"
                 guard let po = object(item, p) else { continue }
-                unknownKeys(po, p, allowed: ["types", "requires", "key", "deadline"])
+                unknownKeys(po, p, allowed: ["types", "requires", "key", "deadline", "sources", "$comment"])
                 let types = string(po, "types", p, required: true)
-                let requires = string(po, "requires", p, required: true)
-                let keyText = string(po, "key", p, required: true)
+                var requires: String? = nil
+                switch po["requires"] {
+                case .none: problem("\(p)/requires", "missing (a type, or null to switch gating off for these types)")
+                case .some(.null): break
+                case .some(.string(let r)) where !r.isEmpty: requires = r
+                default: problem("\(p)/requires", "must be an event type, or null to switch gating off")
+                }
+                let keyText = string(po, "key", p, required: false)
                 let key = keyText.flatMap(JSONPointer.init)
                 if keyText != nil && key == nil { problem("\(p)/key", "must be a JSON Pointer") }
-                let deadline = duration(po, "deadline", p) ?? 3600
-                if let types, let requires, let key {
-                    s.prerequisites.append(.init(types: types, requires: requires, key: key, deadlineSeconds: deadline))
+                let deadline = duration(po, "deadline", p)
+                if let d = deadline, d < 1 { problem("\(p)/deadline", "must be at least 1s") }
+                var sources: [String]? = nil
+                if let v = po["sources"] {
+                    if let a = v.arrayValue, !a.isEmpty, a.allSatisfy({ $0.stringValue != nil }) { sources = a.compactMap(\.stringValue) } else {
+                        problem("\(p)/sources", "must be a non-empty array of source topics")
+                    }
+                }
+                if let types {
+                    s.prerequisites.append(.init(types: types, requires: requires, key: key, deadlineSeconds: deadline, sources: sources))
                 }
             }
         }

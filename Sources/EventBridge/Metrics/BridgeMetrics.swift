@@ -130,6 +130,13 @@ final class BridgeMetrics: Sendable {
                          labels: ["type": type])
     }
 
+    /// `eventbridge_parked_resolved_total{outcome}`: parked inputs released (their new outcome)
+    /// or expired (`dead_lettered`).
+    func parkedResolved(outcome: String) -> Counter {
+        registry.counter("eventbridge_parked_resolved_total", help: "Parked inputs resolved: released (their new outcome) or expired (dead_lettered).",
+                         labels: ["outcome": outcome])
+    }
+
     /// `eventbridge_stale_events_total{type,action}`: updates older than the published
     /// revision; `action` is `duplicate` (dropped) or `dead-letter`.
     func stale(type: String, action: String) -> Counter {

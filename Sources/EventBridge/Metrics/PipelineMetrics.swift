@@ -19,6 +19,7 @@ final class PipelineMetrics: @unchecked Sendable {
     private var duplicatesBy: [String: Counter] = [:]
     private var filteredBy: [String: Counter] = [:]
     private var staleBy: [String: Counter] = [:]
+    private var releasedBy: [String: Counter] = [:]
     private var replayedBy: [String: Counter] = [:]
     private var syncLagBy: [String: Histogram] = [:]
     private let lag = LagSnapshot()
@@ -49,6 +50,11 @@ final class PipelineMetrics: @unchecked Sendable {
         if record.headers.contains(where: { $0.name == DeadLetterHeaders.replayOf }) {
             cached(&replayedBy, record.topic) { bridge.replayed(topic: record.topic) }.increment()
         }
+    }
+
+    /// A parked input was resolved (released, or expired to the DLQ), with its new outcome.
+    func released(outcome: LedgerEntry.Outcome) {
+        cached(&releasedBy, outcome.rawValue) { bridge.parkedResolved(outcome: outcome.rawValue) }.increment()
     }
 
     /// An update older than the published revision of its entity, dropped (`duplicate`) or dead-lettered.

@@ -35,6 +35,8 @@ extension Bridge {
             }
         }
         metrics.bridge.commitDuration.observe(settled.duration)
+        releasing.subtract(settled.released)
+        if !settled.ready.isEmpty || !settled.released.isEmpty { sweepDue = true }
         metrics.commits += 1
         guard let consumer else { return }
         do {

@@ -33,6 +33,10 @@ extension Bridge {
         let tracker = commits.tracker
         let restart = tracker.abandon(tracker.partitions)
         pipeline.dedup.forget(Set(restart.keys))
+        // Parks and releases not committed are forgotten too; count what the store holds again.
+        pipeline.gate.forget(assigned)
+        forgetReleases(of: assigned)
+        try? pipeline.gate.load(assigned)
         // A producer whose deliveries failed may be fenced or have lost its idempotence sequence
         // (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: continue with a new one.
         replaceProducer()

@@ -68,6 +68,10 @@ extension Bridge {
             for e in events where e.droppedAsStale { metrics.stale(type: e.type, action: "duplicate") }
             metrics.outcome(record.topic, .duplicate)
             _ = tracker.register(tp, offset: record.offset, outputs: 0, completion: InputOutcome(outcome: .duplicate, events: events))
+        case .park(let events, let requirement):
+            metrics.outcome(record.topic, .parked)
+            let parked = GateStage.parked(record, events: events, requirement: requirement, nowMillis: WallClock.nowMillis())
+            _ = tracker.register(tp, offset: record.offset, outputs: 0, completion: InputOutcome(outcome: .parked, events: events, park: parked))
         case .filtered(_, let types):
             for type in types { metrics.filtered(type: type) }
             metrics.outcome(record.topic, .filtered)
@@ -77,7 +81,7 @@ extension Bridge {
 
     /// Enqueues one record; a full producer queue is backpressure: wait (committing what is
     /// complete meanwhile) and try again.
-    private func enqueue(_ record: KafkaProducerRecord, token: UInt64) throws {
+    func enqueue(_ record: KafkaProducerRecord, token: UInt64) throws {
         while true {
             do {
                 try producer.enqueue(record, context: token)

@@ -13,6 +13,12 @@ extension Bridge {
                 }
             }
             if paused { try? consumer?.pause(Array(partitions)) }
+            do {
+                try pipeline.gate.load(partitions)
+            } catch {
+                logger.warning("cannot count the parked events of newly assigned partitions", ["error": "\(error)"])
+            }
+            sweepDue = true
             metrics.bridge.rebalances(kind: "assigned").increment()
             metrics.isReady.store(true, ordering: .relaxed)
             metrics.bridge.ready.set(1)
@@ -22,8 +28,10 @@ extension Bridge {
             if event.kind == .revoked { drain(timeout: .seconds(20), partitions: partitions) }
             commit(sync: event.kind == .revoked)
             settleCommit(sync: false)
-            let abandoned = commits.tracker.abandon(partitions)
+            let abandoned = commits.tracker.abandon(partitions.union(partitions.map(GateStage.releasePartition(of:))))
             pipeline.dedup.forget(partitions)
+            pipeline.gate.forget(partitions)
+            forgetReleases(of: partitions)
             if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }
             assigned.subtract(partitions)
             for tp in partitions {

@@ -55,6 +55,13 @@ public final class Bridge: @unchecked Sendable {
     /// Paces rewinds after failed deliveries (reset after a minute without one).
     var rewindBackoff: Backoff
     var lastRewind = ContinuousClock.now
+    /// Parked inputs whose release (or expiry) is in flight, not yet committed (`Bridge+Release`).
+    var releasing: Set<PartitionPosition> = []
+    /// The next number per release lane (`GateStage.releasePartition`).
+    var releaseSequence: [TopicPartition: Int64] = [:]
+    var lastSweep = ContinuousClock.now
+    /// The last settled transaction committed readiness or resolved parked inputs: sweep at once.
+    var sweepDue = false
 
     public init(config: BridgeConfig, logger: Logger) throws {
         self.config = config
@@ -66,7 +73,7 @@ public final class Bridge: @unchecked Sendable {
                                                 withIntermediateDirectories: true)
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
         pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
-        commits = CommitStage(store: store, dedup: pipeline.dedup)
+        commits = CommitStage(store: store, dedup: pipeline.dedup, gate: pipeline.gate)
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         kafkaConfig = KafkaConfig(config.kafka)
         rewindBackoff = config.retry.backoff
@@ -134,6 +141,8 @@ public final class Bridge: @unchecked Sendable {
                 commit(sync: false)
                 refreshLag()
             }
+            sweepParked(force: sweepDue)
+            sweepDue = false
         }
         // Graceful stop: finish in-flight work and commit before leaving the group.
         drain(timeout: .seconds(30))

@@ -21,6 +21,7 @@ final class EventPipeline: @unchecked Sendable {
     let contract: ContractStage
     let route: RouteStage
     let dedup: DedupStage
+    let gate: GateStage
 
     init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?) throws {
         decode = DecodeStage(maxRecordBytes: config.limits.maxRecordBytes, maxDepth: config.limits.maxDepth)
@@ -28,6 +29,7 @@ final class EventPipeline: @unchecked Sendable {
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
         dedup = DedupStage(store: store, staleAction: config.sequencing.stale)
+        gate = GateStage(rules: try GateStage.Rules(config: config.sequencing, registry: registry), store: store)
     }
 
     /// What an input comes to before the dedup state is consulted.
@@ -78,6 +80,8 @@ final class EventPipeline: @unchecked Sendable {
                 continue
             case .success(let p): plan = p
             }
+            plan.requirement = gate.rules.requirement(contract: ok.contract, data: ok.data, topic: record.topic)
+            plan.readinessKey = gate.rules.readinessKey(type: event.type, entityKey: plan.entityKey)
             let routes = route.select(type: event.type, data: ok.data).map { route.routes[$0] }
             let outputs = routes.isEmpty ? []
                 : EncodeStage.records(event, ok, plan: &plan, record: record, sourceURI: source.settings.sourceURI, routes: routes)
@@ -86,11 +90,31 @@ final class EventPipeline: @unchecked Sendable {
         return .events(prepared)
     }
 
-    /// Dedup and staleness, in input order (pipeline thread only).
-    func decide(_ prepared: Prepared, of record: KafkaConsumerRecord) throws -> InputDecision {
+    /// How an input reaches `decide`: consumed, or released from the store (parked before; `force`:
+    /// by an operator, without its prerequisite).
+    enum Arrival: Sendable, Equatable {
+        case consumed
+        case released(force: Bool)
+    }
+
+    /// Dedup, staleness and readiness gating, in input order (pipeline thread only).
+    func decide(_ prepared: Prepared, of record: KafkaConsumerRecord, arrival: Arrival = .consumed) throws -> InputDecision {
         switch prepared {
         case .decided(let decision): return decision
-        case .events(let events): return try dedup.decide(events, of: record)
+        case .events(let events):
+            let partition = record.topicPartition
+            let decision = try dedup.decide(events, of: record) { planned in
+                switch arrival {
+                case .consumed: return try gate.admit(planned, of: partition)
+                case .released(let force): return try gate.admit(planned, of: partition, release: true, force: force)
+                }
+            }
+            switch decision {
+            case .publish(let events, _): gate.didPublish(events, partition: partition)
+            case .park(_, let requirement): gate.didPark(requirement.key, partition: partition)
+            default: break
+            }
+            return decision
         }
     }
 

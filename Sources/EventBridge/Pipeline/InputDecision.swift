@@ -17,6 +17,10 @@ struct PlannedEvent: Sendable {
     var timeMillis: Int64? = nil
     /// Dropped because an equal or newer revision of its entity was published (the staleness guard).
     var droppedAsStale = false
+    /// The prerequisite it waits for (readiness gating), if its type has one.
+    var requirement: GateStage.Requirement? = nil
+    /// The readiness key it sets when published, if its type is a prerequisite of others.
+    var readinessKey: String? = nil
 
     var type: String { contract.type }
     var version: Int { contract.version }
@@ -30,6 +34,8 @@ enum InputDecision: Sendable {
     case deadLetter(PipelineFailure)
     /// Already published (same dedup key), or an older revision than one already published.
     case duplicate(reason: String, events: [PlannedEvent])
+    /// Parked until `requirement` is ready (readiness gating): recorded in the store, released later.
+    case park(events: [PlannedEvent], requirement: GateStage.Requirement)
     /// Deliberately not published: no subscriber wants it (`unroutedTypes` names the valid events
     /// nobody subscribes to), or the adapter filtered it (no canonical event, `unroutedTypes` empty).
     case filtered(reason: String, unroutedTypes: [String] = [])
@@ -40,6 +46,7 @@ enum InputDecision: Sendable {
         case .deadLetter: return "dead_lettered"
         case .duplicate: return "duplicate"
         case .filtered: return "filtered"
+        case .park: return "parked"
         }
     }
 }

@@ -38,4 +38,6 @@ enum FailureCode {
     static let contractUnknownVersion = "contract.unknown_version"
     static let eventNoKey = "event.no_key"
     static let eventStale = "event.stale"
+    /// A parked event's prerequisite did not arrive before its deadline (or an operator expired it).
+    static let prerequisiteTimeout = "sequencing.prerequisite_timeout"
 }
