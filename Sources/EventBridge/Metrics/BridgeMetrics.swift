@@ -64,8 +64,6 @@ final class BridgeMetrics: Sendable {
     let up: Gauge
     /// `eventbridge_ready`: 1 when the group is joined, the store open and the broker reachable.
     let ready: Gauge
-    /// `eventbridge_parked_events`: events parked waiting for a prerequisite.
-    let parked: Gauge
     /// `eventbridge_inflight_inputs`: inputs produced but not yet acknowledged and committed.
     let inFlight: Gauge
     /// `eventbridge_processing_duration_seconds`: consume-to-outcome time of one record.
@@ -83,7 +81,6 @@ final class BridgeMetrics: Sendable {
         up = registry.gauge("eventbridge_up", help: "1 while the bridge process runs.")
         ready = registry.gauge("eventbridge_ready",
                                help: "1 when the consumer group is joined, the store is open and the broker is reachable.")
-        parked = registry.gauge("eventbridge_parked_events", help: "Events parked waiting for a prerequisite event.")
         inFlight = registry.gauge("eventbridge_inflight_inputs",
                                   help: "Input records produced but not yet acknowledged and committed.")
         processingDuration = registry.histogram(
@@ -192,6 +189,25 @@ final class BridgeMetrics: Sendable {
                           help: "Records between the consumer's position and the partition's high-water mark.",
                           type: .gauge) {
             provider().map { .init(labels: ["topic": $0.topic, "partition": String($0.partition)], value: Double($0.lag)) }
+        }
+    }
+
+    /// Parked events of one type: how many, and how long the oldest has waited.
+    struct ParkedStats: Sendable, Equatable {
+        var type: String
+        var count: Int
+        var oldestAgeSeconds: Double
+    }
+
+    /// Feeds `eventbridge_parked_events{type}` and `eventbridge_parked_oldest_age_seconds{type}` at
+    /// scrape time (replaces an earlier provider).
+    func setParkedProvider(_ provider: @escaping @Sendable () -> [ParkedStats]) {
+        registry.callback("eventbridge_parked_events", help: "Events parked waiting for a prerequisite event, by type.", type: .gauge) {
+            provider().map { .init(labels: ["type": $0.type], value: Double($0.count)) }
+        }
+        registry.callback("eventbridge_parked_oldest_age_seconds", help: "How long the oldest parked event of each type has waited, in seconds.",
+                          type: .gauge) {
+            provider().map { .init(labels: ["type": $0.type], value: $0.oldestAgeSeconds) }
         }
     }
 

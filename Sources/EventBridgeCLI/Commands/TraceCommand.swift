@@ -54,6 +54,10 @@ struct TraceCommand: CLICommand {
         var documents: [JSONValue] = []
         for e in entries {
             var doc = e.json.objectValue ?? JSONObject()
+            if e.outcome == .parked, let p = try context.store.parkedEvent(at: e.source) {
+                doc["waitingFor"] = .string(p.prerequisite)
+                doc["deadline"] = .string(RFC3339.format(milliseconds: p.deadlineMillis))
+            }
             let dlq = e.dlqPosition
             let replays = dlq.flatMap { try? book?.replays(of: $0) } ?? []
             // The latest replay's landing position is in its confirmation; a reservation holds only a lower bound.
@@ -81,11 +85,13 @@ struct TraceCommand: CLICommand {
                 for r in d["replays"]?.arrayValue ?? [] {
                     print("  replay #\(r["replay"] ?? .null)  → \(r["to"]?.stringValue ?? "?")  \(r["state"]?.stringValue ?? "")  by \(r["by"]?.stringValue ?? "?")")
                 }
+                if e.outcome == .parked, let p = try context.store.parkedEvent(at: e.source) {
+                    print("  waits for  \(p.prerequisite) until \(RFC3339.format(milliseconds: p.deadlineMillis))")
+                }
+                if let note = e.note { print("  note       \(note)") }
                 print("  recorded   \(RFC3339.format(milliseconds: e.atMillis))")
             }
         }
         return entries.isEmpty ? .failed : .ok
     }
-
-    /// `topic:partition:offset` (the topic may itself contain ':').
 }

@@ -66,7 +66,7 @@ extension LedgerEntry {
             "type": .optional(eventType), "entityKey": .optional(entityKey),
             "contractVersion": contractVersion.map { .int($0) } ?? .null,
             "outputs": .array(outputs.map { .string($0.description) }), "dlq": .optional(dlqPosition?.description), "errorCode": .optional(errorCode),
-            "at": .string(RFC3339.format(milliseconds: atMillis)),
+            "at": .string(RFC3339.format(milliseconds: atMillis)), "note": .optional(note),
         ]
     }
 }
