@@ -167,13 +167,9 @@ struct ParkedActionOptions {
             return .ok
         }
         let verb = action == .release ? "Release (without its prerequisite)" : "Expire to the DLQ"
-        if !yes {
-            print("\(verb) \(targets.count) parked event\(targets.count == 1 ? "" : "s")? [y/N] ", terminator: "")
-            guard let answer = readLine() else { throw UsageError("no answer on standard input: add --yes") }
-            guard answer.lowercased().hasPrefix("y") else {
-                print("nothing changed")
-                return .ok
-            }
+        if !yes, try !confirm("\(verb) \(targets.count) parked event\(targets.count == 1 ? "" : "s")?") {
+            print("nothing changed")
+            return .ok
         }
         let requests = try ParkingRequests.open(path: context.config.resolve(context.config.store.path))
         defer { requests.close() }
