@@ -71,7 +71,9 @@ final class StoreWriter {
                 try writeParking(batch)
                 try writeReadiness(batch)
                 try writeOffsets(batch)
-                for replay in batch.replays { try DeadLetterBook.insert(replay, into: db) }
+                for replay in batch.replays { try DeadLetterBook.insert(replay, into: db, ifAbsent: batch.restoring) }
+                try writeRequests(batch)
+                try writeChangelogPositions(batch)
                 for resolution in batch.resolutions { try DeadLetterBook.insert(resolution, into: db) }
             }
         } catch {
@@ -276,6 +278,36 @@ final class StoreWriter {
                     try s.run()
                 }
             }
+        }
+    }
+
+    private func writeRequests(_ batch: StoreBatch) throws {
+        guard !batch.requests.isEmpty else { return }
+        let insert = try db.prepare("""
+            INSERT OR REPLACE INTO parked_requests(part, offset, action, actor, reason, at) VALUES(?, ?, ?, ?, ?, ?)
+            """)
+        for q in batch.requests {
+            insert.bind(1, try partitionID(q.source.topicPartition))
+            insert.bind(2, q.source.offset)
+            insert.bind(3, q.action.rawValue)
+            insert.bind(4, q.actor)
+            insert.bind(5, q.reason)
+            insert.bind(6, q.atMillis)
+            try insert.run()
+        }
+    }
+
+    private func writeChangelogPositions(_ batch: StoreBatch) throws {
+        guard !batch.changelogPositions.isEmpty else { return }
+        let upsert = try db.prepare("""
+            INSERT INTO changelog_positions(topic, partition, next_offset) VALUES(?, ?, ?)
+            ON CONFLICT(topic, partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
+            """)
+        for (tp, next) in batch.changelogPositions.sorted(by: { $0.key < $1.key }) {
+            upsert.bind(1, tp.topic)
+            upsert.bind(2, Int64(tp.partition))
+            upsert.bind(3, next)
+            try upsert.run()
         }
     }
 

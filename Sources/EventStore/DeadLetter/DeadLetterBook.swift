@@ -77,11 +77,14 @@ public final class DeadLetterBook: Sendable {
         s.bind(3, position.offset)
     }
 
-    static func insert(_ replay: DeadLetterReplay, into db: SQLiteDatabase) throws {
+    /// Inserts a replay; a second insert of the same attempt is a `conflict` — or, with `ifAbsent`
+    /// (restoring from a changelog), kept as the first one.
+    static func insert(_ replay: DeadLetterReplay, into db: SQLiteDatabase, ifAbsent: Bool = false) throws {
         if try db.scalar(
             "SELECT 1 FROM dlq_replays WHERE topic = ? AND partition = ? AND offset = ? AND attempt = ?",
             { bind(replay.dlqPosition, $0); $0.bind(4, replay.attempt) }) != nil
         {
+            if ifAbsent { return }
             throw StoreError(.conflict, message: "attempt \(replay.attempt) of \(replay.dlqPosition) is already recorded", context: "dlq replay")
         }
         let s = try db.prepare("""
