@@ -282,19 +282,7 @@ final class StoreWriter {
     }
 
     private func writeRequests(_ batch: StoreBatch) throws {
-        guard !batch.requests.isEmpty else { return }
-        let insert = try db.prepare("""
-            INSERT OR REPLACE INTO parked_requests(part, offset, action, actor, reason, at) VALUES(?, ?, ?, ?, ?, ?)
-            """)
-        for q in batch.requests {
-            insert.bind(1, try partitionID(q.source.topicPartition))
-            insert.bind(2, q.source.offset)
-            insert.bind(3, q.action.rawValue)
-            insert.bind(4, q.actor)
-            insert.bind(5, q.reason)
-            insert.bind(6, q.atMillis)
-            try insert.run()
-        }
+        for q in batch.requests { try ParkingRequests.insert(q, part: try partitionID(q.source.topicPartition), into: db) }
     }
 
     private func writeChangelogPositions(_ batch: StoreBatch) throws {

@@ -88,6 +88,28 @@ final class ChangelogFollower: @unchecked Sendable {
 
     private var isStopping: Bool { lock.withLock { stopping } }
 
+    /// On the calling thread: reads these source partitions' changelogs and the global topic to the
+    /// ends they have now, applying everything (a read-only view of all partitions: the CLI).
+    func catchUp(_ sources: Set<TopicPartition>, includeGlobal: Bool, timeout: Duration) throws {
+        let consumer = try KafkaConsumer(config: consumerConfig, logger: logger)
+        defer { consumer.closeBlocking() }
+        let positions = try store.reader.changelogPositions()
+        var partitions = sources.map(topics.changelog(of:))
+        if includeGlobal { partitions.append(TopicPartition(topic: topics.global, partition: 0)) }
+        for changelog in partitions {
+            followed[changelog] = Followed(next: positions[changelog] ?? 0, restoring: (ContinuousClock.now, nil, 0, 0))
+        }
+        assigned = followed.mapValues(\.next)
+        try consumer.assign(assigned.map { PartitionPosition($0.key, offset: $0.value) }.sorted())
+        let deadline = ContinuousClock.now + timeout
+        while followed.values.contains(where: { $0.restoring != nil }) {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(.timedOut, message: "the changelog topics did not answer within \(timeout)")
+            }
+            try step(consumer)
+        }
+    }
+
     // MARK: The follower thread
 
     private func run() {

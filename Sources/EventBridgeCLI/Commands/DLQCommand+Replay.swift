@@ -58,7 +58,7 @@ struct DLQReplayCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let walker = try DLQWalker(configPath: options.configPath, filters: filters)
+        let walker = try DLQWalker(configPath: options.configPath, local: options.local, filters: filters)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
         let config = walker.context.config
         let logger = Logger(label: "dlq", level: .error)

@@ -58,7 +58,7 @@ struct ParkedListCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         let events = try filters.events(context.store)
         let now = WallClock.nowMillis()
         if options.json {
@@ -90,7 +90,7 @@ struct ParkedShowCommand: CLICommand {
 
     func run() async throws -> ExitCode {
         guard let source = PartitionPosition(parsing: position) else { throw UsageError("the position must be TOPIC:PARTITION:OFFSET") }
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         guard let e = try context.store.parkedEvent(at: source) else {
             let outcome = try context.store.ledgerEntry(at: source)?.outcome.rawValue
             printError("\(source) is not parked" + (outcome.map { " (its outcome: \($0))" } ?? ""))
@@ -154,7 +154,7 @@ struct ParkedActionOptions {
     }
 
     func run(_ action: ParkedRequest.Action) async throws -> ExitCode {
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         var targets: [ParkedEvent] = []
         for text in positions {
             guard let p = PartitionPosition(parsing: text) else { throw UsageError("\(text): a position is TOPIC:PARTITION:OFFSET") }
@@ -171,7 +171,7 @@ struct ParkedActionOptions {
             print("nothing changed")
             return .ok
         }
-        let requests = try ParkingRequests.open(path: context.config.resolve(context.config.store.path))
+        let requests = try context.parkingRequests()
         defer { requests.close() }
         let now = WallClock.nowMillis()
         var submitted: [PartitionPosition] = []

@@ -23,7 +23,7 @@ struct StatusCommand: CLICommand {
     init(arguments: inout Arguments) throws { options = try ConfigOptions(&arguments) }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         let admin = try context.admin()
         let committed = Dictionary(try await context.committed(admin).map { ($0.partition, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let config = context.config

@@ -22,9 +22,11 @@ struct TraceCommand: CLICommand {
     var key: String?
     var source: String?
     var json: Bool
+    var local: Bool
 
     init(arguments: inout Arguments) throws {
         json = arguments.flag("--json")
+        local = arguments.flag("--local")
         configPath = try arguments.required("--config")
         eventID = try arguments.option("--event-id")
         key = try arguments.option("--key")
@@ -38,7 +40,7 @@ struct TraceCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: configPath)
+        let context = try BridgeContext(configPath: configPath, local: local)
         var entries: [LedgerEntry]
         if let eventID {
             entries = try context.store.ledgerEntries(eventID: eventID)
@@ -49,7 +51,7 @@ struct TraceCommand: CLICommand {
             entries = try context.store.ledgerEntry(at: position).map { [$0] } ?? []
         }
         entries.sort { $0.source < $1.source }
-        let book = try? DeadLetterBook.open(path: context.config.resolve(context.config.store.path))
+        let book = try? context.book()
         defer { book?.close() }
         var documents: [JSONValue] = []
         for e in entries {
