@@ -10,11 +10,15 @@ import Observability
 /// record (the store commits the batch only then), or throws the first delivery error.
 ///
 /// Each record carries `eventbridge.writer` = this process's session id, so the follower can tell
-/// this session's own records (already in its store) from everyone else's.
+/// this session's own records (already in its store) from everyone else's, and
+/// `eventbridge.batch` = `<write number>:<records of this write in this changelog partition>`: a
+/// reader applies a write's records of a partition only once it has all of them, so a restore never
+/// sees half of a commit (a writer killed between two acknowledgements, one that lost its partitions).
 public final class ChangelogWriter: @unchecked Sendable {
     // @unchecked: `current` is read and replaced only under `lock`; the rest is immutable or
     // thread-safe itself.
     public static let writerHeader = "eventbridge.writer"
+    public static let batchHeader = "eventbridge.batch"
 
     let topics: ChangelogTopics
     let session: String
@@ -67,11 +71,14 @@ public final class ChangelogWriter: @unchecked Sendable {
         let producer = producer()
         let write = pending.open(count: changes.count)
         let header = KafkaHeader(name: Self.writerHeader, string: session)
+        var counts: [TopicPartition?: Int] = [:]
+        for (partition, _) in changes { counts[partition, default: 0] += 1 }
+        let batchHeaders = counts.mapValues { KafkaHeader(name: Self.batchHeader, string: "\(write.id):\($0)") }
         for (partition, change) in changes {
             let (key, value) = change.record
             let record = KafkaProducerRecord(
                 topic: partition.map { topics.changelog(of: $0.topic) } ?? topics.global, partition: partition?.partition ?? 0,
-                key: key, value: value, headers: [header])
+                key: key, value: value, headers: [header, batchHeaders[partition]!])
             var backoff = Backoff.queueFull
             while true {
                 do {
