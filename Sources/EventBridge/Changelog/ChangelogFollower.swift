@@ -198,12 +198,9 @@ final class ChangelogFollower: @unchecked Sendable {
                let colon = text.lastIndex(of: ":"), let expected = Int(text[text.index(after: colon)...]), expected > 1 {
                 let id = BatchID(changelog: changelog, writer: r.header(ChangelogWriter.writerHeader).map { String(decoding: $0, as: UTF8.self) } ?? "",
                                  write: text[..<colon])
-                var pending = incomplete[id] ?? (expected, [])
-                pending.changes.append((source, change))
-                guard pending.changes.count >= pending.expected else {
-                    incomplete[id] = pending
-                    continue
-                }
+                // Appended in place (a copy per record would make a large write quadratic).
+                incomplete[id, default: (expected, [])].changes.append((source, change))
+                guard let pending = incomplete[id], pending.changes.count >= pending.expected else { continue }
                 incomplete[id] = nil
                 complete = pending.changes
             }
