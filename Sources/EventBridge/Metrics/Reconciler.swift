@@ -40,7 +40,7 @@ final class Reconciler: @unchecked Sendable {
     /// The last completed pass (nil before the first).
     var snapshot: ReconcileSnapshot? { last.value.withLock { $0 } }
 
-    /// Starts the thread: a first pass at once, then one per interval.
+    /// Starts the thread: a first pass at once (even when stopped right away), then one per interval.
     func start() {
         let t = Thread { [self] in run() }
         t.name = "eb-reconcile"
@@ -65,7 +65,7 @@ final class Reconciler: @unchecked Sendable {
             stopped.signal()
         }
         let wait = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        while !isStopping {
+        repeat {
             do {
                 try runOnce()
             } catch {
@@ -75,7 +75,7 @@ final class Reconciler: @unchecked Sendable {
                 reader = nil  // reopened next pass
             }
             _ = wake.wait(timeout: .now() + wait)
-        }
+        } while !isStopping
     }
 
     /// One pass: completeness, then open exceptions; publishes the snapshot.

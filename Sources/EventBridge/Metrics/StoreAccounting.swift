@@ -57,7 +57,15 @@ public final class CompletenessTracker {
             while low < next {
                 let high = min(next, low + chunk)
                 let found = Int64(try reader.outcomeCount(tp, offsets: low..<high))
-                if found < high - low { holes += try gaps(reader, tp, low..<high, missing: high - low - found) }
+                if found < high - low {
+                    for gap in try gaps(reader, tp, low..<high, missing: high - low - found) {
+                        if let last = holes.last, last.range.upperBound == gap.range.lowerBound {
+                            holes[holes.count - 1] = (last.range.lowerBound..<gap.range.upperBound, last.missing + gap.missing)
+                        } else {
+                            holes.append(gap)
+                        }
+                    }
+                }
                 low = high
             }
             s.cursor = max(s.cursor, next)
