@@ -21,7 +21,7 @@ final class PipelineMetrics: @unchecked Sendable {
     private var staleBy: [String: Counter] = [:]
     private var releasedBy: [String: Counter] = [:]
     private var replayedBy: [String: Counter] = [:]
-    private var syncLagBy: [String: Histogram] = [:]
+    private var syncLagBy: [TopicType: Histogram] = [:]
     /// Per contract type: events synced, objective breaches, and the objective in seconds.
     private var syncedBy: [String: (synced: Counter, breaches: Counter, objective: Double)] = [:]
     private let lag = LagSnapshot()
@@ -39,7 +39,13 @@ final class PipelineMetrics: @unchecked Sendable {
         bridge.setConsumerLagProvider { [lag] in lag.value.withLock { $0 } }
     }
 
-    private func cached<T>(_ cache: inout [String: T], _ key: String, _ make: () -> T) -> T {
+    /// A cache key of two strings that allocates nothing (no concatenation per event).
+    private struct TopicType: Hashable {
+        var topic: String
+        var type: String
+    }
+
+    private func cached<K: Hashable, T>(_ cache: inout [K: T], _ key: K, _ make: () -> T) -> T {
         if let hit = cache[key] { return hit }
         let made = make()
         cache[key] = made
@@ -77,7 +83,7 @@ final class PipelineMetrics: @unchecked Sendable {
             workflow.synced.increment()
             guard let millis = event.timeMillis else { continue }
             let lag = max(0, now - Double(millis) / 1000)
-            cached(&syncLagBy, topic + "\u{0}" + type) { bridge.syncLag(topic: topic, type: type) }.observe(lag)
+            cached(&syncLagBy, TopicType(topic: topic, type: type)) { bridge.syncLag(topic: topic, type: type) }.observe(lag)
             if workflow.objective > 0, lag > workflow.objective { workflow.breaches.increment() }
         }
     }
