@@ -312,6 +312,16 @@ def test_report_agrees_with_the_ledger_and_follows_a_resolution(stack):
     assert doc["reconciliation"]["status"] == "ok" and doc["reconciliation"]["missing"] == 0
     assert sum(p["checked"] for p in doc["reconciliation"]["partitions"]) >= stack["records"]
     assert sum(s["published"] for s in doc["timeline"]["slots"]) == sum(w["published"] for w in expected.values())
+    # The text form: a row per workflow, the reconciliation line; usage errors exit 2.
+    text = report(stack, "--since", "1h")
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[1].split()[:3] == ["WORKFLOW", "MATERIALITY", "OBJECTIVE"]
+    payment_line = next(l for l in lines if l.startswith("finance.payment "))
+    assert payment_line.split()[1:5] == ["critical", "60s", str(N_PAYMENTS), str(N_DUP_PAYMENTS)]
+    assert lines[-1].startswith("every committed input has an outcome")
+    for bad in (["--json", "--html", "x.html"], ["--since", "10s"], ["--since", "soon"]):
+        assert report(stack, *bad).returncode == 2, bad
     # Resolving the bad JSON record in the DLQ book closes the exception, in the report and — through
     # the global changelog the bridge follows — in the bridge's own metric.
     resolved = subprocess.run([os.environ["EVENTBRIDGE_BIN"], "dlq", "resolve", "--config", bridge.config_path, "--code", "json.syntax",
