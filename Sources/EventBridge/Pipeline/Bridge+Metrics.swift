@@ -30,6 +30,10 @@ extension Bridge {
                                    readiness: { metrics.isReady.load(ordering: .relaxed) ? .ready : .notReady("no partitions assigned yet") })
         try server.start()
         metricsServer = server
+        let reconciler = Reconciler(storePath: storePath, objectives: metrics.bridge.objectives,
+                                    interval: .seconds(config.observability.reconcileIntervalSeconds), metrics: metrics.bridge, logger: logger)
+        reconciler.start()
+        self.reconciler = reconciler
         logger.info("metrics endpoint listening", ["address": server.boundAddress ?? address])
     }
 

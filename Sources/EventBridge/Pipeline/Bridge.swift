@@ -41,6 +41,8 @@ public final class Bridge: @unchecked Sendable {
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
     var metricsServer: MetricsServer?
+    /// The in-process reconcile behind `eventbridge_reconcile_*` and `eventbridge_exceptions_*` (with the endpoint).
+    var reconciler: Reconciler?
     /// Subscriber name of each output topic, for the published-events metric.
     let subscriberOfTopic: [String: String]
     private let stopping = Atomic<Bool>(false)
@@ -82,7 +84,7 @@ public final class Bridge: @unchecked Sendable {
         pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
         kafkaConfig = KafkaConfig(config.kafka)
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
-        metrics = PipelineMetrics(registry: metricsRegistry)
+        metrics = PipelineMetrics(registry: metricsRegistry, objectives: Objectives(registry: registry, settings: config.observability))
         if config.changelog.enabled {
             let topics = ChangelogTopics(groupId: config.groupId, sources: config.sources.map(\.topic))
             let admin = try KafkaAdmin(config: kafkaConfig.forConsumer, logger: logger.with(label: "kafka.admin"))
@@ -115,6 +117,7 @@ public final class Bridge: @unchecked Sendable {
         try startMetricsServer()
         follower?.start()
         defer {
+            reconciler?.stop()
             metricsServer?.stop()
             metrics.bridge.up.set(0)
         }
