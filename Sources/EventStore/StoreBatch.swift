@@ -20,7 +20,15 @@ public struct StoreBatch: Sendable {
         var atMillis: Int64
     }
 
+    struct PendingState: Sendable {
+        /// Nil: the state is forgotten (deleted).
+        var record: [UInt8]?
+        var partition: TopicPartition
+        var atMillis: Int64
+    }
+
     private(set) var dedupKeys: [PendingKey] = []
+    private(set) var entityStates: [EntityStateKey: PendingState] = [:]
     private(set) var dedupKeySet = DedupKeySet()
     private(set) var revisions: [RevisionKey: PendingRevision] = [:]
     private(set) var outcomes: [LedgerEntry] = []
@@ -34,7 +42,7 @@ public struct StoreBatch: Sendable {
 
     /// Nothing to write.
     public var isEmpty: Bool {
-        dedupKeys.isEmpty && revisions.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
+        dedupKeys.isEmpty && revisions.isEmpty && entityStates.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
             && releases.isEmpty && replays.isEmpty && resolutions.isEmpty
     }
 
@@ -64,6 +72,18 @@ public struct StoreBatch: Sendable {
     ) {
         revisions[RevisionKey(family: family, entityKey: entityKey)] =
             PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
+    }
+
+    // MARK: Entity state
+
+    /// Records `record` (JSON text) as the last known source record of an entity, or forgets it
+    /// (`nil`: nothing is known any more). Last write wins within the batch; the pipeline's entity
+    /// state stage calls this in input order.
+    public mutating func setEntityState(
+        _ record: [UInt8]?, scope: String, entity: String, partition: TopicPartition, atMillis: Int64
+    ) {
+        entityStates[EntityStateKey(scope: scope, entity: entity)] =
+            PendingState(record: record, partition: partition, atMillis: atMillis)
     }
 
     // MARK: Ledger and offsets
@@ -101,4 +121,10 @@ public struct StoreBatch: Sendable {
 struct RevisionKey: Hashable, Sendable {
     var family: String
     var entityKey: String
+}
+
+/// (scope, entity key): the key of the entity state table.
+struct EntityStateKey: Hashable, Sendable {
+    var scope: String
+    var entity: String
 }

@@ -104,7 +104,8 @@ enum CivilTime {
     }
 
     /// Parses `YYYY-MM-DD` followed by `T`, `t` or a space, `hh:mm:ss`, an optional fraction of
-    /// 1–9 digits, and an optional `Z`/`z` or `±hh:mm`. Calendar-checked; no leap seconds.
+    /// 1–9 digits, and an optional `Z`/`z`, `±hh:mm`, `±hhmm` or `±hh`. Calendar-checked; no leap
+    /// seconds.
     static func parseDateTime(_ text: String) -> DateTime? {
         let b = Array(text.utf8)
         guard b.count >= 19 else { return nil }
@@ -135,9 +136,20 @@ enum CivilTime {
                 guard i + 1 == b.count else { return nil }
                 offset = 0
             case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                guard i + 6 == b.count, let oh = number(b, i + 1, 2), b[i + 3] == UInt8(ascii: ":"),
-                    let om = number(b, i + 4, 2), oh <= 23, om <= 59
-                else { return nil }
+                // ±hh:mm (RFC 3339), or ISO 8601's ±hhmm and ±hh (PostgreSQL writes "+00").
+                guard let oh = number(b, i + 1, 2), oh <= 23 else { return nil }
+                var om = 0
+                switch b.count - i {
+                case 3: break
+                case 5:
+                    guard let m = number(b, i + 3, 2) else { return nil }
+                    om = m
+                case 6:
+                    guard b[i + 3] == UInt8(ascii: ":"), let m = number(b, i + 4, 2) else { return nil }
+                    om = m
+                default: return nil
+                }
+                guard om <= 59 else { return nil }
                 offset = (b[i] == UInt8(ascii: "-") ? -1 : 1) * (oh * 3600 + om * 60)
             default:
                 return nil
@@ -201,7 +213,7 @@ enum CivilTime {
     }
 
     /// The value of `count` ASCII digits at `start`, or nil.
-    private static func number(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
+    static func number(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
         guard start + count <= b.count else { return nil }
         var v = 0
         for i in start..<(start + count) {

@@ -33,6 +33,7 @@ extension Bridge {
         let tracker = commits.tracker
         let restart = tracker.abandon(tracker.partitions)
         pipeline.dedup.forget(Set(restart.keys))
+        pipeline.entityState.forget(Set(restart.keys))
         // A producer whose deliveries failed may be fenced or have lost its idempotence sequence
         // (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: continue with a new one.
         replaceProducer()

@@ -24,6 +24,7 @@ extension Bridge {
             settleCommit(sync: false)
             let abandoned = commits.tracker.abandon(partitions)
             pipeline.dedup.forget(partitions)
+            pipeline.entityState.forget(partitions)
             if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }
             assigned.subtract(partitions)
             for tp in partitions {

@@ -66,7 +66,7 @@ public final class Bridge: @unchecked Sendable {
                                                 withIntermediateDirectories: true)
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
         pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
-        commits = CommitStage(store: store, dedup: pipeline.dedup)
+        commits = CommitStage(store: store, dedup: pipeline.dedup, entityState: pipeline.entityState)
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         kafkaConfig = KafkaConfig(config.kafka)
         rewindBackoff = config.retry.backoff

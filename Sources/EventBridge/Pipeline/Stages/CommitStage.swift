@@ -33,6 +33,8 @@ final class CommitStage {
     let tracker = InFlightTracker<InputOutcome>()
     private let store: EventStore
     private let dedup: DedupStage
+    /// The entity state stage whose pending writes go into each input's transaction (nil: none).
+    private let entityState: EntityStateStage?
     private var inFlight: InFlight?
 
     /// A transaction on the store's writer, and what follows once it is durable.
@@ -41,6 +43,7 @@ final class CommitStage {
         var write: PendingStoreCommit
         var keys: [DedupKey]
         var entities: [DedupStage.EntityRef]
+        var states: [(entity: StateRequest.Entity, position: PartitionPosition)]
         var offsets: [PartitionPosition]
     }
 
@@ -52,9 +55,10 @@ final class CommitStage {
         var duration: Duration
     }
 
-    init(store: EventStore, dedup: DedupStage) {
+    init(store: EventStore, dedup: DedupStage, entityState: EntityStateStage? = nil) {
         self.store = store
         self.dedup = dedup
+        self.entityState = entityState
     }
 
     var hasTransactionInFlight: Bool { inFlight != nil }
@@ -68,7 +72,14 @@ final class CommitStage {
         var batch = StoreBatch()
         var keys: [DedupKey] = []
         var entities: [DedupStage.EntityRef] = []
+        var states: [(entity: StateRequest.Entity, position: PartitionPosition)] = []
         for c in completed where !c.completion.alreadyRecorded {
+            // Entity state follows the source whatever became of the input (docs/adapters.md §7).
+            for w in entityState?.take(c.source) ?? [] {
+                batch.setEntityState(EntityStateStage.bytes(w.record), scope: w.entity.scope, entity: w.entity.key,
+                                     partition: c.partition, atMillis: nowMillis)
+                states.append((w.entity, c.source))
+            }
             let outcome = c.completion
             let events = outcome.events
             let isDLQ = outcome.outcome == .deadLettered
@@ -91,7 +102,7 @@ final class CommitStage {
         }
         for (partition, offset) in next { batch.setProcessedOffset(next: offset, for: partition) }
         inFlight = InFlight(batch: batch, write: store.commitInBackground(batch), keys: keys, entities: entities,
-                            offsets: next.map { PartitionPosition($0.key, offset: $0.value) }.sorted())
+                            states: states, offsets: next.map { PartitionPosition($0.key, offset: $0.value) }.sorted())
     }
 
     /// Waits for the transaction in flight. When it failed, writes it again (blocking) and throws
@@ -110,6 +121,7 @@ final class CommitStage {
         }
         inFlight = nil
         dedup.committed(keys: pending.keys, entities: pending.entities)
+        entityState?.committed(pending.states)
         return Settled(offsets: pending.offsets, duration: duration)
     }
 }
