@@ -43,6 +43,18 @@ enum CloudEventReader {
         return contentType.lowercased().hasPrefix("application/cloudevents") && !isJSON(contentType)
     }
 
+    /// True when the record says it is a CloudEvent: a `ce_specversion` header, a CloudEvents
+    /// content type, or a JSON object (or array of objects) with `specversion`.
+    static func isCloudEvent(_ input: AdapterInput) -> Bool {
+        if header("ce_specversion", input.headers) != nil { return true }
+        if let contentType = header("content-type", input.headers), contentType.lowercased().hasPrefix("application/cloudevents") { return true }
+        switch input.value {
+        case .object(let o): return o["specversion"]?.stringValue != nil
+        case .array(let items): return !items.isEmpty && items.allSatisfy { $0["specversion"]?.stringValue != nil }
+        default: return false
+        }
+    }
+
     static func read(_ input: AdapterInput) -> Result<Input, AdapterFailure> {
         let headers = input.headers
         let contentType = header("content-type", headers)

@@ -60,7 +60,22 @@ extension MappingAdapter {
             }
             let last = i < known.count ? known[i] : nil
             if !forget, let last, case .overlay(let nulled) = state.merge {
-                current = Self.overlay(current, onto: last, nulled: Self.nulledFields(nulled, in: document))
+                let own = state.record.resolve(in: current) ?? .object(JSONObject())
+                let merged = Self.overlay(own, onto: last, nulled: Self.nulledFields(nulled, in: document))
+                current = Self.replacing(state.record, in: current, with: merged)
+            }
+            let shown = entity.key.replacingOccurrences(of: "\u{1F}", with: " ")
+            if partial && last == nil && !forget && !state.completeWhen.isEmpty
+                && !state.completeWhen.contains(where: { Condition.all($0, hold: current, context.input) }) {
+                let unmet = state.completeWhen.first?.first { !$0.holds(in: current, context.input) }
+                let missing = unmet.map { ": \($0.pointer) is absent" } ?? ""
+                if failure == nil {
+                    failure = AdapterFailure(
+                        code: .stateUnknown,
+                        message: "a partial update of \(shown) carries only its changed fields, and no earlier state of it is known to merge them onto\(missing)",
+                        location: nil)
+                }
+                continue
             }
             var outcome = evaluate(current, context)
             if partial && last == nil, case .failed(let f) = outcome {
@@ -68,7 +83,7 @@ extension MappingAdapter {
                 if f.code == .missingField {
                     outcome = .failed(AdapterFailure(
                         code: .stateUnknown,
-                        message: "a partial update of \(entity.key.replacingOccurrences(of: "\u{1F}", with: " ")) carries only the changed fields and no earlier state of it is known, so \(f.message)",
+                        message: "a partial update of \(shown) carries only the changed fields and no earlier state of it is known, so \(f.message)",
                         location: f.location))
                 }
             } else if forget {
@@ -97,15 +112,16 @@ extension MappingAdapter {
 
     /// What is remembered of a document: `keep` only, or everything but `exclude`.
     private func record(_ state: StatePlan, _ document: JSONValue) -> JSONValue {
+        let record = state.record.resolve(in: document) ?? .object(JSONObject())
         if let keep = state.keep {
             var out = JSONObject()
             for p in keep {
-                guard let token = p.tokens.first, p.tokens.count == 1, let v = p.resolve(in: document) else { continue }
+                guard let token = p.tokens.first, p.tokens.count == 1, let v = p.resolve(in: record) else { continue }
                 out[token] = v
             }
             return .object(out)
         }
-        var out = document
+        var out = record
         for p in state.exclude { out = Self.removing(p, from: out) }
         return out
     }

@@ -26,16 +26,22 @@ public struct MappingAdapter: Adapter {
     public var handlesTombstones: Bool { plan.tombstones != nil }
 
     public func acceptsUndecodedValue(headers: [KafkaHeader]) -> Bool {
-        plan.envelope == .cloudEvents && CloudEventReader.wantsUndecoded(headers)
+        plan.envelope != .plain && CloudEventReader.wantsUndecoded(headers)
     }
 
     public func adapt(_ input: AdapterInput) -> AdapterOutcome {
         if input.isTombstone { return tombstone(input) }
+        if let values = plan.tombstones?.values, !values.isEmpty, input.isJSON, Condition.all(values, hold: input.value, input) {
+            return tombstone(input)
+        }
         switch plan.envelope {
         case .plain:
             guard input.isJSON else { return .failed(.transform("the value is not JSON", at: .root)) }
             return adapt(document: input.value, input: input, event: nil)
-        case .cloudEvents:
+        case .cloudEventsOrPlain where !CloudEventReader.isCloudEvent(input):
+            guard input.isJSON else { return .failed(.transform("the value is not JSON", at: .root)) }
+            return adapt(document: input.value, input: input, event: nil)
+        case .cloudEvents, .cloudEventsOrPlain:
             switch CloudEventReader.read(input) {
             case .failure(let f): return .failed(f)
             case .success(.single(let event)): return adapt(document: event.document, input: input, event: event)
@@ -141,6 +147,7 @@ public struct MappingAdapter: Adapter {
         for n in plan.normalizations {
             switch n {
             case .avroUnions: out = AvroUnions.unwrapped(out)
+            case .debezium: out = DebeziumRecord.normalized(out)
             }
         }
         return out
@@ -298,6 +305,9 @@ public struct MappingAdapter: Adapter {
     }
 
     private func absent(_ plan: ValuePlan, scope: MappingScope) throws(AdapterFailure) -> JSONValue? {
+        if let other = plan.otherwise?.value {
+            if let (v, _) = try transformed(other, scope: scope) { return v }
+        }
         if let fallback = plan.fallback { return fallback }
         if plan.optional { return nil }
         let location = scope.location(of: plan.source, index: 0)

@@ -5,9 +5,10 @@ extension MappingCompiler {
     mutating func inputEnvelope(_ value: JSONValue, at: JSONPointer) -> InputEnvelope {
         switch value {
         case "cloudevents": return .cloudEvents
+        case "cloudevents-or-plain": return .cloudEventsOrPlain
         case "plain": return .plain
         default:
-            problem(at, "\"envelope\" is \"cloudevents\" (structured, binary and batch mode) or \"plain\"")
+            problem(at, "\"envelope\" is \"cloudevents\" (structured, binary and batch mode), \"cloudevents-or-plain\" or \"plain\"")
             return .plain
         }
     }
@@ -56,11 +57,11 @@ extension MappingCompiler {
         if case .array(let a) = value { items = a } else { items = [value] }
         var out: [Normalization] = []
         for (i, item) in items.enumerated() {
-            guard case .string("avroUnions") = item else {
-                problem(at.appending(i), "a normalization is \"avroUnions\"")
-                continue
+            switch item {
+            case "avroUnions": out.append(.avroUnions)
+            case "debezium": out.append(.debezium)
+            default: problem(at.appending(i), "a normalization is \"avroUnions\" or \"debezium\"")
             }
-            out.append(.avroUnions)
         }
         return out
     }
@@ -68,7 +69,7 @@ extension MappingCompiler {
     /// The `state` section (docs/adapters.md §7).
     mutating func statePlan(_ value: JSONValue, at: JSONPointer) -> StatePlan? {
         guard let o = object(value, at: at, "\"state\"") else { return nil }
-        checkKeys(o, ["when", "records", "key", "merge", "nulledFields", "partial", "forget", "exclude", "keep"], at: at)
+        checkKeys(o, ["when", "records", "record", "key", "merge", "nulledFields", "partial", "completeWhen", "forget", "exclude", "keep"], at: at)
         let conditions = o["when"].map { self.conditions($0, at: ptr(at, "when")) } ?? []
         let records = o["records"].flatMap { pointer($0, at: ptr(at, "records")) }
         var key: [ValueSource] = []
@@ -95,18 +96,28 @@ extension MappingCompiler {
             problem(ptr(at, "merge"), "\"merge\" is \"overlay\" (changed fields onto the last known record) or \"replace\"")
         }
         let partial = o["partial"].map { self.conditions($0, at: ptr(at, "partial")) } ?? []
+        var completeWhen: [[Condition]] = []
+        switch o["completeWhen"] {
+        case nil: break
+        case .array(let sets)?:
+            for (i, set) in sets.enumerated() { completeWhen.append(self.conditions(set, at: ptr(at, "completeWhen").appending(i))) }
+        case let set?:
+            completeWhen = [self.conditions(set, at: ptr(at, "completeWhen"))]
+        }
         let forget = o["forget"].map { self.conditions($0, at: ptr(at, "forget")) } ?? []
         let exclude = o["exclude"].map { pointers($0, at: ptr(at, "exclude")) } ?? []
         let keep = o["keep"].map { pointers($0, at: ptr(at, "keep")) }
-        return StatePlan(
-            conditions: conditions, records: records, key: key, merge: merge, partial: partial, forget: forget,
-            exclude: exclude, keep: keep)
+        var plan = StatePlan(
+            conditions: conditions, records: records, key: key, merge: merge, partial: partial, completeWhen: completeWhen,
+            forget: forget, exclude: exclude, keep: keep)
+        if let r = o["record"], let p = pointer(r, at: ptr(at, "record")) { plan.record = p }
+        return plan
     }
 
     /// `"tombstones": {"filterAfter": {conditions on the last known record}, "reason": "…"}`.
     mutating func tombstonePlan(_ value: JSONValue, at: JSONPointer, state: StatePlan?) -> TombstonePlan? {
         guard let o = object(value, at: at, "\"tombstones\"") else { return nil }
-        checkKeys(o, ["filterAfter", "reason"], at: at)
+        checkKeys(o, ["filterAfter", "reason", "valuesLike"], at: at)
         if state == nil { problem(at, "\"tombstones\" needs a \"state\" section (what the last event of the key was)") }
         guard let after = o["filterAfter"] else {
             problem(at, "\"tombstones\" needs \"filterAfter\" (conditions on the key's last known record)")
@@ -116,7 +127,9 @@ extension MappingCompiler {
             problem(ptr(at, "reason"), "\"reason\" is the filter reason, a non-empty string")
             return nil
         }
-        return TombstonePlan(after: conditions(after, at: ptr(at, "filterAfter")), reason: reason)
+        var plan = TombstonePlan(after: conditions(after, at: ptr(at, "filterAfter")), reason: reason)
+        if let v = o["valuesLike"] { plan.values = conditions(v, at: ptr(at, "valuesLike")) }
+        return plan
     }
 
     private mutating func pointers(_ value: JSONValue, at: JSONPointer) -> [JSONPointer] {

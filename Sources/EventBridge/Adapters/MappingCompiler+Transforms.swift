@@ -159,7 +159,7 @@ extension MappingCompiler {
     /// A transform argument read per record: a scalar is a constant, an object a value source.
     private mutating func argumentSource(_ spec: JSONValue, at: JSONPointer, inElement: Bool) -> ValueSource? {
         guard case .object(let o) = spec else { return .constant(spec) }
-        checkKeys(o, ["from", "element", "const", "meta", "index"], at: at)
+        checkKeys(o, ["from", "element", "const", "meta", "index", "join", "separator"], at: at)
         return source(o, at: at, inElement: inElement)
     }
 

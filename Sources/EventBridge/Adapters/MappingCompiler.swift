@@ -199,9 +199,16 @@ struct MappingCompiler {
         if let fields = spec["fields"], let f = object(fields, at: ptr(at, "fields"), "\"fields\"") {
             for m in f { merged[m.key] = m.value }
         }
-        if merged.isEmpty { problem(at, "an \"emit\" rule needs \"fields\" (or \"use\")") }
-        // Problems inside a set are reported at the rule that uses it, under "fields".
-        let data = outputTree(merged, at: ptr(at, "fields"), inElement: inElement)
+        var data: OutputNode
+        if let whole = spec["data"] {
+            if !merged.isEmpty { problem(ptr(at, "data"), "\"data\" (the whole event data) excludes \"fields\" and \"use\"") }
+            guard let plan = valuePlan(whole, at: ptr(at, "data"), inElement: inElement, label: "data") else { return nil }
+            data = .value(plan)
+        } else {
+            if merged.isEmpty { problem(at, "an \"emit\" rule needs \"fields\" (or \"use\", or \"data\")") }
+            // Problems inside a set are reported at the rule that uses it, under "fields".
+            data = outputTree(merged, at: ptr(at, "fields"), inElement: inElement)
+        }
         let time = spec["time"].flatMap { valuePlan($0, at: ptr(at, "time"), inElement: inElement, label: "time") }
         let subject = spec["subject"].flatMap { valuePlan($0, at: ptr(at, "subject"), inElement: inElement, label: "subject") }
         let traceparent = spec["traceparent"].flatMap {
@@ -250,14 +257,18 @@ struct MappingCompiler {
             return pointer(spec, at: at).map { ValuePlan(source: .document([$0]), transforms: [], fallback: nil, optional: false, label: label) }
         }
         guard let o = object(spec, at: at, "a field") else { return nil }
-        checkKeys(o, ["from", "element", "const", "meta", "index", "join", "separator", "transform", "default", "optional"], at: at)
+        checkKeys(o, ["from", "element", "const", "meta", "index", "join", "separator", "transform", "default", "optional", "else"], at: at)
         guard let source = source(o, at: at, inElement: inElement) else { return nil }
         var optional = false
         if let v = o["optional"] {
             if case .bool(let b) = v { optional = b } else { problem(ptr(at, "optional"), "\"optional\" is true or false") }
         }
         let transforms = o["transform"].map { transformSteps($0, at: ptr(at, "transform"), inElement: inElement) } ?? []
-        return ValuePlan(source: source, transforms: transforms, fallback: o["default"], optional: optional, label: label)
+        var plan = ValuePlan(source: source, transforms: transforms, fallback: o["default"], optional: optional, label: label)
+        if let e = o["else"], let other = valuePlan(e, at: ptr(at, "else"), inElement: inElement, label: label) {
+            plan.otherwise = Box(other)
+        }
+        return plan
     }
 
     /// Exactly one of `from` (input pointers), `element` (element pointers), `const`, `meta`,

@@ -11,6 +11,10 @@ enum InputEnvelope: Sendable {
     /// The record is a CloudEvent in structured, binary or batch mode (`CloudEventReader`); rules
     /// see the event in structured form with `data` decoded.
     case cloudEvents
+    /// CloudEvents when the record is one (a `ce_specversion` header, a CloudEvents content type,
+    /// or an object with `specversion`), else plain: sources that publish both (SAP: business
+    /// events next to event-queue entries and OData payloads).
+    case cloudEventsOrPlain
 }
 
 /// Where the rules' document is inside the value.
@@ -40,6 +44,8 @@ enum Normalization: Sendable {
     /// `{"com.sforce.eventbus.Address": {…}}` → the wrapped value (Salesforce Pub/Sub API
     /// clients that decode with Avro's JSON encoder).
     case avroUnions
+    /// Debezium's delivery shapes → the change event envelope (`DebeziumRecord`).
+    case debezium
 }
 
 /// The entity state a mapping keeps: which inputs take part, how the entity key is built and how
@@ -56,8 +62,16 @@ struct StatePlan: Sendable {
     /// Inputs that carry only part of the record (a Salesforce UPDATE): they need the last known
     /// record, and fail with `adapter.state_unknown` without one unless the rule still succeeds.
     var partial: [Condition]
+    /// When a partial input's record is complete enough on its own (an enriched Salesforce
+    /// channel sends the name with every update): any one of these condition sets holding. Without
+    /// known state and none holding, the input fails with `adapter.state_unknown` naming the first
+    /// unmet condition. Empty: evaluate, and call a missing field the unknown state's fault.
+    var completeWhen: [[Condition]] = []
     /// Inputs after which nothing is known any more (a Salesforce gap event): the state is forgotten.
     var forget: [Condition]
+    /// Where the entity's record is in the document (`/data` of a CloudEvent); root by default.
+    /// Merging and remembering work on it.
+    var record: JSONPointer = .root
     /// Members left out of the remembered record (the change event header).
     var exclude: [JSONPointer]
     /// When set, only these members are remembered (Debezium: `/op`).
@@ -81,4 +95,7 @@ struct TombstonePlan: Sendable {
     /// dead-lettered with `record.tombstone`.
     var after: [Condition]
     var reason: String
+    /// Non-null values that stand for a tombstone (old JSON converters wrote a null value as
+    /// `{"schema": null, "payload": null}`); empty: none.
+    var values: [Condition] = []
 }

@@ -167,6 +167,9 @@ struct ValuePlan: Sendable {
     var fallback: JSONValue?
     /// When true, an absent or null source leaves the output member out.
     var optional: Bool
+    /// Evaluated instead when the source is absent or null (`"else": {…}`: a value from another
+    /// kind of source, e.g. the record timestamp when the event has no time).
+    var otherwise: Box<ValuePlan>? = nil
     /// The output location, for messages (`/totalAmount`).
     var label: String
 }
@@ -242,4 +245,10 @@ enum TransformStep: Sendable {
         "decimalFromDebeziumDecimal", "uuidFromText", "decimalAmount", "toRFC3339", "toDate", "countryCode",
         "base64Text",
     ]
+}
+
+/// A reference wrapper for a recursive value type (`ValuePlan.otherwise`).
+final class Box<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

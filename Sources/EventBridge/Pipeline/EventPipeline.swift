@@ -24,13 +24,16 @@ final class EventPipeline: @unchecked Sendable {
     let dedup: DedupStage
     let entityState: EntityStateStage
 
-    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?) throws {
+    init(
+        config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?,
+        entityState: EntityStateStage? = nil
+    ) throws {
         decode = DecodeStage(maxRecordBytes: config.limits.maxRecordBytes, maxDepth: config.limits.maxDepth)
         adapt = try AdaptStage(config: config, adapters: adapters)
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
         dedup = DedupStage(store: store, staleAction: config.sequencing.stale)
-        entityState = EntityStateStage(store: store)
+        self.entityState = entityState ?? EntityStateStage(store: store)
     }
 
     /// What an input comes to before the dedup state is consulted.

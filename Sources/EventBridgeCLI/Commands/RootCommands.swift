@@ -11,6 +11,7 @@ enum RootCommands {
             DLQCommand.self,
             ContractsCommand.self,
             ProduceCommand.self,
+            AdaptCommand.self,
             JSONCommand.self,
             SchemaCommand.self,
             VersionCommand.self,

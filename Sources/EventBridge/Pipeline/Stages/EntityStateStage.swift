@@ -18,14 +18,22 @@ import KafkaClient
 /// Without a store (offline tools: `eventbridge adapt`), state lives here only, across the inputs
 /// given, in order.
 final class EntityStateStage {
-    private let store: EventStore?
+    /// Committed state: the running store, a read-only view of one (`eventbridge adapt --store`),
+    /// or nothing (state lives here only).
+    typealias CommittedLookup = (_ scope: String, _ entity: String) throws -> [UInt8]?
+
+    private let committedState: CommittedLookup?
     /// The newest pending record per entity (nil: forgotten), and the input that wrote it.
     private var pending: [StateRequest.Entity: (record: JSONValue?, position: PartitionPosition)] = [:]
     /// Per input not yet handed to the store: its writes, with what they replaced (to undo a retry).
     private var writes: [PartitionPosition: [(write: StateWrite, previous: (record: JSONValue?, position: PartitionPosition)?)]] = [:]
 
     init(store: EventStore?) {
-        self.store = store
+        committedState = store.map { store in { try store.entityState(scope: $0, entity: $1) } }
+    }
+
+    init(committed: CommittedLookup?) {
+        committedState = committed
     }
 
     /// Resolves a request for `record`'s input with each entity's last known record and keeps the
@@ -51,7 +59,7 @@ final class EntityStateStage {
     /// The last known record of an entity: pending first, then the store.
     func lookup(_ entity: StateRequest.Entity) throws -> JSONValue? {
         if let p = pending[entity] { return p.record }
-        guard let store, let bytes = try store.entityState(scope: entity.scope, entity: entity.key) else { return nil }
+        guard let committedState, let bytes = try committedState(entity.scope, entity.key) else { return nil }
         return try? JSONParser.parse(bytes)
     }
 
