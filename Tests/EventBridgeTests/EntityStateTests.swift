@@ -54,6 +54,7 @@ import Testing
             case .deadLetter(let f): (outcome, outputs) = (InputOutcome(outcome: .deadLettered, errorCode: f.code), 1)
             case .duplicate(_, let events): outcome = InputOutcome(outcome: .duplicate, events: events)
             case .filtered: outcome = InputOutcome(outcome: .filtered)
+            case .park(let events, _): outcome = InputOutcome(outcome: .parked, events: events)
             }
             let token = commits.tracker.register(record.topicPartition, offset: record.offset, outputs: outputs, completion: outcome)
             for i in 0..<outputs { commits.tracker.acknowledge(token, position: PartitionPosition(topic: "out", partition: 0, offset: Int64(i))) }

@@ -136,7 +136,7 @@ def test_dlq_replay_fixed_records_publish_and_nothing_replays_twice(cluster, mak
         f.unlink()
     shutil.rmtree(str(partial / "examples"))
     bridge = make_bridge([{"topic": src, "source": "urn:e2e"}], [{"name": "gl", "topic": out, "types": ["finance.*"]}],
-                         {"contracts": str(partial), "retry": {"maxAttempts": 2}})
+                         {"contracts": str(partial), "dlq": {"replay": {"maxAttempts": 2}}})
     run = names("r").split(".")[-1]
     n = 150
     records = [{"key": f"c{i}".encode(), "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(i, run=run)}).encode()}

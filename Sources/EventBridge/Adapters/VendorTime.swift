@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import Foundation
 
@@ -38,7 +39,7 @@ enum VendorTime {
     }
 
     private static func epochValue(_ epoch: Int64, _ units: Int64) -> Value {
-        let seconds = CivilTime.floorDiv(epoch, units)
+        let seconds = CivilDate.floorDiv(epoch, units)
         let remainder = epoch - seconds * units
         let width = String(units - 1).count
         var fraction = remainder == 0 ? "" : String(remainder)
@@ -49,17 +50,17 @@ enum VendorTime {
     static func read(_ text: String, unitsPerSecond: Int64?) -> Value? {
         let b = Array(text.utf8)
         if text.hasPrefix("/Date(") && text.hasSuffix(")/") { return microsoftDate(b) }
-        if let parsed = CivilTime.parseDateTime(text) {
+        if let parsed = CivilTime.parseDateTime(withExtendedOffset(text)) {
             if let offset = parsed.offsetSeconds {
                 return .instant(utcSeconds: parsed.wallSeconds - Int64(offset), fraction: parsed.fraction, offset: offset == 0 ? nil : offset)
             }
             return .wall(seconds: parsed.wallSeconds, fraction: parsed.fraction)
         }
         if b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-            let y = CivilTime.number(b, 0, 4), let m = CivilTime.number(b, 5, 2), let d = CivilTime.number(b, 8, 2) {
+            let y = number(b, 0, 4), let m = number(b, 5, 2), let d = number(b, 8, 2) {
             return date(y, m, d)
         }
-        if b.count == 8, let y = CivilTime.number(b, 0, 4), let m = CivilTime.number(b, 4, 2), let d = CivilTime.number(b, 6, 2) {
+        if b.count == 8, let y = number(b, 0, 4), let m = number(b, 4, 2), let d = number(b, 6, 2) {
             return date(y, m, d)
         }
         if b.count >= 14, b.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ",") }) {
@@ -70,14 +71,14 @@ enum VendorTime {
     }
 
     private static func date(_ y: Int, _ m: Int, _ d: Int) -> Value? {
-        guard y >= 1, m >= 1, m <= 12, d >= 1, d <= CivilTime.daysInMonth(year: Int64(y), month: m) else { return nil }
-        return .date(days: CivilTime.days(year: Int64(y), month: m, day: d))
+        guard y >= 1, m >= 1, m <= 12, d >= 1, d <= CivilDate.daysInMonth(year: Int64(y), month: m) else { return nil }
+        return .date(days: CivilDate.days(year: Int64(y), month: m, day: d))
     }
 
     /// `yyyyMMddHHmmss[.f…|,f…]`.
     private static func sapTimestamp(_ b: [UInt8]) -> Value? {
-        guard let y = CivilTime.number(b, 0, 4), let mo = CivilTime.number(b, 4, 2), let d = CivilTime.number(b, 6, 2),
-            let h = CivilTime.number(b, 8, 2), let mi = CivilTime.number(b, 10, 2), let s = CivilTime.number(b, 12, 2),
+        guard let y = number(b, 0, 4), let mo = number(b, 4, 2), let d = number(b, 6, 2),
+            let h = number(b, 8, 2), let mi = number(b, 10, 2), let s = number(b, 12, 2),
             case .date(let days)? = date(y, mo, d), h <= 23, mi <= 59, s <= 59
         else { return nil }
         var fraction = ""
@@ -97,7 +98,7 @@ enum VendorTime {
         var offset: Int?
         if body.count > 5, let sign = body.dropFirst().lastIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) {
             let tail = body[(sign + 1)...]
-            guard tail.count == 4, let hh = CivilTime.number(Array(tail), 0, 2), let mm = CivilTime.number(Array(tail), 2, 2), hh <= 23, mm <= 59 else { return nil }
+            guard tail.count == 4, let hh = number(Array(tail), 0, 2), let mm = number(Array(tail), 2, 2), hh <= 23, mm <= 59 else { return nil }
             let seconds = hh * 3600 + mm * 60
             offset = body[sign] == UInt8(ascii: "-") ? -seconds : seconds
             body = Array(body[..<sign])
@@ -105,6 +106,34 @@ enum VendorTime {
         guard let millis = Int64(String(decoding: body, as: UTF8.self)) else { return nil }
         guard case .instant(let utc, let fraction, _) = epochValue(millis, 1000) else { return nil }
         return .instant(utcSeconds: utc, fraction: fraction, offset: offset == 0 ? nil : offset)
+    }
+
+    /// ISO 8601's other offset forms, `±hhmm` and `±hh` (PostgreSQL writes `+00`), as RFC 3339's
+    /// `±hh:mm`, so one parser reads them all; anything else unchanged.
+    static func withExtendedOffset(_ text: String) -> String {
+        let b = Array(text.utf8)
+        guard b.count > 19 else { return text }
+        // The offset sign is the last '+' or '-' after the time of day.
+        guard let sign = b[19...].lastIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) else { return text }
+        let tail = b[(sign + 1)...]
+        guard tail.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return text }
+        let head = String(decoding: b[...sign], as: UTF8.self)
+        switch tail.count {
+        case 2: return head + String(decoding: tail, as: UTF8.self) + ":00"
+        case 4: return head + String(decoding: tail.prefix(2), as: UTF8.self) + ":" + String(decoding: tail.suffix(2), as: UTF8.self)
+        default: return text
+        }
+    }
+
+    /// The value of `count` ASCII digits at `start`, or nil.
+    private static func number(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
+        guard start + count <= b.count else { return nil }
+        var v = 0
+        for i in start..<(start + count) {
+            guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+            v = v * 10 + Int(b[i] - 0x30)
+        }
+        return v
     }
 
     /// RFC 3339 text for a value; zone-less times are placed in `zone`. Nil: a date, a zone-less
@@ -128,20 +157,20 @@ enum VendorTime {
         var days: Int64
         switch value {
         case .date(let d): days = d
-        case .wall(let seconds, _): days = CivilTime.floorDiv(seconds, 86_400)
+        case .wall(let seconds, _): days = CivilDate.floorDiv(seconds, 86_400)
         case .instant(let utc, _, let offset):
             var local = utc + Int64(offset ?? 0)
             if let zone, utc >= CivilTime.minSeconds, utc <= CivilTime.maxSeconds { local = utc + Int64(CivilTime.offset(of: zone, at: utc)) }
-            days = CivilTime.floorDiv(local, 86_400)
+            days = CivilDate.floorDiv(local, 86_400)
         }
-        guard let text = CivilTime.formatDate(days: days) else { return .failure(.init("is outside years 1–9999")) }
+        guard let text = RFC3339.formatDate(days: days) else { return .failure(.init("is outside years 1–9999")) }
         return .success(text)
     }
 
     private static func formatted(_ utc: Int64, _ fraction: String, _ offset: Int?) -> Result<String, DecimalText.Problem> {
         var fraction = fraction
         while fraction.hasSuffix("0") { fraction.removeLast() }
-        guard let text = CivilTime.formatDateTime(utcSeconds: utc, fraction: fraction, offsetSeconds: offset) else {
+        guard let text = RFC3339.format(utcSeconds: utc, fraction: fraction, offsetSeconds: offset) else {
             return .failure(.init("is outside years 1–9999"))
         }
         return .success(text)

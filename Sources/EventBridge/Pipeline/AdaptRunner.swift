@@ -36,12 +36,28 @@ public final class AdaptRunner {
             public var subscribers: [String]
         }
 
+        /// Why an input is dead-lettered: what the DLQ record's `eventbridge.error.*` headers say.
+        public struct Failure: Sendable, CustomStringConvertible {
+            public var stage: String
+            public var code: String
+            public var message: String
+            public var violations: [Violation]
+            public var description: String { "\(stage)/\(code): \(message)" }
+        }
+
         public var outcome: Outcome
         public var events: [Event] = []
         /// Why it is filtered.
         public var reason: String?
         /// Why it is dead-lettered.
-        public var failure: PipelineFailure?
+        public var failure: Failure?
+
+        init(outcome: Outcome, events: [Event] = [], reason: String? = nil, failure: PipelineFailure? = nil) {
+            self.outcome = outcome
+            self.events = events
+            self.reason = reason
+            self.failure = failure.map { Failure(stage: $0.stage.rawValue, code: $0.code, message: $0.message, violations: $0.violations) }
+        }
     }
 
     private let pipeline: EventPipeline

@@ -34,6 +34,10 @@ extension Bridge {
         let restart = tracker.abandon(tracker.partitions)
         pipeline.dedup.forget(Set(restart.keys))
         pipeline.entityState.forget(Set(restart.keys))
+        // Parks and releases not committed are forgotten too; count what the store holds again.
+        pipeline.gate.forget(assigned)
+        forgetReleases(of: assigned)
+        try? pipeline.gate.load(assigned)
         // A producer whose deliveries failed may be fenced or have lost its idempotence sequence
         // (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: continue with a new one.
         replaceProducer()
@@ -57,7 +61,7 @@ extension Bridge {
             paused = true
             logger.debug("paused: in-flight limit reached", ["inFlight": String(inFlight)])
         } else if paused && inFlight < config.limits.maxInFlight / 2 {
-            try? consumer.resume(Array(assigned))
+            try? consumer.resume(Array(assigned.subtracting(restoring)))
             paused = false
         }
         if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }

@@ -20,6 +20,11 @@ extension Bridge {
         let tracker = commits.tracker
         let started = ContinuousClock.now
         defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started + (prepared?.took ?? .zero)) }
+        if restoring.contains(tp) {
+            // Fetched before the partition was paused for its restore: consumed again afterwards.
+            skippedWhileRestoring[tp] = min(skippedWhileRestoring[tp] ?? record.offset, record.offset)
+            return
+        }
         metrics.consumed(record)
         lastConsumed[tp] = record.offset
         if isRecorded(record) {
@@ -54,6 +59,7 @@ extension Bridge {
             for output in outputs { try enqueue(output, token: token) }
         case .deadLetter(let failure):
             metrics.deadLettered(failure)
+            if failure.code == FailureCode.eventStale { metrics.stale(type: failure.contract?.type ?? "", action: "dead-letter") }
             metrics.outcome(record.topic, .deadLettered)
             guard let dlqTopic = pipeline.dlqTopic(of: record) else { return }
             logger.warning("dead-lettered", ["position": "\(record.position)", "code": failure.code, "stage": failure.stage.rawValue,
@@ -64,8 +70,13 @@ extension Bridge {
             try enqueue(dlq, token: token)
         case .duplicate(_, let events):
             metrics.duplicate(type: events.first?.type ?? "")
+            for e in events where e.droppedAsStale { metrics.stale(type: e.type, action: "duplicate") }
             metrics.outcome(record.topic, .duplicate)
             _ = tracker.register(tp, offset: record.offset, outputs: 0, completion: InputOutcome(outcome: .duplicate, events: events))
+        case .park(let events, let requirement):
+            metrics.outcome(record.topic, .parked)
+            let parked = GateStage.parked(record, events: events, requirement: requirement, nowMillis: WallClock.nowMillis())
+            _ = tracker.register(tp, offset: record.offset, outputs: 0, completion: InputOutcome(outcome: .parked, events: events, park: parked))
         case .filtered(_, let types):
             for type in types { metrics.filtered(type: type) }
             metrics.outcome(record.topic, .filtered)
@@ -75,7 +86,7 @@ extension Bridge {
 
     /// Enqueues one record; a full producer queue is backpressure: wait (committing what is
     /// complete meanwhile) and try again.
-    private func enqueue(_ record: KafkaProducerRecord, token: UInt64) throws {
+    func enqueue(_ record: KafkaProducerRecord, token: UInt64) throws {
         while true {
             do {
                 try producer.enqueue(record, context: token)

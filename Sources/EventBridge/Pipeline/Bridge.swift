@@ -35,6 +35,9 @@ public final class Bridge: @unchecked Sendable {
     /// Prepares each polled batch on `limits.workers` threads.
     let preparer: BatchPreparer
     let kafkaConfig: KafkaConfig
+    /// Nil with `changelog.enabled = false` (the store is then the only copy of the state).
+    let changelogWriter: ChangelogWriter?
+    let follower: ChangelogFollower?
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
     var metricsServer: MetricsServer?
@@ -55,6 +58,17 @@ public final class Bridge: @unchecked Sendable {
     /// Paces rewinds after failed deliveries (reset after a minute without one).
     var rewindBackoff: Backoff
     var lastRewind = ContinuousClock.now
+    /// Parked inputs whose release (or expiry) is in flight, not yet committed (`Bridge+Release`).
+    var releasing: Set<PartitionPosition> = []
+    /// The next number per release lane (`GateStage.releasePartition`).
+    var releaseSequence: [TopicPartition: Int64] = [:]
+    var lastSweep = ContinuousClock.now
+    /// The last settled transaction committed readiness or resolved parked inputs: sweep at once.
+    var sweepDue = false
+    /// Assigned partitions whose state is being restored from the changelog: paused until done.
+    var restoring: Set<TopicPartition> = []
+    /// Records of a restoring partition that a poll returned anyway: consumed again from here.
+    var skippedWhileRestoring: [TopicPartition: Int64] = [:]
 
     public init(config: BridgeConfig, logger: Logger) throws {
         self.config = config
@@ -66,12 +80,26 @@ public final class Bridge: @unchecked Sendable {
                                                 withIntermediateDirectories: true)
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
         pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
-        commits = CommitStage(store: store, dedup: pipeline.dedup, entityState: pipeline.entityState)
-        preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         kafkaConfig = KafkaConfig(config.kafka)
-        rewindBackoff = config.retry.backoff
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
         metrics = PipelineMetrics(registry: metricsRegistry)
+        if config.changelog.enabled {
+            let topics = ChangelogTopics(groupId: config.groupId, sources: config.sources.map(\.topic))
+            let admin = try KafkaAdmin(config: kafkaConfig.forConsumer, logger: logger.with(label: "kafka.admin"))
+            let settings = config.changelog
+            let adminLogger = logger.with(label: "changelog")
+            try blocking { try await topics.ensure(admin: admin, create: settings.createTopics, replicationFactor: settings.replicationFactor, logger: adminLogger) }
+            let session = UUID().uuidString.lowercased()
+            changelogWriter = try ChangelogWriter(topics: topics, kafka: kafkaConfig, session: session, logger: logger)
+            follower = ChangelogFollower(topics: topics, kafka: kafkaConfig, store: store, session: session, metrics: metrics.bridge, logger: logger)
+        } else {
+            changelogWriter = nil
+            follower = nil
+        }
+        commits = CommitStage(store: store, dedup: pipeline.dedup, gate: pipeline.gate, changelog: changelogWriter,
+                              entityState: pipeline.entityState)
+        preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
+        rewindBackoff = config.retry.backoff
         subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }
         producer = try Bridge.makeProducer(kafkaConfig, tracker: commits.tracker, logger: logger)
     }
@@ -86,6 +114,7 @@ public final class Bridge: @unchecked Sendable {
         logger.info("bridge starting", ["sources": config.sources.map(\.topic).joined(separator: ","),
                                         "group": config.groupId, "store": config.resolve(config.store.path)])
         try startMetricsServer()
+        follower?.start()
         defer {
             metricsServer?.stop()
             metrics.bridge.up.set(0)
@@ -106,8 +135,11 @@ public final class Bridge: @unchecked Sendable {
 
     /// One consumer session: subscribe, loop until stop or a fault, then hand everything back.
     private func runConsumer() throws {
-        let consumerConfig = kafkaConfig.forConsumer.merging(["group.id": config.groupId, "enable.auto.commit": "false",
-                                                              "auto.offset.reset": "earliest"])
+        // Cooperative-sticky unless configured otherwise: a rebalance moves only the partitions that
+        // change owner, and the others keep flowing (docs/scaling.md).
+        let consumerConfig = kafkaConfig.forConsumer
+            .withDefaults(["partition.assignment.strategy": "cooperative-sticky"])
+            .merging(["group.id": config.groupId, "enable.auto.commit": "false", "auto.offset.reset": "earliest"])
         let consumer = try KafkaConsumer(config: consumerConfig, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
             self.rebalanced(event)
         }
@@ -123,6 +155,7 @@ public final class Bridge: @unchecked Sendable {
         try consumer.subscribe(topics: config.sources.map(\.topic))
         while !isStopping {
             if let fault = commits.tracker.takeFaults().first { try rewind(consumer, after: fault) }
+            takeChangelogNews(consumer)
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
             let prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
@@ -134,6 +167,8 @@ public final class Bridge: @unchecked Sendable {
                 commit(sync: false)
                 refreshLag()
             }
+            sweepParked(force: sweepDue)
+            sweepDue = false
         }
         // Graceful stop: finish in-flight work and commit before leaving the group.
         drain(timeout: .seconds(30))
@@ -154,6 +189,8 @@ public final class Bridge: @unchecked Sendable {
 
     private func shutdownProducerAndStore() {
         close(producer)
+        follower?.stop()
+        if let changelogWriter { try? blocking { await changelogWriter.close() } }
         store.close()
     }
 }

@@ -22,6 +22,7 @@ final class EventPipeline: @unchecked Sendable {
     let contract: ContractStage
     let route: RouteStage
     let dedup: DedupStage
+    let gate: GateStage
     let entityState: EntityStateStage
 
     init(
@@ -33,6 +34,7 @@ final class EventPipeline: @unchecked Sendable {
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
         dedup = DedupStage(store: store, staleAction: config.sequencing.stale)
+        gate = GateStage(rules: try GateStage.Rules(config: config.sequencing, registry: registry), store: store)
         self.entityState = entityState ?? EntityStateStage(store: store)
     }
 
@@ -110,6 +112,8 @@ final class EventPipeline: @unchecked Sendable {
                 continue
             case .success(let p): plan = p
             }
+            plan.requirement = gate.rules.requirement(contract: ok.contract, data: ok.data, topic: record.topic)
+            plan.readinessKey = gate.rules.readinessKey(type: event.type, entityKey: plan.entityKey)
             let routes = route.select(type: event.type, data: ok.data).map { route.routes[$0] }
             let outputs = routes.isEmpty ? []
                 : EncodeStage.records(event, ok, plan: &plan, record: record, sourceURI: source.settings.sourceURI, routes: routes)
@@ -118,17 +122,37 @@ final class EventPipeline: @unchecked Sendable {
         return .events(prepared)
     }
 
-    /// Dedup and staleness, in input order (pipeline thread only).
-    func decide(_ prepared: Prepared, of record: KafkaConsumerRecord) throws -> InputDecision {
+    /// How an input reaches `decide`: consumed, or released from the store (parked before; `force`:
+    /// by an operator, without its prerequisite).
+    enum Arrival: Sendable, Equatable {
+        case consumed
+        case released(force: Bool)
+    }
+
+    /// Dedup, staleness and readiness gating, in input order (pipeline thread only).
+    func decide(_ prepared: Prepared, of record: KafkaConsumerRecord, arrival: Arrival = .consumed) throws -> InputDecision {
         switch prepared {
         case .decided(let decision): return decision
-        case .events(let events): return try dedup.decide(events, of: record)
         case .withState(let writes, let then):
             entityState.record(writes, for: record)
-            return try decide(then, of: record)
+            return try decide(then, of: record, arrival: arrival)
         case .needsState(let request, let source, let declared):
             let resolution = try entityState.resolve(request, for: record)
-            return try decide(prepare(resolution.outcome, source: source, record: record, declared: declared), of: record)
+            return try decide(prepare(resolution.outcome, source: source, record: record, declared: declared), of: record, arrival: arrival)
+        case .events(let events):
+            let partition = record.topicPartition
+            let decision = try dedup.decide(events, of: record) { planned in
+                switch arrival {
+                case .consumed: return try gate.admit(planned, of: partition)
+                case .released(let force): return try gate.admit(planned, of: partition, release: true, force: force)
+                }
+            }
+            switch decision {
+            case .publish(let events, _): gate.didPublish(events, partition: partition)
+            case .park(_, let requirement): gate.didPark(requirement.key, partition: partition)
+            default: break
+            }
+            return decision
         }
     }
 

@@ -2,22 +2,22 @@ import Contracts
 
 /// The stage of the pipeline where an input stopped (docs/design.md §3). Stored in the DLQ header
 /// `eventbridge.error.stage`.
-public enum PipelineStage: String, Sendable, CaseIterable {
+enum PipelineStage: String, Sendable, CaseIterable {
     case decode, adapt, contract, rules, upcast, sequence, route, publish
 }
 
 /// Why an input cannot be published: a stable code (see docs/error-codes.md), a sentence for a
 /// person, and for contract failures every violation. A failure is data — it goes to the DLQ.
-public struct PipelineFailure: Error, Sendable, CustomStringConvertible {
-    public var stage: PipelineStage
+struct PipelineFailure: Error, Sendable, CustomStringConvertible {
+    var stage: PipelineStage
     /// Stable error code, e.g. `json.syntax`, `schema.required`, `rule.unbalanced`.
-    public var code: String
-    public var message: String
-    public var violations: [Violation]
+    var code: String
+    var message: String
+    var violations: [Violation]
     /// The contract involved, when known.
-    public var contract: ContractRef?
+    var contract: ContractRef?
 
-    public init(stage: PipelineStage, code: String, message: String, violations: [Violation] = [], contract: ContractRef? = nil) {
+    init(stage: PipelineStage, code: String, message: String, violations: [Violation] = [], contract: ContractRef? = nil) {
         self.stage = stage
         self.code = code
         self.message = message
@@ -25,17 +25,19 @@ public struct PipelineFailure: Error, Sendable, CustomStringConvertible {
         self.contract = contract
     }
 
-    public var description: String { "\(stage.rawValue)/\(code): \(message)" }
+    var description: String { "\(stage.rawValue)/\(code): \(message)" }
 }
 
 /// The stable error codes the pipeline itself produces (contract and adapter codes come from
 /// their modules: `schema.<keyword>`, `rule.<kind>`, `adapter.*`).
-public enum FailureCode {
-    public static let recordTooLarge = "record.too_large"
-    public static let recordTombstone = "record.tombstone"
-    public static let recordEmpty = "record.empty"
-    public static let contractUnknownType = "contract.unknown_type"
-    public static let contractUnknownVersion = "contract.unknown_version"
-    public static let eventNoKey = "event.no_key"
-    public static let eventStale = "event.stale"
+enum FailureCode {
+    static let recordTooLarge = "record.too_large"
+    static let recordTombstone = "record.tombstone"
+    static let recordEmpty = "record.empty"
+    static let contractUnknownType = "contract.unknown_type"
+    static let contractUnknownVersion = "contract.unknown_version"
+    static let eventNoKey = "event.no_key"
+    static let eventStale = "event.stale"
+    /// A parked event's prerequisite did not arrive before its deadline (or an operator expired it).
+    static let prerequisiteTimeout = "sequencing.prerequisite_timeout"
 }

@@ -139,7 +139,7 @@ struct AdaptCommand: CLICommand {
         if let reason = r.reason { o["reason"] = .string(reason) }
         if let f = r.failure {
             var e = JSONObject()
-            e["stage"] = .string(f.stage.rawValue)
+            e["stage"] = .string(f.stage)
             e["code"] = .string(f.code)
             e["message"] = .string(f.message)
             e["violations"] = .array(f.violations.map(\.json))
@@ -152,7 +152,7 @@ struct AdaptCommand: CLICommand {
         switch r.outcome {
         case .deadLettered:
             let f = r.failure
-            Swift.print("\(input): dead-lettered \(f?.code ?? "") (\(f?.stage.rawValue ?? "")): \(f?.message ?? "")")
+            Swift.print("\(input): dead-lettered \(f?.code ?? "") (\(f?.stage ?? "")): \(f?.message ?? "")")
             for v in f?.violations.dropFirst(f?.violations.count == 1 ? 1 : 0) ?? [] { Swift.print("  \(v) \(v.errorCode)") }
         case .filtered:
             Swift.print("\(input): filtered: \(r.reason ?? "")")

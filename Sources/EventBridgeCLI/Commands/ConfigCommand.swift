@@ -17,8 +17,10 @@ struct ConfigCheckCommand: CLICommand {
     Loads FILE as the bridge would (with ${ENV} substitution) and prints either a summary of what it
     configures (secrets redacted) or one line per problem: JSON path, then what is wrong.
 
+    Deprecated settings still work and are listed as warnings (exit 0).
+
     OPTIONS:
-      --json    one JSON document: {"valid": bool, "problems": [{"path","message"}]}
+      --json    one JSON document: {"valid": bool, "problems": [{"path","message"}], "warnings": [{"path","message"}]}
     """
 
     var file: String
@@ -35,7 +37,9 @@ struct ConfigCheckCommand: CLICommand {
             if json {
                 let sources: [JSONValue] = c.sources.map { ["topic": .string($0.topic), "adapter": .string($0.adapter), "dlq": .string($0.dlqTopic)] }
                 let subs: [JSONValue] = c.subscribers.map { ["name": .string($0.name), "topic": .string($0.topic)] }
-                print(JSONWriter.compact.string(["valid": true, "problems": [], "sources": .array(sources), "subscribers": .array(subs)]))
+                let warnings: [JSONValue] = c.warnings.map { ["path": .string($0.path), "message": .string($0.message)] }
+                print(JSONWriter.compact.string(["valid": true, "problems": [], "warnings": .array(warnings), "sources": .array(sources),
+                                                 "subscribers": .array(subs)]))
             } else {
                 print("\(file): ok")
                 print("  kafka:       " + c.redactedKafka.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
@@ -44,6 +48,7 @@ struct ConfigCheckCommand: CLICommand {
                 print("  contracts:   \(c.resolve(c.contractsDir))")
                 for s in c.sources { print("  source:      \(s.topic) (adapter \(s.adapter), DLQ \(s.dlqTopic))") }
                 for s in c.subscribers { print("  subscriber:  \(s.name) → \(s.topic) [\(s.types.joined(separator: ", "))] \(s.mode.rawValue)") }
+                for w in c.warnings { print("  warning:     \(w)") }
             }
             return .ok
         } catch {
