@@ -90,6 +90,15 @@ import Testing
         try S.expectValid(e)
     }
 
+    @Test func stripeEventsAreReadFromAmazonEventBridgeAndOtherShapesAreNamed() throws {
+        let event = #"{"id": "evt_1", "object": "event", "type": "payout.paid", "created": 1700000000, "data": {"object": {"id": "po_1", "object": "payout", "amount": 1100, "currency": "usd", "arrival_date": 1700006400, "method": "standard"}}}"#
+        let wrapped = #"{"version": "0", "id": "x", "detail-type": "payout.paid", "source": "aws.partner/stripe.com/ed_1", "detail": \#(event)}"#
+        let e = try S.event(try S.adapter("stripe").adapt(try S.input(wrapped)))
+        #expect(e.type == "finance.payout.paid" && e.data["amount"] == "11.00")
+        let f = S.failure(try S.adapter("stripe").adapt(try S.input(#"{"payload": {"type": "x"}}"#)))
+        #expect(f?.code == .unmapped && f?.message.contains("Stripe event object (no /type)") == true)
+    }
+
     @Test func anISKAmountThatIsNotWholeKronurFails() throws {
         let pi = #"{"id": "pi_1", "object": "payment_intent", "amount_received": 10050, "currency": "isk", "latest_charge": "ch_1"}"#
         let input = try S.input(#"{"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "created": 1700000000, "data": {"object": \#(pi)}}"#)

@@ -135,7 +135,7 @@ extension StateChange {
         case "e":
             let parts = rest.split(separator: "\u{1f}", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { return nil }
-            guard let doc else {
+            guard doc != nil else {
                 self = .entityState(scope: String(parts[0]), entity: String(parts[1]), record: nil, atMillis: 0)
                 return
             }
