@@ -344,7 +344,7 @@ final class StoreWriter {
         guard !batch.offsets.isEmpty else { return }
         let upsert = try db.prepare("""
             INSERT INTO offsets(part, next_offset, updated) VALUES(?, ?, ?)
-            ON CONFLICT(part) DO UPDATE SET next_offset = excluded.next_offset, updated = excluded.updated
+            ON CONFLICT(part) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset), updated = excluded.updated
             """)
         let now = WallClock.nowMillis()
         for (partition, next) in batch.offsets.sorted(by: { $0.key < $1.key }) {

@@ -46,6 +46,14 @@ final class ChangelogFollower: @unchecked Sendable {
 
     private var followed: [TopicPartition: Followed] = [:]
     private var assigned: [TopicPartition: Int64] = [:]
+    /// Records of a write not all read yet, per changelog partition, writer and write number.
+    private var incomplete: [BatchID: (expected: Int, changes: [(partition: TopicPartition?, change: StateChange)])] = [:]
+
+    private struct BatchID: Hashable {
+        var changelog: TopicPartition
+        var writer: String
+        var write: Substring
+    }
 
     init(topics: ChangelogTopics, kafka: KafkaConfig, store: EventStore, session: String, metrics: BridgeMetrics, logger: Logger) {
         self.topics = topics
@@ -152,6 +160,7 @@ final class ChangelogFollower: @unchecked Sendable {
                                                        restoring: (ContinuousClock.now, nil, 0, 0))
                     } else {
                         followed.removeValue(forKey: changelog)
+                        incomplete = incomplete.filter { $0.key.changelog != changelog }
                     }
                 }
             }
@@ -183,12 +192,26 @@ final class ChangelogFollower: @unchecked Sendable {
             if own && f.restoring == nil { continue }
             let source = topics.source(of: changelog)
             guard let key = r.key, let change = StateChange(key: key, value: r.value, source: source) else { continue }
-            switch change {
-            case .ready(let k, _, _) where !own: ready.append(k)
-            case .request: requests = true
-            default: break
+            // A write's records of this partition are applied together, once all are here.
+            var complete = [(partition: source, change: change)]
+            if let text = r.header(ChangelogWriter.batchHeader).map({ String(decoding: $0, as: UTF8.self) }),
+               let colon = text.lastIndex(of: ":"), let expected = Int(text[text.index(after: colon)...]), expected > 1 {
+                let id = BatchID(changelog: changelog, writer: r.header(ChangelogWriter.writerHeader).map { String(decoding: $0, as: UTF8.self) } ?? "",
+                                 write: text[..<colon])
+                // Appended in place (a copy per record would make a large write quadratic).
+                incomplete[id, default: (expected, [])].changes.append((source, change))
+                guard let pending = incomplete[id], pending.changes.count >= pending.expected else { continue }
+                incomplete[id] = nil
+                complete = pending.changes
             }
-            changes.append((source, change))
+            for (partition, change) in complete {
+                switch change {
+                case .ready(let k, _, _) where !own: ready.append(k)
+                case .request: requests = true
+                default: break
+                }
+                changes.append((partition, change))
+            }
         }
         if !touched.isEmpty {
             try store.apply(changes, positions: touched)

@@ -184,6 +184,7 @@ struct ParkedActionOptions {
         let deadline = ContinuousClock.now + .seconds(wait)
         var outcomes: [PartitionPosition: String] = [:]
         while outcomes.count < submitted.count {
+            try context.refresh()
             for p in submitted where outcomes[p] == nil {
                 if try context.store.parkedEvent(at: p) == nil { outcomes[p] = try context.store.ledgerEntry(at: p)?.outcome.rawValue ?? "unknown" }
             }

@@ -46,6 +46,13 @@ struct BridgeContext {
         store = try StoreReader.open(path: storePath)
     }
 
+    /// Brings the view up to the changelogs' ends again (`store` then reads the newer state);
+    /// nothing to do when reading the instance's own store.
+    func refresh() throws {
+        guard mirror != nil else { return }
+        _ = try ChangelogView.refresh(config, logger: Logger(label: "cli", level: .error))
+    }
+
     /// The DLQ book, recording to the global changelog as well when reading the view.
     func book() throws -> DeadLetterBook { try DeadLetterBook.open(path: storePath, mirror: mirror) }
 
