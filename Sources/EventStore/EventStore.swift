@@ -123,6 +123,14 @@ public final class EventStore: @unchecked Sendable {
         try reader.lastRevision(family: family, entityKey: entityKey)
     }
 
+    // MARK: Entity state
+
+    /// The last committed source record (JSON text) of an entity of a mapping's `scope`; nil when
+    /// none is known. Uncommitted records are the pipeline's entity state stage's to answer.
+    public func entityState(scope: String, entity: String) throws -> [UInt8]? {
+        try reader.entityState(scope: scope, entity: entity)
+    }
+
     // MARK: Commit
 
     /// Commits `batch` as one transaction on the store's writer queue; durable when it returns.
@@ -213,7 +221,7 @@ public final class EventStore: @unchecked Sendable {
         }
     }
 
-    /// Drops one source partition's dedup keys, revisions and parked events (docs/design.md §11).
+    /// Drops one source partition's dedup keys, revisions, entity state and parked events (docs/design.md §11).
     public func dropState(of partition: TopicPartition) throws {
         try queue.sync {
             guard !isClosed else { throw StoreError(.closed, message: "store is closed", context: "drop state") }

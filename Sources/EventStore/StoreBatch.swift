@@ -20,7 +20,15 @@ public struct StoreBatch: Sendable {
         var atMillis: Int64
     }
 
+    struct PendingState: Sendable {
+        /// Nil: the state is forgotten (deleted).
+        var record: [UInt8]?
+        var partition: TopicPartition
+        var atMillis: Int64
+    }
+
     private(set) var dedupKeys: [PendingKey] = []
+    private(set) var entityStates: [EntityStateKey: PendingState] = [:]
     private(set) var dedupKeySet = DedupKeySet()
     private(set) var revisions: [RevisionKey: PendingRevision] = [:]
     private(set) var outcomes: [LedgerEntry] = []
@@ -39,7 +47,7 @@ public struct StoreBatch: Sendable {
 
     /// Nothing to write.
     public var isEmpty: Bool {
-        dedupKeys.isEmpty && revisions.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
+        dedupKeys.isEmpty && revisions.isEmpty && entityStates.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
             && releases.isEmpty && readiness.isEmpty && replays.isEmpty && resolutions.isEmpty && requests.isEmpty
             && changelogPositions.isEmpty
     }
@@ -70,6 +78,18 @@ public struct StoreBatch: Sendable {
     ) {
         revisions[RevisionKey(family: family, entityKey: entityKey)] =
             PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
+    }
+
+    // MARK: Entity state
+
+    /// Records `record` (JSON text) as the last known source record of an entity, or forgets it
+    /// (`nil`: nothing is known any more). Last write wins within the batch; the pipeline's entity
+    /// state stage calls this in input order.
+    public mutating func setEntityState(
+        _ record: [UInt8]?, scope: String, entity: String, partition: TopicPartition, atMillis: Int64
+    ) {
+        entityStates[EntityStateKey(scope: scope, entity: entity)] =
+            PendingState(record: record, partition: partition, atMillis: atMillis)
     }
 
     // MARK: Ledger and offsets
@@ -122,10 +142,13 @@ public struct StoreBatch: Sendable {
     /// partition (nil: the global topic). Parks come before releases, as the writer applies them.
     public var stateChanges: [(partition: TopicPartition?, change: StateChange)] {
         var out: [(partition: TopicPartition?, change: StateChange)] = []
-        out.reserveCapacity(dedupKeys.count + outcomes.count + revisions.count + offsets.count + 4)
+        out.reserveCapacity(dedupKeys.count + outcomes.count + revisions.count + entityStates.count + offsets.count + 4)
         for k in dedupKeys { out.append((k.partition, .dedupKey(k.key, firstSeenMillis: k.firstSeenMillis))) }
         for (key, r) in revisions.sorted(by: { ($0.key.family, $0.key.entityKey) < ($1.key.family, $1.key.entityKey) }) {
             out.append((r.partition, .revision(family: key.family, entityKey: key.entityKey, r.revision, atMillis: r.atMillis)))
+        }
+        for (key, s) in entityStates.sorted(by: { ($0.key.scope, $0.key.entity) < ($1.key.scope, $1.key.entity) }) {
+            out.append((s.partition, .entityState(scope: key.scope, entity: key.entity, record: s.record, atMillis: s.atMillis)))
         }
         for e in outcomes { out.append((e.source.topicPartition, .outcome(e))) }
         for p in parks { out.append((p.source.topicPartition, .parked(p))) }
@@ -144,6 +167,8 @@ public struct StoreBatch: Sendable {
         case .dedupKey(let key, let at): if let partition { insertDedupKey(key, partition: partition, firstSeenMillis: at) }
         case .revision(let family, let entity, let revision, let at):
             if let partition { setRevision(revision, family: family, entityKey: entity, partition: partition, atMillis: at) }
+        case .entityState(let scope, let entity, let record, let at):
+            if let partition { setEntityState(record, scope: scope, entity: entity, partition: partition, atMillis: at) }
         case .outcome(let entry): record(entry)
         case .parked(let event): park(event)
         case .unparked(let source): release(source)
@@ -160,4 +185,10 @@ public struct StoreBatch: Sendable {
 struct RevisionKey: Hashable, Sendable {
     var family: String
     var entityKey: String
+}
+
+/// (scope, entity key): the key of the entity state table.
+struct EntityStateKey: Hashable, Sendable {
+    var scope: String
+    var entity: String
 }

@@ -18,6 +18,20 @@ extension StoreReader {
         }
     }
 
+    // MARK: Entity state
+
+    /// The last committed source record (JSON text) of an entity, nil when none is known.
+    public func entityState(scope: String, entity: String) throws -> [UInt8]? {
+        try connection.withDatabase { db in
+            let s = try db.prepare("SELECT record FROM entity_state WHERE scope = ? AND entity = ?")
+            defer { s.reset() }
+            s.bind(1, scope)
+            s.bind(2, entity)
+            guard try s.step() else { return nil }
+            return s.bytes(0) ?? []
+        }
+    }
+
     static func revision(_ s: SQLiteStatement, _ column: Int32) -> StoredRevision {
         s.type(column) == SQLITE_INTEGER ? .integer(s.int64(column)) : .text(s.string(column) ?? "")
     }

@@ -1,6 +1,8 @@
-/// The store's tables (schema version 4), created on first open; older files are migrated in
+/// The store's tables (schema version 5), created on first open; older files are migrated in
 /// place (version 2 added readiness, parked-event requests and the ledger's `note`; version 3 the
-/// changelog positions; version 4 the index of dead-lettered ledger rows).
+/// changelog positions; version 4 the index of dead-lettered ledger rows; version 5
+/// `entity_state`). Every table and index is `IF NOT EXISTS`, so a migration from any older
+/// version is running the statements again.
 ///
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
@@ -8,7 +10,7 @@
 /// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
-    static let version: Int64 = 4
+    static let version: Int64 = 5
 
     static let statements: [String] = [
         // Source topic partitions, numbered so other rows carry a small integer.
@@ -80,6 +82,14 @@ enum StoreSchema {
           type TEXT NOT NULL, entity TEXT NOT NULL, deadline INTEGER NOT NULL, parked_at INTEGER NOT NULL,
           payload BLOB NOT NULL, record_key BLOB, record_value BLOB, record_headers BLOB NOT NULL,
           record_timestamp INTEGER, PRIMARY KEY(part, offset)) WITHOUT ROWID
+        """,
+        // The last known source record of an entity whose source sends partial updates (Salesforce
+        // CDC changed fields, Debezium's last op per key): `scope` is the mapping, `entity` its
+        // entity key, `record` the JSON text. Input-scoped like revisions (`part`).
+        """
+        CREATE TABLE IF NOT EXISTS entity_state(
+          scope TEXT NOT NULL, entity TEXT NOT NULL, record BLOB NOT NULL, part INTEGER NOT NULL,
+          updated INTEGER NOT NULL, PRIMARY KEY(scope, entity)) WITHOUT ROWID
         """,
         "CREATE INDEX IF NOT EXISTS parked_by_prerequisite ON parked(prerequisite, seq)",
         "CREATE INDEX IF NOT EXISTS parked_by_deadline ON parked(deadline, seq)",

@@ -80,13 +80,13 @@ extension StoreWriter {
         return report
     }
 
-    /// Drops the input-scoped state of one source partition — dedup keys, revisions, parked
-    /// events — e.g. before restoring it from a changelog (docs/design.md §11). Ledger rows and the
+    /// Drops the input-scoped state of one source partition — dedup keys, revisions, entity
+    /// state, parked events — e.g. before restoring it from a changelog (docs/design.md §11). Ledger rows and the
     /// processed offset stay: they are history, not state. Scans the dedup table once.
     func dropState(of partition: TopicPartition) throws {
         try db.transaction {
             guard let part = try StoreReader.partitionID(db, partition) else { return }
-            for table in ["dedup", "revisions", "parked"] {
+            for table in ["dedup", "revisions", "entity_state", "parked"] {
                 let delete = try db.prepare("DELETE FROM \(table) WHERE part = ?")
                 delete.bind(1, part)
                 try delete.run()

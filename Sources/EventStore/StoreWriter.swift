@@ -67,6 +67,7 @@ final class StoreWriter {
             try db.transaction {
                 sealing = try writeDedupKeys(batch.dedupKeys)
                 try writeRevisions(batch)
+                try writeEntityStates(batch)
                 try writeOutcomes(batch.outcomes)
                 try writeParking(batch)
                 try writeReadiness(batch)
@@ -163,6 +164,35 @@ final class StoreWriter {
             _ = try upsert.step()
         }
         upsert.reset()
+    }
+
+    private func writeEntityStates(_ batch: StoreBatch) throws {
+        guard !batch.entityStates.isEmpty else { return }
+        let upsert = try db.prepare("""
+            INSERT INTO entity_state(scope, entity, record, part, updated) VALUES(?, ?, ?, ?, ?)
+            ON CONFLICT(scope, entity) DO UPDATE SET record = excluded.record, part = excluded.part,
+              updated = excluded.updated
+            """)
+        let delete = try db.prepare("DELETE FROM entity_state WHERE scope = ? AND entity = ?")
+        let sorted = batch.entityStates.sorted { ($0.key.scope, $0.key.entity) < ($1.key.scope, $1.key.entity) }
+        for (key, pending) in sorted {
+            guard pending.record != nil else {
+                delete.reset()
+                delete.bind(1, key.scope)
+                delete.bind(2, key.entity)
+                _ = try delete.step()
+                continue
+            }
+            upsert.reset()
+            upsert.bind(1, key.scope)
+            upsert.bind(2, key.entity)
+            upsert.bind(3, bytes: pending.record)
+            upsert.bind(4, try partitionID(pending.partition))
+            upsert.bind(5, pending.atMillis)
+            _ = try upsert.step()
+        }
+        upsert.reset()
+        delete.reset()
     }
 
     private func writeOutcomes(_ outcomes: [LedgerEntry]) throws {

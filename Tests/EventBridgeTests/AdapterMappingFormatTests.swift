@@ -160,6 +160,6 @@ import Testing
 
     @Test func theShippedMappingsAllCompile() throws {
         let catalog = try S.shippedCatalog()
-        #expect(catalog.names == ["canonical", "debezium", "salesforce-cdc", "sap-s4hana", "stripe"])
+        #expect(catalog.names == ["canonical", "cloudevents", "debezium", "salesforce-cdc", "sap-s4hana", "stripe"])
     }
 }

@@ -57,17 +57,29 @@ import Testing
         #expect(try S.event(adapter.adapt(try businessEvent("Changed", data: noFlag))).data["status"] == "active")
     }
 
-    @Test func aNotificationOnlyEventNeedsEnrichment() throws {
-        let f = S.failure(try S.adapter("sap-s4hana").adapt(try businessEvent("Created", data: #"{"BusinessPartner": "1000124"}"#)))
-        #expect(f?.code == .missingField)
-        #expect(f?.location == JSONPointer("/data/BusinessPartnerFullName"))
+    @Test func aNotificationOnlyEventIsANoticeUnlessThePartnerIsKnown() throws {
+        let adapter = try S.adapter("sap-s4hana")
+        let notice = try S.event(adapter.adapt(try businessEvent("Created", data: #"{"BusinessPartner": "1000124"}"#)))
+        #expect(notice.type == "finance.customer.changed" && notice.data["customerId"] == "1000124" && notice.data["change"] == "created")
+        #expect(notice.data["objectType"] == "BusinessPartner" && notice.data["objectReference"] == "/default/sap.s4.beh/244572008")
+        try S.expectValid(notice)
+        // Once an enriched event of the partner was seen, a key-only notice is merged onto it.
+        let state = EntityStateStage(store: nil)
+        let first = try AdapterContractTests.adapt(adapter, try businessEvent("Created", data: enriched), state)
+        #expect(S.events(first).first?.type == "finance.customer.upserted")
+        var changed = try businessEvent("Changed", data: #"{"BusinessPartner": "1000123"}"#)
+        changed.offset += 1
+        let merged = S.events(try AdapterContractTests.adapt(adapter, changed, state))
+        #expect(merged.first?.type == "finance.customer.upserted")
+        #expect(merged.first?.data["legalName"] == S.events(first).first?.data["legalName"])
     }
 
-    @Test func otherSAPEventsAreUnmapped() throws {
-        let f = S.failure(try S.adapter("sap-s4hana").adapt(try S.input(#"""
+    @Test func salesOrderEventsAreNotices() throws {
+        let e = try S.event(try S.adapter("sap-s4hana").adapt(try S.input(#"""
             {"specversion": "1.0", "type": "sap.s4.beh.salesorder.v1.SalesOrder.Created.v1", "source": "/default/sap.s4.beh/244572008",
              "id": "b1", "time": "2026-03-01T10:00:00Z", "data": {"SalesOrder": "5000001"}}
             """#)))
-        #expect(f?.code == .unmapped)
+        #expect(e.type == "finance.sales_order.changed" && e.data["salesOrderId"] == "5000001" && e.data["change"] == "created")
+        try S.expectValid(e)
     }
 }

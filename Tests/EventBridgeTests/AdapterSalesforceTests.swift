@@ -69,22 +69,36 @@ import Testing
         for e in events { try S.expectValid(e) }
     }
 
-    @Test func aPartialUpdateWithoutEnrichmentFailsTheWholeInput() throws {
-        // UPDATE carries only changed fields: without Name enrichment nothing is published, for any record.
+    @Test func aPartialUpdateWithoutKnownStateFailsTheWholeInput() throws {
+        // UPDATE carries only changed fields: with no earlier state of the records (and no Name
+        // from an enriched channel), nothing is published, for any record.
         let partial = #", "Phone": "+1 415 555 0100""#
         let outcome = try S.adapter("salesforce-cdc").adapt(try change("UPDATE", recordIds: ["001A", "001B"], fields: partial))
         let f = S.failure(outcome)
-        #expect(f?.code == .missingField)
-        #expect(f?.location == JSONPointer("/Name"))
+        #expect(f?.code == .stateUnknown)
+        #expect(f?.message.contains("no earlier state") == true)
+        #expect(f?.message.contains("/Name is absent") == true)
     }
 
-    @Test func deletesAreFilteredAndGapsRejected() throws {
+    @Test func deletesAndGapsAreNoticesAndOverflowsRejected() throws {
         let adapter = try S.adapter("salesforce-cdc")
-        #expect(S.filteredReason(adapter.adapt(try change("DELETE", recordIds: ["001A"]))) != nil)
-        for gap in ["GAP_CREATE", "GAP_UPDATE", "GAP_OVERFLOW"] {
-            #expect(S.failure(adapter.adapt(try change(gap, recordIds: ["001A"])))?.code == .rejected)
+        let deleted = try S.event(adapter.adapt(try change("DELETE", recordIds: ["001A"])))
+        #expect(deleted.type == "finance.customer.changed" && deleted.data["change"] == "deleted" && deleted.data["customerId"] == "001A")
+        try S.expectValid(deleted)
+        for gap in ["GAP_CREATE", "GAP_UPDATE", "GAP_DELETE"] {
+            let e = try S.event(adapter.adapt(try change(gap, recordIds: ["001A"])))
+            #expect(e.type == "finance.customer.changed" && e.data["change"] == "resync", "\(gap)")
         }
-        let contact = try S.input(#"{"ChangeEventHeader": {"entityName": "Contact", "changeType": "CREATE", "recordIds": ["003A"]}}"#)
-        #expect(S.failure(adapter.adapt(contact))?.code == .unmapped)
+        #expect(S.failure(adapter.adapt(try change("GAP_OVERFLOW", recordIds: ["000000000000000AAA"])))?.code == .rejected)
+        let contact = try S.input(#"""
+            {"ChangeEventHeader": {"entityName": "Contact", "changeType": "CREATE", "recordIds": ["003A"], "commitNumber": 7,
+             "commitTimestamp": 1772359200000, "transactionKey": "t-1", "sequenceNumber": 1},
+             "Name": {"Salutation": null, "FirstName": "Ann", "LastName": "Lee"}, "AccountId": "001A", "Email": "ann@lee.example"}
+            """#)
+        let c = try S.event(adapter.adapt(contact))
+        #expect(c.type == "finance.customer.contact.upserted" && c.data["name"] == "Ann Lee" && c.data["customerId"] == "001A")
+        try S.expectValid(c)
+        let opportunity = try S.input(#"{"ChangeEventHeader": {"entityName": "Opportunity", "changeType": "CREATE", "recordIds": ["006A"]}}"#)
+        #expect(S.filteredReason(adapter.adapt(opportunity)) != nil)
     }
 }

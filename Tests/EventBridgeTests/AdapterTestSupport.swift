@@ -65,9 +65,10 @@ enum AdapterTestSupport {
         AdapterInput.Header(name: name, value: Array(value.utf8))
     }
 
-    /// The events of an outcome; records an issue (and returns none) for any other outcome.
+    /// The events of an outcome; records an issue (and returns none) for any other outcome. A
+    /// state request is resolved as if nothing were known (`resolvedWithoutState`).
     static func events(_ outcome: AdapterOutcome, sourceLocation: SourceLocation = #_sourceLocation) -> [CanonicalEvent] {
-        guard case .events(let events) = outcome else {
+        guard case .events(let events) = outcome.resolvedWithoutState else {
             Issue.record("expected events, got \(outcome)", sourceLocation: sourceLocation)
             return []
         }
@@ -82,13 +83,13 @@ enum AdapterTestSupport {
 
     /// The failure of an outcome, or nil.
     static func failure(_ outcome: AdapterOutcome) -> AdapterFailure? {
-        if case .failed(let f) = outcome { return f }
+        if case .failed(let f) = outcome.resolvedWithoutState { return f }
         return nil
     }
 
     /// The reason of a `filtered` outcome, or nil.
     static func filteredReason(_ outcome: AdapterOutcome) -> String? {
-        if case .filtered(let reason) = outcome { return reason }
+        if case .filtered(let reason) = outcome.resolvedWithoutState { return reason }
         return nil
     }
 }

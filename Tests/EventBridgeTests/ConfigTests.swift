@@ -80,7 +80,7 @@ import KafkaClient
     @Test func exampleConfigIsValid() throws {
         let root = String(#filePath).components(separatedBy: "/Tests/")[0]
         let c = try BridgeConfig.load(path: root + "/examples/bridge.json", environment: ["EVENTBRIDGE_BOOTSTRAP": "127.0.0.1:9092"])
-        #expect(c.sources.count == 5)
+        #expect(c.sources.count == 6)
         #expect(c.resolve(c.contractsDir).hasSuffix("examples/../contracts"))
     }
 }

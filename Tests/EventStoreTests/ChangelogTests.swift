@@ -27,6 +27,8 @@ import Testing
             (F.orders, .parked(parked(14))),
             (F.orders, .unparked(PartitionPosition(F.orders, offset: 14))),
             (F.orders, .processed(next: 15)),
+            (F.orders, .entityState(scope: "salesforce-cdc", entity: "Account\u{1f}001A", record: Array(#"{"Name":"Acme"}"#.utf8), atMillis: 5)),
+            (F.orders, .entityState(scope: "salesforce-cdc", entity: "Account\u{1f}001B", record: nil, atMillis: 0)),
             (nil, .ready(key: "finance.customer.ready|C-1", partition: F.payments, atMillis: 3)),
             (nil, .replay(DeadLetterReplay(dlqPosition: PartitionPosition(topic: "a.dlq", partition: 0, offset: 4), attempt: 2, replayedAtMillis: 6,
                                            target: PartitionPosition(F.orders, offset: 99), actor: "ops"))),
@@ -57,6 +59,8 @@ import Testing
             if round == 2 { batch.release(PartitionPosition(F.orders, offset: 40)) }
             batch.park(parked(Int64(50 + round)))
             batch.setReady("finance.customer.ready|C-\(round)", partition: F.payments, atMillis: now)
+            batch.setEntityState(Array(#"{"round":\#(round)}"#.utf8), scope: "m", entity: "E-1", partition: F.orders, atMillis: now)
+            batch.setEntityState(round == 1 ? nil : Array("{}".utf8), scope: "m", entity: "E-\(round)", partition: F.orders, atMillis: now)
             batch.setProcessedOffset(next: Int64(round + 1), for: F.orders)
             log += batch.stateChanges
             try store.commitAndWait(batch)
@@ -83,6 +87,8 @@ import Testing
         #expect(try restored.reader.isReady("finance.customer.ready|C-2"))
         #expect(try restored.reader.ledgerEntries(entityKey: "INV-1").count == 3)
         #expect(try restored.reader.changelogPositions() == [changelog: Int64(read.count)])
+        #expect(try restored.entityState(scope: "m", entity: "E-1").map { String(decoding: $0, as: UTF8.self) } == #"{"round":2}"#)
+        #expect(try restored.entityState(scope: "m", entity: "E-2") != nil)
     }
 
     @Test func expiredKeysAndRowsAreNotRestored() throws {

@@ -96,3 +96,56 @@ def test_produce_reads_json_lines(binary, bootstrap, cluster, names):
     assert got[0]["headers"] == {"h": "v"} and got[1]["key"] is None
     bad = run(binary, "produce", "--topic", topic, "--bootstrap", bootstrap, input="{not json\n")
     assert bad.returncode == 2 and "stdin:1" in bad.stderr
+
+
+def adapt(binary, *args, input=None):
+    """`eventbridge adapt` on the demo config, with no broker at all (the bootstrap is unreachable)."""
+    env = dict(os.environ, EVENTBRIDGE_BOOTSTRAP="127.0.0.1:1")
+    return subprocess.run([binary, "adapt", "--config", os.path.join(ROOT, "examples", "bridge.json"), *args],
+                          capture_output=True, text=True, timeout=120, input=input, env=env)
+
+
+def test_adapt_runs_real_payloads_offline(binary):
+    real = os.path.join(ROOT, "Tests", "fixtures", "real")
+    paid = os.path.join(real, "stripe", "invoice.paid.2020-08-27.json")
+    bad = os.path.join(real, "stripe", "invoice.finalized.2018-11-08.json")
+    r = adapt(binary, "--source", "billing.stripe.events", "--json", paid, bad)
+    assert r.returncode == 1, r.stderr  # one input dead-letters
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["outcome"] for o in out] == ["published", "dead_lettered"]
+    event = out[0]["events"][0]
+    assert event["type"] == "finance.invoice.paid" and event["data"]["paidAmount"] == "20.00" and event["data"]["currency"] == "USD"
+    assert event["subscribers"] == ["general-ledger"]
+    assert out[1]["error"]["code"] == "rule.sumEquals" and "9.99" in out[1]["error"]["message"]
+    # Human output: the outcome, the event and its data.
+    text = adapt(binary, "--source", "billing.stripe.events", paid)
+    assert text.returncode == 0 and "published 1 event" in text.stdout and '"paidAmount": "20.00"' in text.stdout
+
+
+def test_adapt_keeps_entity_state_across_the_inputs_given(binary):
+    header = {"entityName": "Account", "recordIds": ["001X"], "commitNumber": 1, "commitTimestamp": 1772359200000,
+              "transactionKey": "t", "sequenceNumber": 1, "nulledFields": []}
+    create = dict(ChangeEventHeader=dict(header, changeType="CREATE"), Name="Acme", Type="Prospect",
+                  BillingAddress={"Street": "1 A St", "City": "Boston", "PostalCode": "02110", "CountryCode": "US"})
+    update = dict(ChangeEventHeader=dict(header, changeType="UPDATE", commitNumber=2), Phone="1")
+    lines = "\n".join(json.dumps({"key": "001X", "value": v}) for v in [create, update]) + "\n"
+    r = adapt(binary, "--source", "crm.salesforce.cdc", "--json", "--jsonl", "-", input=lines)
+    assert r.returncode == 0, r.stdout + r.stderr
+    merged = json.loads(r.stdout.splitlines()[1])
+    assert merged["outcome"] == "published" and merged["events"][0]["data"]["legalName"] == "Acme"
+    # The update alone: no earlier state.
+    alone = adapt(binary, "--source", "crm.salesforce.cdc", "--json", "--jsonl", "-", input=lines.splitlines()[1] + "\n")
+    assert alone.returncode == 1 and json.loads(alone.stdout)["error"]["code"] == "adapter.state_unknown"
+
+
+def test_adapt_reads_binary_mode_cloudevents_and_reports_usage_errors(binary, tmp_path):
+    data = tmp_path / "payout.json"
+    data.write_text(open(os.path.join(ROOT, "contracts", "examples", "finance.payout.paid.v1.json")).read())
+    headers = ["--header", "ce_specversion=1.0", "--header", "ce_id=1", "--header", "ce_source=urn:t",
+               "--header", "ce_type=finance.payout.paid", "--header", "content-type=application/json"]
+    r = adapt(binary, "--source", "events.cloudevents", "--json", *headers, str(data))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["events"][0]["type"] == "finance.payout.paid"
+    assert adapt(binary, "--source", "no.such.topic", str(data)).returncode == 2
+    assert adapt(binary, "--source", "events.cloudevents").returncode == 2
+    assert adapt(binary, "--source", "events.cloudevents", "--header", "novalue", str(data)).returncode == 2

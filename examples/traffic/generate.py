@@ -157,12 +157,14 @@ def stripe():
         paid = dict(inv, status="paid", amount_paid=inv["total"], amount_remaining=0, payment_intent=pi["id"],
                     status_transitions=dict(inv["status_transitions"], paid_at=t))
         if i == 0:
-            ev("invoice.payment_succeeded", paid, "filtered", inv["id"])
-        ev("invoice.paid", paid, "published", inv["id"])
+            # Stripe sends both for one payment: the first publishes, the twin (same invoice and
+            # payment: the same dedup key) is a duplicate.
+            ev("invoice.payment_succeeded", paid, "published", inv["id"])
+        ev("invoice.paid", paid, "duplicate" if i == 0 else "published", inv["id"])
     dup_paid = out[-1]
-    # a payment intent whose latest_charge was not expanded → adapter.missing_field
+    # a payment intent as Stripe's webhook sends it (latest_charge an id) → finance.payment.received
     raw = stripe_pi(6, C[1][0], "usd", 150000, t + 60, expanded=False, invoice=invoices[5]["id"])
-    ev("payment_intent.succeeded", raw, "dlq:adapter.missing_field", raw["id"])
+    ev("payment_intent.succeeded", raw, "published", raw["id"])
     # a voided invoice
     v = invoices[6]
     ev("invoice.voided", dict(v, status="void", status_transitions=dict(v["status_transitions"], voided_at=t + 60)), "published", v["id"])
@@ -173,9 +175,9 @@ def stripe():
     ev("charge.refunded", ch, "published", pays[2]["id"])
     # a deleted customer → blocked
     ev("customer.deleted", stripe_customer(C[5], deleted=True), "published", C[5][0])
-    # an event type the mapping has no rule for → adapter.unmapped
+    # an event type without a finance counterpart → filtered
     ev("balance.available", {"object": "balance", "available": [{"amount": 120000, "currency": "eur"}], "pending": []},
-       "dlq:adapter.unmapped", None)
+       "filtered", None)
     # Stripe retries: two exact duplicate deliveries
     out.append(dict(dup_customer, headers={"x-demo-expect": "duplicate"}))
     out.append(dict(dup_paid, headers={"x-demo-expect": "duplicate"}))
@@ -184,12 +186,12 @@ def stripe():
 
 # ---------------------------------------------------------------- Salesforce CDC
 
-def sf_change(ids, change, commit, ts, fields, seq=1, entity="Account", changed=None):
+def sf_change(ids, change, commit, ts, fields, seq=1, entity="Account", changed=None, nulled=None):
     header = {"entityName": entity, "recordIds": ids, "changeType": change,
               "changeOrigin": "com/salesforce/api/soap/61.0;client=SfdcInternalAPI/",
               "transactionKey": "0002343d-9d90-e395-ed20-%012x" % commit, "sequenceNumber": seq,
               "commitTimestamp": ts * 1000, "commitNumber": commit, "commitUser": "005RM000001vI54YAE",
-              "changedFields": changed or [], "diffFields": [], "nulledFields": []}
+              "changedFields": changed or [], "diffFields": [], "nulledFields": nulled or []}
     v = {"ChangeEventHeader": header}
     v.update(fields)
     return v
@@ -224,11 +226,11 @@ def salesforce():
     out, commit, t = [], 10656360225123456000, T0
     A = ACCOUNTS
 
-    def ch(ids, change, fields, expect, key, changed=None):
+    def ch(ids, change, fields, expect, key, changed=None, nulled=None):
         nonlocal commit, t
         commit += 37
         t += 45
-        out.append(rec(key, sf_change(ids, change, commit, t, fields, changed=changed), expect))
+        out.append(rec(key, sf_change(ids, change, commit, t, fields, changed=changed, nulled=nulled), expect))
 
     for a in A:
         ch([a[0]], "CREATE", sf_fields(a), "published", a[0])
@@ -240,16 +242,18 @@ def salesforce():
     shared["Type"] = "Customer - Channel"
     ch([a[0] for a in group], "UPDATE", shared, "published", A[1][0], ["Type"])
     ch([A[6][0]], "UPDATE", sf_fields(A[6], name="Vandelay Industries"), "published", A[6][0], ["Name"])
-    ch([A[8][0]], "DELETE", {}, "filtered", A[8][0])
+    ch([A[8][0]], "DELETE", {}, "published", A[8][0])
     ch([A[8][0]], "UNDELETE", sf_fields(A[8]), "published", A[8][0])
-    # a partial update from a channel without enrichment → adapter.missing_field at /Name
-    ch([A[4][0]], "UPDATE", {"Phone": "+1 973 555 0199"}, "dlq:adapter.missing_field", A[4][0], ["Phone"])
-    # an active customer whose tax id was cleared → rule.requiredWhen
-    ch([A[2][0]], "UPDATE", sf_fields(A[2], tax=None), "dlq:rule.requiredWhen", A[2][0], ["Tax_ID__c"])
-    # a gap event: the change was not captured → adapter.rejected
-    ch([A[3][0]], "GAP_UPDATE", {}, "dlq:adapter.rejected", A[3][0])
-    # a contact change on the same channel: not a finance entity → filtered? no rule → adapter.unmapped
-    ch(["003RM000001aBcDYAU"], "CREATE", {"Name": {"FirstName": "Ann", "LastName": "Lee"}}, "dlq:adapter.unmapped", "003RM000001aBcDYAU")
+    # a partial update (only the changed field): merged onto the account's state from its CREATE
+    ch([A[4][0]], "UPDATE", {"Phone": "+1 973 555 0199"}, "published", A[4][0], ["Phone"])
+    # a partial update of an account the bridge never saw → adapter.state_unknown
+    ch(["001RM000003cKvZYAE"], "UPDATE", {"Phone": "+1 415 555 0100"}, "dlq:adapter.state_unknown", "001RM000003cKvZYAE", ["Phone"])
+    # an active customer whose tax id was cleared (nulledFields) → rule.requiredWhen
+    ch([A[2][0]], "UPDATE", sf_fields(A[2], tax=None), "dlq:rule.requiredWhen", A[2][0], ["Tax_ID__c"], nulled=["Tax_ID__c"])
+    # a gap event: the change was not captured → a resync notice (finance.customer.changed)
+    ch([A[3][0]], "GAP_UPDATE", {}, "published", A[3][0])
+    # a contact on the same channel → finance.customer.contact.upserted
+    ch(["003RM000001aBcDYAU"], "CREATE", {"Name": {"FirstName": "Ann", "LastName": "Lee"}}, "published", "003RM000001aBcDYAU")
     out[-1]["value"]["ChangeEventHeader"]["entityName"] = "Contact"
     return out
 
@@ -343,7 +347,7 @@ def debezium():
     # a deleted customer row → blocked, then Debezium's tombstone for compaction (tombstones.on.delete=true, the
     # default) → DLQ record.tombstone: the bridge keeps null values visible (docs/decisions.md 2026-11-26)
     change("customers", "d", dbz_customer_row(C[3]), None, "published", "2004")
-    out.append({"key": "2004", "headers": {"x-demo-expect": "dlq:record.tombstone"}, "value": None})
+    out.append({"key": "2004", "headers": {"x-demo-expect": "filtered"}, "value": None})  # after the delete of 2004
     # an active customer row without a tax id → rule.requiredWhen
     change("customers", "u", dbz_customer_row(C[1]), dbz_customer_row(C[1], tax_id=None), "dlq:rule.requiredWhen", "2002")
 
@@ -376,7 +380,7 @@ def debezium():
                                                    void_date=days("2026-03-04")), "published", "5003")
     change("invoices", "c", None, dbz_invoice_row(5005, 2004, "issued", L2), "published", "5005")
     change("invoices", "d", dbz_invoice_row(5005, 2004, "issued", L2), None, "published", "5005")
-    out.append({"key": "5005", "headers": {"x-demo-expect": "dlq:record.tombstone"}, "value": None})
+    out.append({"key": "5005", "headers": {"x-demo-expect": "filtered"}, "value": None})  # after the delete of 5005
     change("invoices", "c", None, dbz_invoice_row(5006, 2001, "draft", L4), "filtered", "5006")
     change("invoices", "d", dbz_invoice_row(5006, 2001, "draft", L4), None, "filtered", "5006")
     # an issued invoice whose lines don't add up to the header (net 1400.00 vs lines 1390.00) → rule.sumEquals
@@ -416,17 +420,66 @@ def sap():
     ev(1, "Created", "2026-03-02T09:00:00Z", bp("1000123", "Nordwind Handels AG", "CH", "CHF", "CHE-109.322.551", street="Bahnhofstrasse 1", city="Zürich", postal="8001"), "published")
     ev(2, "Created", "2026-03-02T09:05:00Z", bp("1000124", "Elbe Maschinenbau GmbH", "DE", "EUR", "DE129273398"), "published")
     ev(3, "Changed", "2026-03-02T09:10:00Z", bp("1000123", "Nordwind Handels AG", "CH", "CHF", "CHE-109.322.551", blocked=True, street="Bahnhofstrasse 1", city="Zürich", postal="8001"), "published")
-    ev(4, "Created", "2026-03-02T09:15:00Z", {"BusinessPartner": "1000125"}, "dlq:adapter.missing_field")
+    ev(4, "Created", "2026-03-02T09:15:00Z", {"BusinessPartner": "1000125"}, "published")  # key only: a notice
     ev(5, "Changed", "2026-03-02T09:20:00Z", bp("1000124", "Elbe Maschinenbau GmbH", "DE", "EUR", "DE129273398"), "published")
+    # a business event queue entry (OData C_BEHQUEUEDATA_CDS, pulled by a consumer) → a notice
+    out.append(rec("1000126", {"BusinessEvent": "fa163efd-5489-1ed9-92aa-7a6e4d75d0c1", "SAPObjectType": "BusinessPartner",
+                               "SAPObjectTaskCode": "Changed", "SAPBusinessObjectKey1": "1000126", "SAPBusinessObjectKey2": "",
+                               "CreationUTCDateTime": "20260302093000"}, "published"))
+    # an OData V2 A_BusinessPartner entity (an enricher's read of the partner) → a notice with its name
+    out.append(rec("1000127", {"d": {"__metadata": {"uri": "https://s4.example/sap/opu/odata/sap/API_BUSINESS_PARTNER/A_BusinessPartner('1000127')",
+                                                    "type": "API_BUSINESS_PARTNER.A_BusinessPartnerType"},
+                                     "BusinessPartner": "1000127", "BusinessPartnerFullName": "Donau Logistik GmbH",
+                                     "CreationDate": "/Date(1772409600000)/", "LastChangeDate": "/Date(1772452800000)/"}}, "published"))
+    return out
+
+
+# ---------------------------------------------------------------- CloudEvents
+
+def example(type_, version=1):
+    """The catalog's own example document of a contract (contracts/examples)."""
+    path = os.path.join(HERE, "..", "..", "contracts", "examples", "%s.v%d.json" % (type_, version))
+    with open(path) as f:
+        return json.load(f)
+
+
+def cloudevents():
+    """Canonical finance events from a producer that already speaks the catalog, in every CloudEvents mode."""
+    out = []
+    ce = lambda n, type_, data, **extra: dict({"specversion": "1.0", "id": "ce-demo-%04d" % n, "source": "urn:demo:treasury",
+                                                "type": type_, "time": "2026-03-02T10:%02d:00Z" % n, "datacontenttype": "application/json",
+                                                "data": data}, **extra)
+    structured = {"content-type": "application/cloudevents+json"}
+    # structured mode
+    out.append(rec("PAY-1", ce(1, "finance.payment.received", example("finance.payment.received")), "published", structured))
+    # binary mode: attributes in ce_ headers, the value is the data
+    binary = {"ce_specversion": "1.0", "ce_id": "ce-demo-0002", "ce_source": "urn:demo:treasury", "ce_type": "finance.payout.paid",
+              "ce_time": "2026-03-02T10:02:00Z", "content-type": "application/json"}
+    out.append(rec("po_1", example("finance.payout.paid"), "published", binary))
+    # data_base64
+    raw = json.dumps(example("finance.refund.failed")).encode()
+    b64 = ce(3, "finance.refund.failed", None)
+    del b64["data"]
+    b64["data_base64"] = base64.b64encode(raw).decode()
+    out.append(rec("re_1", b64, "published", structured))
+    # a batch of two events (one outcome for the record: both publish)
+    batch = [ce(4, "finance.dispute.opened", example("finance.dispute.opened")), ce(5, "finance.credit_note.issued", example("finance.credit_note.issued"))]
+    out.append(rec("batch-1", batch, "published", {"content-type": "application/cloudevents-batch+json"}))
+    # a type that is not a catalog type → filtered
+    out.append(rec("x-1", ce(6, "com.example.order.shipped", {"orderId": "o-1"}), "filtered", structured))
+    # a finance type whose data is XML → adapter.unsupported_content_type
+    xml = ce(7, "finance.payment.received", "<payment><id>PAY-2</id></payment>", datacontenttype="application/xml")
+    out.append(rec("PAY-2", xml, "dlq:adapter.unsupported_content_type", structured))
     return out
 
 
 if __name__ == "__main__":
+    write("cloudevents.jsonl", cloudevents())
     write("stripe.jsonl", stripe())
     write("salesforce-cdc.jsonl", salesforce())
     write("debezium.jsonl", debezium())
     write("sap-s4hana.jsonl", sap())
-    for name in ["stripe.jsonl", "salesforce-cdc.jsonl", "debezium.jsonl", "sap-s4hana.jsonl"]:
+    for name in ["stripe.jsonl", "salesforce-cdc.jsonl", "debezium.jsonl", "sap-s4hana.jsonl", "cloudevents.jsonl"]:
         counts = {}
         for line in open(os.path.join(HERE, name)):
             e = json.loads(line)["headers"]["x-demo-expect"]

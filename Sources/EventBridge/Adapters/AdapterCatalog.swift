@@ -88,8 +88,10 @@ public struct AdapterCatalog: Sendable {
     ///
     /// - Parameter sourceZone: the IANA zone of the source's zone-less timestamps (`localTimeToRFC3339`,
     ///   wall-clock epochs, dates in the source's zone). Required when the mapping uses it.
+    /// - Parameter sourceSystem: what `{"meta": "sourceSystem"}` reads (the source's configured
+    ///   system name); nil: the mapping's name.
     /// - Throws: `MappingError` for an unknown adapter, an unknown zone, or a missing zone.
-    public func adapter(named name: String, sourceZone: String? = nil) throws(MappingError) -> any Adapter {
+    public func adapter(named name: String, sourceZone: String? = nil, sourceSystem: String? = nil) throws(MappingError) -> any Adapter {
         let origin = "adapter \"\(name)\""
         var zone: TimeZone?
         if let sourceZone {
@@ -105,6 +107,6 @@ public struct AdapterCatalog: Sendable {
         if plan.usesSourceZone && zone == nil {
             throw MappingError(origin: origin, "the mapping converts zone-less times: configure the source's time zone")
         }
-        return MappingAdapter(plan: plan, sourceZone: zone)
+        return MappingAdapter(plan: plan, sourceZone: zone, sourceSystem: sourceSystem)
     }
 }

@@ -11,6 +11,10 @@ public struct AdapterFailure: Error, Sendable, Hashable, CustomStringConvertible
             case missingField = "adapter.missing_field"
             case transform = "adapter.transform"
             case rejected = "adapter.rejected"
+            case stateUnknown = "adapter.state_unknown"
+            case unsupportedContentType = "adapter.unsupported_content_type"
+            case inexactAmount = "adapter.inexact_amount"
+            case unexpectedTombstone = "record.tombstone"
         }
 
         private let base: Base
@@ -29,8 +33,18 @@ public struct AdapterFailure: Error, Sendable, Hashable, CustomStringConvertible
         /// A value is present but cannot be converted (wrong JSON type, bad number, unknown
         /// currency, impossible date, value not in an enum map …).
         public static let transform = Code(.transform)
-        /// A mapping rule rejects this kind of input on purpose (e.g. a Salesforce gap event).
+        /// A mapping rule rejects this kind of input on purpose (e.g. a Salesforce overflow event).
         public static let rejected = Code(.rejected)
+        /// A partial update (only the changed fields) of an entity whose earlier state is not known.
+        public static let stateUnknown = Code(.stateUnknown)
+        /// The event's data has a content type the bridge cannot read (XML, JOSE, Avro, text).
+        public static let unsupportedContentType = Code(.unsupportedContentType)
+        /// An amount arrived as binary floating point (Debezium `decimal.handling.mode=double`), so
+        /// its exact value is unknown.
+        public static let inexactAmount = Code(.inexactAmount)
+        /// A Kafka tombstone (null value) that the source's mapping does not expect (it follows
+        /// no delete of its key): the decode stage's code for tombstones of other sources.
+        public static let unexpectedTombstone = Code(.unexpectedTombstone)
     }
 
     public var code: Code

@@ -4,9 +4,10 @@ import KafkaClient
 /// What an adapter sees of one consumed record: its position, metadata and the value already
 /// decoded as JSON.
 ///
-/// Tombstones (a null Kafka value) and values that are not JSON never reach an adapter: the
-/// decode stage records them first. `value` is therefore a parsed JSON document (which may
-/// itself be the JSON literal `null`).
+/// Tombstones (a null Kafka value) and values that are not JSON reach an adapter only when it asks
+/// for them (`Adapter.handlesTombstones`, `Adapter.acceptsUndecodedValue`); otherwise the decode
+/// stage records them first. `value` is a parsed JSON document (which may itself be the JSON
+/// literal `null`) unless `isTombstone` or `!isJSON`.
 public struct AdapterInput: Sendable {
     /// One Kafka record header (the Kafka layer's type: the pipeline hands headers over unchanged).
     public typealias Header = KafkaHeader
@@ -23,6 +24,10 @@ public struct AdapterInput: Sendable {
     public var value: JSONValue
     /// The record value's bytes, `value`'s text (nil when the caller has only the document).
     public var text: [UInt8]?
+    /// The record value is null (a Kafka tombstone); `value` is JSON `null`.
+    public var isTombstone = false
+    /// False when the value's bytes (`text`) are not JSON; `value` is JSON `null` then.
+    public var isJSON = true
 
     public init(
         topic: String, partition: Int32 = 0, offset: Int64 = 0, timestamp: Int64? = nil,

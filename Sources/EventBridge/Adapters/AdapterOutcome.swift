@@ -1,3 +1,5 @@
+import KafkaClient
+
 /// What an adapter made of one input.
 ///
 /// Fan-out is all-or-nothing: an input either yields every one of its events or fails as a
@@ -10,6 +12,9 @@ public enum AdapterOutcome: Sendable, Hashable {
     case filtered(reason: String)
     /// The input cannot be adapted; it goes to the DLQ with the failure's stable code.
     case failed(AdapterFailure)
+    /// The outcome depends on (or changes) the last known state of entities: the pipeline's
+    /// entity state stage resolves it in input order (`StateRequest`).
+    case needsState(StateRequest)
 }
 
 /// Turns records of one source format into canonical events.
@@ -21,4 +26,17 @@ public protocol Adapter: Sendable {
     var name: String { get }
     /// Adapts one input.
     func adapt(_ input: AdapterInput) -> AdapterOutcome
+    /// True when the adapter takes Kafka tombstones (null values) itself — Debezium emits one
+    /// after each delete — instead of the decode stage dead-lettering them (`record.tombstone`).
+    /// The input's `value` is then JSON `null` and `isTombstone` is set.
+    var handlesTombstones: Bool { get }
+    /// True when the adapter wants to see a value the decode stage could not parse as JSON
+    /// (CloudEvents binary mode with a non-JSON `content-type`): `value` is then JSON `null`, the
+    /// bytes are in `text` and `isJSON` is false. False: the decode failure dead-letters the input.
+    func acceptsUndecodedValue(headers: [KafkaHeader]) -> Bool
+}
+
+extension Adapter {
+    public var handlesTombstones: Bool { false }
+    public func acceptsUndecodedValue(headers: [KafkaHeader]) -> Bool { false }
 }

@@ -112,6 +112,63 @@ enum DecimalText {
         return .success(text)
     }
 
+    /// An exact decimal: sign, digits (no leading zeros) and the number of them after the point.
+    struct Decimal: Sendable, Equatable {
+        var unscaled: Integer
+        var scale: Int
+    }
+
+    /// The exact decimal a decimal string (`"24.25"`, `"-0.5"`, `"100"`) or a JSON number's
+    /// literal (`24.25`, `1e3`) holds; nil for anything else.
+    static func decimal(_ value: JSONValue) -> Decimal? {
+        switch value {
+        case .number(let n):
+            let parts = n.parts
+            if parts.isZero { return Decimal(unscaled: Integer(negative: false, digits: []), scale: max(0, -parts.exponent)) }
+            guard parts.digits.count + abs(parts.exponent) <= maxDigits else { return nil }
+            if parts.exponent >= 0 {
+                return Decimal(unscaled: Integer(negative: parts.negative, digits: parts.digits + Array(repeating: 0x30, count: parts.exponent)), scale: 0)
+            }
+            let digits = Array(parts.digits.drop(while: { $0 == 0x30 }))
+            return Decimal(unscaled: Integer(negative: parts.negative && !digits.isEmpty, digits: digits), scale: -parts.exponent)
+        case .string(let s):
+            var bytes = Array(s.utf8)[...]
+            var negative = false
+            if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") {
+                negative = bytes.first == UInt8(ascii: "-")
+                bytes = bytes.dropFirst()
+            }
+            let point = bytes.firstIndex(of: UInt8(ascii: "."))
+            let integerPart = point.map { bytes[..<$0] } ?? bytes
+            let fractionPart = point.map { bytes[bytes.index(after: $0)...] } ?? []
+            guard !integerPart.isEmpty || !fractionPart.isEmpty, integerPart.count + fractionPart.count <= maxDigits,
+                integerPart.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), fractionPart.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                point == nil || !fractionPart.isEmpty
+            else { return nil }
+            let digits = Array((integerPart + fractionPart).drop(while: { $0 == 0x30 }))
+            return Decimal(unscaled: Integer(negative: negative && !digits.isEmpty, digits: digits), scale: fractionPart.count)
+        default:
+            return nil
+        }
+    }
+
+    /// `decimal` written with exactly `scale` decimals; fails when that would drop a non-zero digit.
+    static func amount(_ decimal: Decimal, scale: Int, what: String) -> Result<String, Problem> {
+        guard let text = rescaled(decimal.unscaled, sourceScale: decimal.scale, targetScale: scale) else {
+            return .failure(Problem("\(render(decimal.unscaled, scale: decimal.scale)) has more decimals than \(what) (\(scale)): it would need rounding"))
+        }
+        return .success(text)
+    }
+
+    /// A decimal amount at the currency's ISO 4217 minor unit (JPY 0, USD 2, BHD 3).
+    static func amount(_ value: JSONValue, currency: String) -> Result<String, Problem> {
+        guard let d = decimal(value) else { return .failure(Problem("\(describe(value)) is not a decimal amount")) }
+        guard let scale = ISOTables.minorUnit(of: currency) else {
+            return .failure(Problem("\"\(currency)\" is not an ISO 4217 currency with a minor unit"))
+        }
+        return amount(d, scale: scale, what: "\(currency)'s minor unit")
+    }
+
     /// Decodes a Debezium `DECIMAL`/`NUMERIC` in `decimal.handling.mode=precise`: base64 of the
     /// unscaled value as big-endian two's complement bytes (Kafka Connect `Decimal`), or a
     /// `VariableScaleDecimal` object `{"scale": n, "value": base64}`.

@@ -41,17 +41,7 @@ extension MappingCompiler {
                 return nil
             }
             guard let currency = argumentSource(currencySpec, at: ptr(at, "currency"), inElement: inElement) else { return nil }
-            var exponents: [String: Int] = [:]
-            if let e = args["exponents"], let table = object(e, at: ptr(at, "exponents"), "\"exponents\"") {
-                for m in table {
-                    guard let v = m.value.numberValue?.int64, v >= 0, v <= 18 else {
-                        problem(ptr(ptr(at, "exponents"), m.key), "an exponent is an integer 0–18")
-                        continue
-                    }
-                    exponents[m.key.uppercased()] = Int(v)
-                }
-            }
-            return .minorUnitsToDecimal(currency: currency, exponents: exponents)
+            return .minorUnitsToDecimal(currency: currency, exponents: exponents(args, at: at))
         case "epochSecondsToRFC3339", "epochMillisToRFC3339", "epochMicrosToRFC3339":
             allow(["wallClockZone"], &self)
             let (units, digits): (Int64, Int) =
@@ -76,16 +66,35 @@ extension MappingCompiler {
             for member in table { dictionary[member.key] = member.value }
             return .enumMap(dictionary, fallback: args["default"])
         case "decimalFromDebeziumDecimal":
-            allow(["scale"], &self)
-            var scale: Int?
-            if let s = args["scale"] {
-                guard let v = s.numberValue?.int64, v >= 0, v <= Int64(DecimalText.maxDigits) else {
-                    problem(ptr(at, "scale"), "\"scale\" is an integer 0–\(DecimalText.maxDigits)")
+            allow(["scale", "currency", "exponents"], &self)
+            guard let scale = optionalScale(args, at: at) else { return nil }
+            let currency = args["currency"].flatMap { argumentSource($0, at: ptr(at, "currency"), inElement: inElement) }
+            return .debeziumDecimal(scale: scale, currency: currency, exponents: exponents(args, at: at))
+        case "decimalAmount":
+            allow(["currency", "scale"], &self)
+            guard let scale = optionalScale(args, at: at) else { return nil }
+            let currency = args["currency"].flatMap { argumentSource($0, at: ptr(at, "currency"), inElement: inElement) }
+            if (currency == nil) == (scale == nil) {
+                problem(at, "decimalAmount needs exactly one of \"currency\" (rescale to its minor unit) and \"scale\"")
+                return nil
+            }
+            return .decimalAmount(currency: currency, scale: scale)
+        case "toRFC3339", "toDate":
+            allow(["unit", "zone"], &self)
+            var units: Int64?
+            if let u = args["unit"] {
+                switch u {
+                case "seconds": units = 1
+                case "millis": units = 1000
+                case "micros": units = 1_000_000
+                case "nanos": units = 1_000_000_000
+                default:
+                    problem(ptr(at, "unit"), "\"unit\" of an integer epoch is seconds, millis, micros or nanos")
                     return nil
                 }
-                scale = Int(v)
             }
-            return .debeziumDecimal(scale: scale)
+            let zoneReference = args["zone"].flatMap { zone($0, at: ptr(at, "zone")) }
+            return name == "toRFC3339" ? .toDateTime(unitsPerSecond: units, zone: zoneReference) : .toDate(unitsPerSecond: units, zone: zoneReference)
         case "uuidFromText":
             allow(["namespace", "with"], &self)
             guard case .string(let namespace)? = args["namespace"], !namespace.isEmpty else {
@@ -103,9 +112,11 @@ extension MappingCompiler {
                 }
             }
             return .uuidFromText(namespace: namespace, with: parts)
-        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON":
+        case "dateFromEpochDays", "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "countryCode", "base64Text":
             allow([], &self)
             switch name {
+            case "countryCode": return .countryCode
+            case "base64Text": return .base64Text
             case "dateFromEpochDays": return .dateFromEpochDays
             case "rfc3339ToEpochMillis": return .dateTimeToEpochMillis
             case "upper": return .upper
@@ -120,15 +131,40 @@ extension MappingCompiler {
         }
     }
 
+    /// `"exponents": {"MGA": 0, …}`: per-currency source exponents where the source differs from ISO.
+    private mutating func exponents(_ args: JSONObject, at: JSONPointer) -> [String: Int] {
+        var exponents: [String: Int] = [:]
+        if let e = args["exponents"], let table = object(e, at: ptr(at, "exponents"), "\"exponents\"") {
+            for m in table {
+                guard let v = m.value.numberValue?.int64, v >= 0, v <= 18 else {
+                    problem(ptr(ptr(at, "exponents"), m.key), "an exponent is an integer 0–18")
+                    continue
+                }
+                exponents[m.key.uppercased()] = Int(v)
+            }
+        }
+        return exponents
+    }
+
+    /// An optional `"scale"` argument (`.some(nil)` when absent); nil after a problem.
+    private mutating func optionalScale(_ args: JSONObject, at: JSONPointer) -> Int?? {
+        guard let s = args["scale"] else { return .some(nil) }
+        guard let v = s.numberValue?.int64, v >= 0, v <= Int64(DecimalText.maxDigits) else {
+            problem(ptr(at, "scale"), "\"scale\" is an integer 0–\(DecimalText.maxDigits)")
+            return nil
+        }
+        return .some(Int(v))
+    }
+
     /// A transform argument read per record: a scalar is a constant, an object a value source.
     private mutating func argumentSource(_ spec: JSONValue, at: JSONPointer, inElement: Bool) -> ValueSource? {
         guard case .object(let o) = spec else { return .constant(spec) }
-        checkKeys(o, ["from", "element", "const", "meta", "index"], at: at)
+        checkKeys(o, ["from", "element", "const", "meta", "index", "join", "separator"], at: at)
         return source(o, at: at, inElement: inElement)
     }
 
     /// `"source"` (the zone configured for the source) or an IANA zone name.
-    private mutating func zone(_ spec: JSONValue, at: JSONPointer) -> ZoneReference? {
+    mutating func zone(_ spec: JSONValue, at: JSONPointer) -> ZoneReference? {
         guard case .string(let name) = spec else {
             problem(at, "a zone is \"source\" or an IANA time zone name")
             return nil

@@ -28,7 +28,7 @@ struct MappingCompiler {
 
     private mutating func plan(_ document: JSONValue) -> MappingPlan? {
         guard let root = object(document, at: .root, "a mapping file") else { return nil }
-        checkKeys(root, ["name", "description", "format", "unwrap", "fieldSets", "rules", "otherwise"], at: .root)
+        checkKeys(root, ["name", "description", "format", "envelope", "unwrap", "normalize", "state", "tombstones", "fieldSets", "rules", "otherwise"], at: .root)
         if let sets = root["fieldSets"], let table = object(sets, at: ptr(.root, "fieldSets"), "\"fieldSets\"") {
             for m in table {
                 if let fields = object(m.value, at: ptr(ptr(.root, "fieldSets"), m.key), "a field set") { fieldSets[m.key] = fields }
@@ -42,7 +42,11 @@ struct MappingCompiler {
             problem(ptr(.root, "name"), "\"name\" must be a name of letters, digits, '.', '_' or '-'")
         }
         if let format = root["format"], format != 1 { problem(ptr(.root, "format"), "only mapping format 1 is known") }
-        let unwrap = root["unwrap"].flatMap { pointer($0, at: ptr(.root, "unwrap")) }
+        let envelope = root["envelope"].map { inputEnvelope($0, at: ptr(.root, "envelope")) } ?? .plain
+        let unwrap = root["unwrap"].map { unwrapPlan($0, at: ptr(.root, "unwrap")) } ?? UnwrapPlan.none
+        let normalizations = root["normalize"].map { self.normalizations($0, at: ptr(.root, "normalize")) } ?? []
+        let state = root["state"].flatMap { statePlan($0, at: ptr(.root, "state")) }
+        let tombstones = root["tombstones"].flatMap { tombstonePlan($0, at: ptr(.root, "tombstones"), state: state) }
         var rules: [RulePlan] = []
         let rulesAt = ptr(.root, "rules")
         if case .array(let items)? = root["rules"], !items.isEmpty {
@@ -60,34 +64,25 @@ struct MappingCompiler {
         }
         var selectors: [JSONPointer] = []
         for r in rules {
-            for c in r.conditions where !selectors.contains(c.pointer) && selectors.count < 4 { selectors.append(c.pointer) }
+            for c in r.conditions where c.meta == nil && !selectors.contains(c.pointer) && selectors.count < 4 { selectors.append(c.pointer) }
         }
         return MappingPlan(
-            name: name, unwrap: unwrap, rules: rules, otherwise: otherwise,
+            name: name, envelope: envelope, unwrap: unwrap, normalizations: normalizations, state: state,
+            tombstones: tombstones, rules: rules, otherwise: otherwise,
             usesSourceZone: usesSourceZone, selectorPointers: selectors)
     }
 
     private mutating func rule(_ value: JSONValue, at: JSONPointer) -> RulePlan? {
         guard let spec = object(value, at: at, "a rule") else { return nil }
-        checkKeys(spec, ["when", "emit", "ignore", "reject", "required", "fanOut", "use", "fields", "time", "subject", "traceparent"], at: at)
-        var conditions: [Condition] = []
-        if let when = spec["when"], let w = object(when, at: ptr(at, "when"), "\"when\"") {
-            for m in w {
-                let where_ = ptr(ptr(at, "when"), m.key)
-                guard let p = JSONPointer(m.key) else {
-                    problem(where_, "\"\(m.key)\" is not a JSON Pointer")
-                    continue
-                }
-                if let test = conditionTest(m.value, at: where_) { conditions.append(Condition(pointer: p, test: test)) }
-            }
-        }
+        checkKeys(spec, ["when", "emit", "ignore", "reject", "required", "fanOut", "elementWhen", "use", "fields", "data", "time", "subject", "traceparent"], at: at)
+        let conditions = spec["when"].map { self.conditions($0, at: ptr(at, "when")) } ?? []
         let actions = ["emit", "ignore", "reject"].filter { spec[$0] != nil }
         guard actions.count == 1 else {
             problem(at, "a rule needs exactly one of \"emit\", \"ignore\", \"reject\"")
             return nil
         }
         if actions[0] != "emit" {
-            for key in ["required", "fanOut", "use", "fields", "time", "subject", "traceparent"] where spec[key] != nil {
+            for key in ["required", "fanOut", "elementWhen", "use", "fields", "data", "time", "subject", "traceparent"] where spec[key] != nil {
                 problem(ptr(at, key), "\"\(key)\" only applies to an \"emit\" rule")
             }
             return terminalAction(spec, at: at).map { RulePlan(conditions: conditions, action: $0) }
@@ -113,16 +108,44 @@ struct MappingCompiler {
         return nil
     }
 
+    /// `{"/pointer" | "meta:<field>": test, …}`: conditions that must all hold.
+    mutating func conditions(_ value: JSONValue, at: JSONPointer) -> [Condition] {
+        guard let w = object(value, at: at, "a condition list (\"when\")") else { return [] }
+        var out: [Condition] = []
+        for m in w where m.key != "$comment" {
+            let where_ = ptr(at, m.key)
+            var meta: MetaField?
+            var pointer = JSONPointer.root
+            if m.key.hasPrefix("meta:") {
+                guard let field = Self.metaField(String(m.key.dropFirst(5))) else {
+                    problem(where_, "\"\(m.key)\": meta:topic, meta:partition, meta:offset, meta:timestamp, meta:key or meta:header:<name>")
+                    continue
+                }
+                meta = field
+            } else {
+                guard let p = JSONPointer(m.key) else {
+                    problem(where_, "\"\(m.key)\" is not a JSON Pointer (or meta:<field>)")
+                    continue
+                }
+                pointer = p
+            }
+            if let test = conditionTest(m.value, at: where_) { out.append(Condition(pointer: pointer, meta: meta, test: test)) }
+        }
+        return out
+    }
+
     private mutating func conditionTest(_ value: JSONValue, at: JSONPointer) -> Condition.Test? {
         switch value {
         case .array(let options):
             if options.isEmpty { problem(at, "an empty list matches nothing") }
             return .oneOf(options)
         case .object(let o):
-            checkKeys(o, ["present", "prefix"], at: at)
+            checkKeys(o, ["present", "prefix", "suffix", "not"], at: at)
             if case .bool(let b)? = o["present"], o.count == 1 { return .present(b) }
             if case .string(let s)? = o["prefix"], o.count == 1 { return .prefix(s) }
-            problem(at, "a condition object is {\"present\": true|false} or {\"prefix\": \"…\"}")
+            if case .string(let s)? = o["suffix"], o.count == 1 { return .suffix(s) }
+            if let inner = o["not"], o.count == 1 { return conditionTest(inner, at: ptr(at, "not")).map { .not($0) } }
+            problem(at, "a condition object is {\"present\": true|false}, {\"prefix\": \"…\"}, {\"suffix\": \"…\"} or {\"not\": test}")
             return nil
         default:
             return .oneOf([value])
@@ -130,8 +153,15 @@ struct MappingCompiler {
     }
 
     private mutating func emit(_ spec: JSONObject, at: JSONPointer) -> EmitPlan? {
-        guard case .string(let type)? = spec["emit"], CanonicalAdapter.isWellFormedTypeName(type) else {
-            problem(ptr(at, "emit"), "\"emit\" must be a well-formed canonical event type")
+        let type: EmitType
+        switch spec["emit"] {
+        case .string(let t)? where CanonicalAdapter.isWellFormedTypeName(t):
+            type = .constant(t)
+        case .object(_)?:
+            guard let plan = valuePlan(spec["emit"] ?? .null, at: ptr(at, "emit"), inElement: spec["fanOut"] != nil, label: "the event type") else { return nil }
+            type = .from(plan)
+        default:
+            problem(ptr(at, "emit"), "\"emit\" must be a well-formed canonical event type, or {\"from\": pointer}")
             return nil
         }
         var required: [JSONPointer] = []
@@ -146,6 +176,11 @@ struct MappingCompiler {
         }
         let fanOut = spec["fanOut"].flatMap { pointer($0, at: ptr(at, "fanOut")) }
         let inElement = spec["fanOut"] != nil
+        var elementConditions: [Condition] = []
+        if let w = spec["elementWhen"] {
+            if !inElement { problem(ptr(at, "elementWhen"), "\"elementWhen\" applies to a \"fanOut\" rule") }
+            elementConditions = conditions(w, at: ptr(at, "elementWhen"))
+        }
         // Fields from the sets named in "use", in order, then the rule's own (which override).
         var merged = JSONObject()
         if let use = spec["use"] {
@@ -164,16 +199,23 @@ struct MappingCompiler {
         if let fields = spec["fields"], let f = object(fields, at: ptr(at, "fields"), "\"fields\"") {
             for m in f { merged[m.key] = m.value }
         }
-        if merged.isEmpty { problem(at, "an \"emit\" rule needs \"fields\" (or \"use\")") }
-        // Problems inside a set are reported at the rule that uses it, under "fields".
-        let data = outputTree(merged, at: ptr(at, "fields"), inElement: inElement)
+        var data: OutputNode
+        if let whole = spec["data"] {
+            if !merged.isEmpty { problem(ptr(at, "data"), "\"data\" (the whole event data) excludes \"fields\" and \"use\"") }
+            guard let plan = valuePlan(whole, at: ptr(at, "data"), inElement: inElement, label: "data") else { return nil }
+            data = .value(plan)
+        } else {
+            if merged.isEmpty { problem(at, "an \"emit\" rule needs \"fields\" (or \"use\", or \"data\")") }
+            // Problems inside a set are reported at the rule that uses it, under "fields".
+            data = outputTree(merged, at: ptr(at, "fields"), inElement: inElement)
+        }
         let time = spec["time"].flatMap { valuePlan($0, at: ptr(at, "time"), inElement: inElement, label: "time") }
         let subject = spec["subject"].flatMap { valuePlan($0, at: ptr(at, "subject"), inElement: inElement, label: "subject") }
         let traceparent = spec["traceparent"].flatMap {
             valuePlan($0, at: ptr(at, "traceparent"), inElement: inElement, label: "traceparent")
         }
         return EmitPlan(
-            type: type, required: required, fanOut: fanOut, data: data,
+            type: type, required: required, fanOut: fanOut, elementConditions: elementConditions, data: data,
             time: time, subject: subject, traceparent: traceparent)
     }
 
@@ -215,25 +257,54 @@ struct MappingCompiler {
             return pointer(spec, at: at).map { ValuePlan(source: .document([$0]), transforms: [], fallback: nil, optional: false, label: label) }
         }
         guard let o = object(spec, at: at, "a field") else { return nil }
-        checkKeys(o, ["from", "element", "const", "meta", "index", "transform", "default", "optional"], at: at)
+        checkKeys(o, ["from", "element", "const", "meta", "index", "join", "separator", "transform", "default", "optional", "else"], at: at)
         guard let source = source(o, at: at, inElement: inElement) else { return nil }
         var optional = false
         if let v = o["optional"] {
             if case .bool(let b) = v { optional = b } else { problem(ptr(at, "optional"), "\"optional\" is true or false") }
         }
         let transforms = o["transform"].map { transformSteps($0, at: ptr(at, "transform"), inElement: inElement) } ?? []
-        return ValuePlan(source: source, transforms: transforms, fallback: o["default"], optional: optional, label: label)
+        var plan = ValuePlan(source: source, transforms: transforms, fallback: o["default"], optional: optional, label: label)
+        if let e = o["else"], let other = valuePlan(e, at: ptr(at, "else"), inElement: inElement, label: label) {
+            plan.otherwise = Box(other)
+        }
+        return plan
     }
 
     /// Exactly one of `from` (input pointers), `element` (element pointers), `const`, `meta`,
-    /// `index` (the element's position from a base).
+    /// `index` (the element's position from a base), `join` (parts joined by `separator`).
     mutating func source(_ o: JSONObject, at: JSONPointer, inElement: Bool) -> ValueSource? {
-        let kinds = ["from", "element", "const", "meta", "index"].filter { o[$0] != nil }
+        let kinds = ["from", "element", "const", "meta", "index", "join"].filter { o[$0] != nil }
         guard kinds.count == 1, let kind = kinds.first, let v = o[kind] else {
-            problem(at, "a value needs exactly one of \"from\", \"element\", \"const\", \"meta\", \"index\"")
+            problem(at, "a value needs exactly one of \"from\", \"element\", \"const\", \"meta\", \"index\", \"join\"")
             return nil
         }
+        if o["separator"] != nil && kind != "join" { problem(ptr(at, "separator"), "\"separator\" goes with \"join\"") }
         switch kind {
+        case "join":
+            guard case .array(let items) = v, !items.isEmpty else {
+                problem(ptr(at, kind), "\"join\" is a non-empty array of values (pointers or {\"from\"|\"element\"|…})")
+                return nil
+            }
+            var parts: [ValueSource] = []
+            for (i, item) in items.enumerated() {
+                let partAt = ptr(at, kind).appending(i)
+                if case .string = item {
+                    if let p = pointer(item, at: partAt) { parts.append(.document([p])) }
+                } else if let o = object(item, at: partAt, "a part of \"join\"") {
+                    checkKeys(o, ["from", "element", "const", "meta", "index", "join", "separator"], at: partAt)
+                    if let part = source(o, at: partAt, inElement: inElement) { parts.append(part) }
+                }
+            }
+            var separator = " "
+            if let sep = o["separator"] {
+                guard case .string(let text) = sep else {
+                    problem(ptr(at, "separator"), "\"separator\" is a string")
+                    return nil
+                }
+                separator = text
+            }
+            return .join(parts, separator: separator)
         case "index":
             if !inElement {
                 problem(ptr(at, kind), "\"index\" is only meaningful inside \"fanOut\" rules and \"each\" fields")
@@ -261,7 +332,7 @@ struct MappingCompiler {
             return .constant(v)
         default:
             guard case .string(let name) = v, let field = Self.metaField(name) else {
-                problem(ptr(at, "meta"), "\"meta\" is topic, partition, offset, timestamp, key or header:<name>")
+                problem(ptr(at, "meta"), "\"meta\" is topic, partition, offset, timestamp, key, sourceSystem or header:<name>")
                 return nil
             }
             return .meta(field)
@@ -275,6 +346,7 @@ struct MappingCompiler {
         case "offset": return .offset
         case "timestamp": return .timestamp
         case "key": return .key
+        case "sourceSystem": return .sourceSystem
         default:
             guard name.hasPrefix("header:"), name.count > 7 else { return nil }
             return .header(String(name.dropFirst(7)))

@@ -7,9 +7,17 @@ import Foundation
 /// A compiled mapping: its rules in file order (the first that matches decides).
 struct MappingPlan: Sendable {
     var name: String
-    /// When the value has an object at this pointer, rules see that object (Debezium's
-    /// `/payload` when the JSON converter embeds schemas).
-    var unwrap: JSONPointer?
+    /// How the record value is read before `unwrap`: as it is, or as a CloudEvent (structured,
+    /// binary or batch mode; `CloudEventReader`).
+    var envelope: InputEnvelope = .plain
+    /// Where the rules' document is inside the value (`EnvelopePlan`).
+    var unwrap: UnwrapPlan = .none
+    /// Rewrites applied to the document before rules see it (Avro JSON unions).
+    var normalizations: [Normalization] = []
+    /// The entity state the mapping reads and writes (Salesforce partial updates, Debezium's last op).
+    var state: StatePlan?
+    /// What a Kafka tombstone becomes (nil: the decode stage dead-letters it).
+    var tombstones: TombstonePlan?
     var rules: [RulePlan]
     /// What happens when no rule matches; nil fails with `adapter.unmapped`.
     var otherwise: RuleAction?
@@ -24,13 +32,13 @@ struct RulePlan: Sendable {
     var conditions: [Condition]
     var action: RuleAction
 
-    func matches(_ document: JSONValue) -> Bool {
-        for c in conditions where !c.holds(in: document) { return false }
-        return true
+    func matches(_ document: JSONValue, _ input: AdapterInput) -> Bool {
+        Condition.all(conditions, hold: document, input)
     }
 }
 
-/// A test of one input value.
+/// A test of one input value: a value of the document (`/type`) or of the record's metadata
+/// (`meta:topic`, `meta:header:content-type`).
 struct Condition: Sendable {
     enum Test: Sendable {
         /// Equal (JSON equality) to one of these.
@@ -39,14 +47,41 @@ struct Condition: Sendable {
         case present(Bool)
         /// A string starting with this prefix.
         case prefix(String)
+        /// A string ending with this suffix.
+        case suffix(String)
+        /// The negation of a test.
+        indirect case not(Test)
     }
 
     var pointer: JSONPointer
+    /// Set for a metadata condition (`pointer` is then the root).
+    var meta: MetaField?
     var test: Test
 
-    func holds(in document: JSONValue) -> Bool {
-        let value = pointer.resolve(in: document)
+    init(pointer: JSONPointer, meta: MetaField? = nil, test: Test) {
+        self.pointer = pointer
+        self.meta = meta
+        self.test = test
+    }
+
+    /// True when every condition holds.
+    static func all(_ conditions: [Condition], hold document: JSONValue, _ input: AdapterInput?) -> Bool {
+        for c in conditions where !c.holds(in: document, input) { return false }
+        return true
+    }
+
+    func holds(in document: JSONValue, _ input: AdapterInput? = nil) -> Bool {
+        let value = meta.map { m in input.flatMap { MappingScope.meta(m, of: $0) } } ?? pointer.resolve(in: document)
+        return Self.evaluate(test, value)
+    }
+
+    private static func evaluate(_ test: Test, _ value: JSONValue?) -> Bool {
         switch test {
+        case .not(let inner):
+            return !evaluate(inner, value)
+        case .suffix(let suffix):
+            guard case .string(let s)? = value else { return false }
+            return s.hasSuffix(suffix)
         case .oneOf(let candidates):
             guard let value else { return false }
             return candidates.contains(value)
@@ -71,11 +106,16 @@ enum RuleAction: Sendable {
 
 /// How to build the events of one canonical type.
 struct EmitPlan: Sendable {
-    var type: String
+    /// The canonical type: a constant, or read from the input (`{"from": "/type"}`, a CloudEvent
+    /// that already is a canonical event).
+    var type: EmitType
     /// Input pointers that must be present and not null.
     var required: [JSONPointer]
     /// One event per element of the array here; nil for exactly one event.
     var fanOut: JSONPointer?
+    /// Conditions on each fan-out element (relative to the element): elements that fail them are
+    /// skipped; when every element is skipped the input is filtered.
+    var elementConditions: [Condition] = []
     /// The `data` object.
     var data: OutputNode
     var time: ValuePlan?
@@ -83,7 +123,22 @@ struct EmitPlan: Sendable {
     var traceparent: ValuePlan?
 }
 
+/// Where an emitted event's type comes from.
+enum EmitType: Sendable {
+    case constant(String)
+    case from(ValuePlan)
+
+    /// The type as written in the mapping, for messages.
+    var label: String {
+        switch self {
+        case .constant(let t): return t
+        case .from(let plan): return "the type at \(plan.label)"
+        }
+    }
+}
+
 /// A node of the output tree: a value, an array built from an input array, or an object.
+/// `data` of an emit rule may also be one value as a whole (`"data": "/data"`, a passthrough).
 indirect enum OutputNode: Sendable {
     case value(ValuePlan)
     case each(EachPlan)
@@ -112,6 +167,9 @@ struct ValuePlan: Sendable {
     var fallback: JSONValue?
     /// When true, an absent or null source leaves the output member out.
     var optional: Bool
+    /// Evaluated instead when the source is absent or null (`"else": {…}`: a value from another
+    /// kind of source, e.g. the record timestamp when the event has no time).
+    var otherwise: Box<ValuePlan>? = nil
     /// The output location, for messages (`/totalAmount`).
     var label: String
 }
@@ -127,12 +185,17 @@ enum ValueSource: Sendable {
     /// The current fan-out or `each` element's position, counted from `base` (`{"index": 1}`:
     /// 1, 2, 3 …, e.g. invoice line numbers when the source has none).
     case index(base: Int64)
+    /// The present parts' text joined with a separator (`{"join": [...], "separator": " "}`:
+    /// first and last name); absent when no part is present.
+    indirect case join([ValueSource], separator: String)
 }
 
 /// Record metadata a mapping can read.
 enum MetaField: Sendable {
     case topic, partition, offset, timestamp, key
     case header(String)
+    /// The source's `sourceSystem` from the bridge config (default: the mapping's name).
+    case sourceSystem
 }
 
 /// A time zone named in a mapping, or the zone configured for the source.
@@ -156,7 +219,20 @@ enum TransformStep: Sendable {
     /// JSON text → its value (a Debezium `io.debezium.data.Json` column), with the default parse limits.
     case parseJSON
     case enumMap([String: JSONValue], fallback: JSONValue?)
-    case debeziumDecimal(scale: Int?)
+    case debeziumDecimal(scale: Int?, currency: ValueSource?, exponents: [String: Int])
+    /// A decimal amount (decimal string or exact JSON number) rescaled to the currency's ISO 4217
+    /// minor unit (or a fixed `scale`): `"24.2500"`/EUR → `"24.25"`, `2000`/JPY → `"2000"`;
+    /// only trailing zeros are ever dropped.
+    case decimalAmount(currency: ValueSource?, scale: Int?)
+    /// Any vendor date-time → RFC 3339 (`VendorTime`): RFC 3339/ISO 8601 with or without
+    /// offset, `/Date(ms[+hhmm])/`, SAP `yyyyMMddHHmmss`, integer epochs in `unitsPerSecond`.
+    case toDateTime(unitsPerSecond: Int64?, zone: ZoneReference?)
+    /// Any vendor date → `YYYY-MM-DD` (the date-times above, `yyyyMMdd`, integer epochs).
+    case toDate(unitsPerSecond: Int64?, zone: ZoneReference?)
+    /// ISO 3166 alpha-2, alpha-3 or English short name → alpha-2.
+    case countryCode
+    /// Base64 text → the UTF-8 text it encodes.
+    case base64Text
     /// Text → a deterministic UUID: SipHash-2-4-128 (the dedup key hash) over the namespace,
     /// the value and the `with` parts, formatted as a version-8 ("custom", RFC 9562) UUID.
     case uuidFromText(namespace: String, with: [ValueSource])
@@ -166,6 +242,13 @@ enum TransformStep: Sendable {
         "minorUnitsToDecimal", "epochSecondsToRFC3339", "epochMillisToRFC3339", "epochMicrosToRFC3339",
         "epochSecondsToDate", "epochMillisToDate", "localTimeToRFC3339", "dateFromEpochDays",
         "rfc3339ToEpochMillis", "upper", "lower", "trim", "toString", "parseJSON", "enumMap",
-        "decimalFromDebeziumDecimal", "uuidFromText",
+        "decimalFromDebeziumDecimal", "uuidFromText", "decimalAmount", "toRFC3339", "toDate", "countryCode",
+        "base64Text",
     ]
+}
+
+/// A reference wrapper for a recursive value type (`ValuePlan.otherwise`).
+final class Box<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

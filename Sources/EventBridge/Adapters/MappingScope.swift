@@ -13,6 +13,8 @@ struct MappingScope {
     /// Where `document` sits in the input value.
     let base: JSONPointer
     let sourceZone: TimeZone?
+    /// The source's `sourceSystem` (config), for `{"meta": "sourceSystem"}`.
+    var sourceSystem: String = ""
     /// The current element, inside a fan-out or an `each`.
     var element: JSONValue?
     /// The array the current element belongs to, relative to `document`.
@@ -44,11 +46,21 @@ struct MappingScope {
             return Self.firstPresent(pointers, in: element)
         case .constant(let value):
             return (value, 0)
+        case .meta(.sourceSystem):
+            return sourceSystem.isEmpty ? nil : (.string(sourceSystem), 0)
         case .meta(let field):
-            return meta(field).map { ($0, 0) }
+            return Self.meta(field, of: input).map { ($0, 0) }
         case .index(let base):
             guard element != nil else { return nil }
             return (.number(JSONNumber(Int64(elementIndex) + base)), 0)
+        case .join(let parts, let separator):
+            var texts: [String] = []
+            for part in parts {
+                guard let (value, _) = resolve(part), let text = TransformStep.scalarText(value) else { continue }
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty { texts.append(trimmed) }
+            }
+            return texts.isEmpty ? nil : (.string(texts.joined(separator: separator)), 0)
         }
     }
 
@@ -60,6 +72,8 @@ struct MappingScope {
         case .element(let pointers):
             guard pointers.indices.contains(index) else { return nil }
             return absolute(JSONPointer(tokens: elementPath.tokens + pointers[index].tokens))
+        case .join(let parts, _):
+            return parts.first.flatMap { location(of: $0, index: 0) }
         case .constant, .meta, .index:
             return nil
         }
@@ -73,8 +87,10 @@ struct MappingScope {
         }
     }
 
-    private func meta(_ field: MetaField) -> JSONValue? {
+    /// Record metadata (`sourceSystem` is the scope's, not the record's: nil here).
+    static func meta(_ field: MetaField, of input: AdapterInput) -> JSONValue? {
         switch field {
+        case .sourceSystem: return nil
         case .topic: return .string(input.topic)
         case .partition: return .number(JSONNumber(Int64(input.partition)))
         case .offset: return .number(JSONNumber(input.offset))

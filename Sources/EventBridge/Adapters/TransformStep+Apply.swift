@@ -14,13 +14,7 @@ extension TransformStep {
 
         switch self {
         case .minorUnitsToDecimal(let currencySource, let exponents):
-            guard let (currencyValue, index) = scope.resolve(currencySource) else {
-                throw .missing("the currency for minorUnitsToDecimal is absent", at: scope.location(of: currencySource, index: 0))
-            }
-            guard case .string(let raw) = currencyValue else {
-                throw .transform("currency is \(currencyValue.typeName), not a string", at: scope.location(of: currencySource, index: index))
-            }
-            let currency = raw.uppercased()
+            let currency = try Self.currency(currencySource, in: scope)
             switch DecimalText.minorUnitsToDecimal(value, currency: currency, exponent: exponents[currency]) {
             case .success(let text): return .string(text)
             case .failure(let problem): throw fail(problem.message)
@@ -120,11 +114,129 @@ extension TransformStep {
             }
             return .string(EncodeStage.ceID(DedupKey(family: "eventbridge.uuidFromText.v1", values: values)))
 
-        case .debeziumDecimal(let scale):
-            switch DecimalText.debeziumDecimal(value, scale: scale) {
+        case .debeziumDecimal(let scale, let currencySource, let exponents):
+            let decimal = try Self.debeziumDecimal(value, scale: scale, in: scope, location: location)
+            guard let currencySource else { return .string(DecimalText.render(decimal.unscaled, scale: decimal.scale)) }
+            let currency = try Self.currency(currencySource, in: scope)
+            guard let target = exponents[currency] ?? ISOTables.minorUnit(of: currency) else {
+                throw fail("\"\(currency)\" is not an ISO 4217 currency with a minor unit")
+            }
+            switch DecimalText.amount(decimal, scale: target, what: "\(currency)'s minor unit") {
             case .success(let text): return .string(text)
             case .failure(let problem): throw fail(problem.message)
             }
+
+        case .decimalAmount(let currencySource, let scale):
+            guard let decimal = DecimalText.decimal(value) else { throw fail("\(DecimalText.describe(value)) is not a decimal amount") }
+            var target = scale ?? 0
+            var what = "scale \(target)"
+            if let currencySource {
+                let currency = try Self.currency(currencySource, in: scope)
+                guard let minor = ISOTables.minorUnit(of: currency) else {
+                    throw fail("\"\(currency)\" is not an ISO 4217 currency with a minor unit")
+                }
+                (target, what) = (minor, "\(currency)'s minor unit")
+            }
+            switch DecimalText.amount(decimal, scale: target, what: what) {
+            case .success(let text): return .string(text)
+            case .failure(let problem): throw fail(problem.message)
+            }
+
+        case .toDateTime(let units, let zoneReference), .toDate(let units, let zoneReference):
+            guard let parsed = VendorTime.read(value, unitsPerSecond: units) else {
+                if case .number = value, units == nil { throw fail("\(DecimalText.describe(value)) is a number: give the transform the epoch's \"unit\"") }
+                throw fail("\(DecimalText.describe(value)) is not a date or date-time this bridge reads (RFC 3339, /Date(ms)/, yyyyMMdd[HHmmss], epoch)")
+            }
+            var zone: TimeZone?
+            if let zoneReference {
+                guard let z = scope.zone(zoneReference) else { throw fail("no time zone is configured for the source") }
+                zone = z
+            }
+            let result: Result<String, DecimalText.Problem>
+            if case .toDate = self { result = VendorTime.date(parsed, zone: zone) } else { result = VendorTime.dateTime(parsed, zone: zone) }
+            switch result {
+            case .success(let text): return .string(text)
+            case .failure(let problem): throw fail("\(DecimalText.describe(value)) \(problem.message)")
+            }
+
+        case .countryCode:
+            guard case .string(let text) = value else { throw fail("\(value.typeName) is not a country") }
+            guard let code = ISOTables.countryCode(named: text) else {
+                throw fail("\"\(text)\" is not an ISO 3166 country code (alpha-2 or alpha-3) or English short name")
+            }
+            return .string(code)
+
+        case .base64Text:
+            guard case .string(let text) = value, let data = Data(base64Encoded: text),
+                let decoded = String(data: data, encoding: .utf8)
+            else { throw fail("\(DecimalText.describe(value)) is not base64 of UTF-8 text") }
+            return .string(decoded)
+        }
+    }
+
+    /// The currency a money transform names (upper-cased).
+    static func currency(_ source: ValueSource, in scope: MappingScope) throws(AdapterFailure) -> String {
+        guard let (currencyValue, index) = scope.resolve(source) else {
+            throw .missing("the currency of the amount is absent", at: scope.location(of: source, index: 0))
+        }
+        guard case .string(let raw) = currencyValue else {
+            throw .transform("currency is \(currencyValue.typeName), not a string", at: scope.location(of: source, index: index))
+        }
+        return raw.uppercased()
+    }
+
+    /// A Debezium `DECIMAL`/`NUMERIC` column in any `decimal.handling.mode`, read with the column's
+    /// Kafka Connect schema when the record carries it (`ConnectSchema`): base64 unscaled bytes
+    /// (`precise`; scale from the schema, else the transform's `scale`), a decimal string
+    /// (`string`), a JSON number when the schema says Decimal or integer (the JSON converter's
+    /// `decimal.format=NUMERIC`). A JSON number the schema calls floating point
+    /// (`double`) — or any JSON number without a schema, which cannot be told apart from it —
+    /// is `adapter.inexact_amount`.
+    static func debeziumDecimal(
+        _ value: JSONValue, scale: Int?, in scope: MappingScope, location: () -> JSONPointer?
+    ) throws(AdapterFailure) -> DecimalText.Decimal {
+        let at = location()
+        let encoding = at.flatMap { ConnectSchema.encoding(at: $0, in: scope.input.value) }
+        func fail(_ message: String) -> AdapterFailure { .transform(message, at: at) }
+        switch value {
+        case .object:
+            return try bytesDecimal(value, scale: scale, fail)
+        case .number:
+            switch encoding {
+            case .decimal?, .integer?, .variableScaleDecimal?:
+                guard let d = DecimalText.decimal(value) else { throw fail("\(DecimalText.describe(value)) is not a decimal") }
+                return d
+            case .floatingPoint?:
+                throw AdapterFailure(code: .inexactAmount, message: "\(DecimalText.describe(value)) is a binary floating-point number (the column's schema type is double: decimal.handling.mode=double); its exact value is unknown — configure decimal.handling.mode=precise or string", location: at)
+            default:
+                throw AdapterFailure(code: .inexactAmount, message: "\(DecimalText.describe(value)) is a JSON number without the converter's schema: it cannot be told apart from decimal.handling.mode=double, whose values are inexact — configure decimal.handling.mode=precise or string, or enable schemas", location: at)
+            }
+        case .string(let text):
+            switch encoding {
+            case .decimal(let s)?: return try bytesDecimal(value, scale: s, fail)
+            case .string?:
+                guard let d = DecimalText.decimal(value) else { throw fail("\"\(text)\" is not a decimal string") }
+                return d
+            default:
+                if scale != nil { return try bytesDecimal(value, scale: scale, fail) }
+                guard let d = DecimalText.decimal(value) else {
+                    throw fail("\(DecimalText.describe(value)) is neither a decimal string nor, without a \"scale\", readable as base64 bytes")
+                }
+                return d
+            }
+        default:
+            throw fail("\(value.typeName) is not a Debezium decimal")
+        }
+    }
+
+    private static func bytesDecimal(
+        _ value: JSONValue, scale: Int?, _ fail: (String) -> AdapterFailure
+    ) throws(AdapterFailure) -> DecimalText.Decimal {
+        switch DecimalText.debeziumDecimal(value, scale: scale) {
+        case .success(let text):
+            guard let d = DecimalText.decimal(.string(text)) else { throw fail("\(text) is not a decimal") }
+            return d
+        case .failure(let problem): throw fail(problem.message)
         }
     }
 

@@ -62,6 +62,17 @@ public struct BridgeConfig: Sendable {
         public var timeZone: String
         /// Dead letter topic (default `<topic>.dlq`).
         public var dlqTopic: String
+        /// The `sourceSystem` its events name (`{"meta": "sourceSystem"}` in a mapping); nil: the
+        /// mapping's own constant, or the mapping's name.
+        public var sourceSystem: String? = nil
+
+        /// The contracts' `sourceSystem` pattern: `^[a-z0-9][a-z0-9.-]{0,63}$`.
+        public static func isSourceSystemName(_ name: String) -> Bool {
+            let b = Array(name.utf8)
+            guard let first = b.first, b.count <= 64 else { return false }
+            func ok(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+            return ok(first) && b.allSatisfy { ok($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+        }
     }
 
     public enum ContentMode: String, Sendable {

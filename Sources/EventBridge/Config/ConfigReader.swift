@@ -184,16 +184,21 @@ struct ConfigReader {
         for (i, item) in a.enumerated() {
             let p = "/sources/\(i)"
             guard let o = object(item, p) else { continue }
-            unknownKeys(o, p, allowed: ["topic", "adapter", "source", "timeZone", "dlq", "$comment"])
+            unknownKeys(o, p, allowed: ["topic", "adapter", "source", "timeZone", "dlq", "sourceSystem", "$comment"])
             let topic = string(o, "topic", p, required: true)
             let adapter = string(o, "adapter", p, required: false) ?? "canonical"
             let uri = string(o, "source", p, required: true)
             let zone = string(o, "timeZone", p, required: false) ?? "UTC"
             if TimeZoneCheck.isKnown(zone) == false { problem("\(p)/timeZone", "unknown IANA time zone '\(zone)'") }
             let dlq = string(o, "dlq", p, required: false)
+            let system = string(o, "sourceSystem", p, required: false)
+            if let system, !BridgeConfig.SourceSettings.isSourceSystemName(system) {
+                problem("\(p)/sourceSystem", "'\(system)' is not a system name (lower-case letters, digits, '.', '-'; at most 64)")
+            }
             if let topic, let uri {
                 if out.contains(where: { $0.topic == topic }) { problem("\(p)/topic", "duplicate source topic '\(topic)'") }
-                out.append(.init(topic: topic, adapter: adapter, sourceURI: uri, timeZone: zone, dlqTopic: dlq ?? topic + ".dlq"))
+                out.append(.init(topic: topic, adapter: adapter, sourceURI: uri, timeZone: zone, dlqTopic: dlq ?? topic + ".dlq",
+                                 sourceSystem: system))
             }
         }
         return out

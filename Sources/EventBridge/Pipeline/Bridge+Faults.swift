@@ -33,6 +33,7 @@ extension Bridge {
         let tracker = commits.tracker
         let restart = tracker.abandon(tracker.partitions)
         pipeline.dedup.forget(Set(restart.keys))
+        pipeline.entityState.forget(Set(restart.keys))
         // Parks and releases not committed are forgotten too; count what the store holds again.
         pipeline.gate.forget(assigned)
         forgetReleases(of: assigned)

@@ -32,6 +32,7 @@ extension Bridge {
             restoring.subtract(partitions)
             let abandoned = commits.tracker.abandon(partitions.union(partitions.map(GateStage.releasePartition(of:))))
             pipeline.dedup.forget(partitions)
+            pipeline.entityState.forget(partitions)
             pipeline.gate.forget(partitions)
             forgetReleases(of: partitions)
             if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }

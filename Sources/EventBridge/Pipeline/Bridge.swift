@@ -98,7 +98,8 @@ public final class Bridge: @unchecked Sendable {
             changelogWriter = nil
             follower = nil
         }
-        commits = CommitStage(store: store, dedup: pipeline.dedup, gate: pipeline.gate, changelog: changelogWriter)
+        commits = CommitStage(store: store, dedup: pipeline.dedup, gate: pipeline.gate, changelog: changelogWriter,
+                              entityState: pipeline.entityState)
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         rewindBackoff = config.retry.backoff
         subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }

@@ -14,30 +14,42 @@ import KafkaClient
 /// `decide` throws only for infrastructure failures (the store unreadable), which are transient:
 /// the caller retries the same input and never dead-letters it for that.
 final class EventPipeline: @unchecked Sendable {
-    // @unchecked: every stored property but `dedup` is immutable and Sendable, and `prepare`
-    // touches only those; `dedup` is used by `decide` on the pipeline thread alone.
+    // @unchecked: every stored property but `dedup` and `entityState` is immutable and Sendable,
+    // and `prepare` touches only those; `dedup` and `entityState` are used by `decide` on the
+    // pipeline thread alone.
     let decode: DecodeStage
     let adapt: AdaptStage
     let contract: ContractStage
     let route: RouteStage
     let dedup: DedupStage
     let gate: GateStage
+    let entityState: EntityStateStage
 
-    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?) throws {
+    init(
+        config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?,
+        entityState: EntityStateStage? = nil
+    ) throws {
         decode = DecodeStage(maxRecordBytes: config.limits.maxRecordBytes, maxDepth: config.limits.maxDepth)
         adapt = try AdaptStage(config: config, adapters: adapters)
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
         dedup = DedupStage(store: store, staleAction: config.sequencing.stale)
         gate = GateStage(rules: try GateStage.Rules(config: config.sequencing, registry: registry), store: store)
+        self.entityState = entityState ?? EntityStateStage(store: store)
     }
 
     /// What an input comes to before the dedup state is consulted.
-    enum Prepared: Sendable {
+    indirect enum Prepared: Sendable {
         /// Decided already: dead-lettered, or filtered by the adapter.
         case decided(InputDecision)
         /// The input's canonical events, in order, each ready to publish or failing the input.
         case events([PreparedEvent])
+        /// Prepared, and the input changes entity state: `decide` keeps the writes pending
+        /// (`EntityStateStage`) before deciding the rest.
+        case withState([StateWrite], then: Prepared)
+        /// The adapter needs entity state: `decide` resolves it in input order, then prepares the
+        /// outcome (contract, keys, routes, encoding) on the pipeline thread.
+        case needsState(StateRequest, source: AdaptStage.Source, declaredVersion: Int?)
     }
 
     enum PreparedEvent: Sendable {
@@ -49,20 +61,40 @@ final class EventPipeline: @unchecked Sendable {
 
     /// Decode, adapt, contract, keys, routes and encoding. Thread-safe: reads immutable state only.
     func prepare(_ record: KafkaConsumerRecord) -> Prepared {
-        let value: JSONValue
-        switch decode.decode(record.value) {
-        case .failure(let f): return .decided(.deadLetter(f))
-        case .success(let v): value = v
-        }
-        let events: [CanonicalEvent], source: AdaptStage.Source
-        switch adapt.adapt(record, value: value) {
+        let decoded = decode.decode(record.value)
+        let value = (try? decoded.get()) ?? .null
+        switch adapt.adapt(record, decoded: decoded) {
         case .decided(let decision): return .decided(decision)
-        case .events(let e, let s): (events, source) = (e, s)
+        case .events(let events, let source):
+            return prepare(events, source: source, record: record, declared: ContractStage.declaredVersion(record, value))
+        case .needsState(let request, let source):
+            let declared = ContractStage.declaredVersion(record, value)
+            guard request.needsLookup else {
+                let resolution = request.resolveWithoutState()
+                return .withState(resolution.writes, then: prepare(resolution.outcome, source: source, record: record, declared: declared))
+            }
+            return .needsState(request, source: source, declaredVersion: declared)
         }
+    }
+
+    /// An adapter's outcome (after its state was resolved) prepared as above.
+    private func prepare(_ outcome: AdapterOutcome, source: AdaptStage.Source, record: KafkaConsumerRecord, declared: Int?) -> Prepared {
+        switch adapt.outcome(outcome, source: source) {
+        case .decided(let decision): return .decided(decision)
+        case .events(let events, let source): return prepare(events, source: source, record: record, declared: declared)
+        case .needsState:
+            return .decided(.deadLetter(PipelineFailure(stage: .adapt, code: AdapterFailure.Code.transform.rawValue,
+                                                        message: "the adapter asked for entity state twice")))
+        }
+    }
+
+    /// Contract, keys, routes and encoding of an input's canonical events.
+    private func prepare(
+        _ events: [CanonicalEvent], source: AdaptStage.Source, record: KafkaConsumerRecord, declared: Int?
+    ) -> Prepared {
         // Contracts: every event of the input must hold, or the input fails as a whole.
         var accepted: [(event: CanonicalEvent, accepted: ContractStage.Accepted)] = []
         accepted.reserveCapacity(events.count)
-        let declared = ContractStage.declaredVersion(record, value)
         for event in events {
             switch contract.hold(event, declaredVersion: declared) {
             case .failure(let f): return .decided(.deadLetter(f))
@@ -101,6 +133,12 @@ final class EventPipeline: @unchecked Sendable {
     func decide(_ prepared: Prepared, of record: KafkaConsumerRecord, arrival: Arrival = .consumed) throws -> InputDecision {
         switch prepared {
         case .decided(let decision): return decision
+        case .withState(let writes, let then):
+            entityState.record(writes, for: record)
+            return try decide(then, of: record, arrival: arrival)
+        case .needsState(let request, let source, let declared):
+            let resolution = try entityState.resolve(request, for: record)
+            return try decide(prepare(resolution.outcome, source: source, record: record, declared: declared), of: record, arrival: arrival)
         case .events(let events):
             let partition = record.topicPartition
             let decision = try dedup.decide(events, of: record) { planned in

@@ -20,7 +20,7 @@ public final class OfflinePipeline {
         let pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
         self.pipeline = pipeline
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
-        commits = store.map { CommitStage(store: $0, dedup: pipeline.dedup, gate: pipeline.gate) }
+        commits = store.map { CommitStage(store: $0, dedup: pipeline.dedup, gate: pipeline.gate, entityState: pipeline.entityState) }
     }
 
     /// Runs one input through the pipeline; returns the output records it would produce

@@ -13,6 +13,7 @@ enum RootCommands {
             ParkedCommand.self,
             ContractsCommand.self,
             ProduceCommand.self,
+            AdaptCommand.self,
             JSONCommand.self,
             SchemaCommand.self,
             VersionCommand.self,

@@ -13,6 +13,8 @@ import Contracts
 public enum StateChange: Sendable, Equatable {
     case dedupKey(DedupKey, firstSeenMillis: Int64)
     case revision(family: String, entityKey: String, StoredRevision, atMillis: Int64)
+    /// An entity's last known source record (JSON text; nil: forgotten — a tombstone).
+    case entityState(scope: String, entity: String, record: [UInt8]?, atMillis: Int64)
     case outcome(LedgerEntry)
     case parked(ParkedEvent)
     /// A parked event released or expired (its outcome follows as `.outcome`).
@@ -50,6 +52,9 @@ extension StateChange {
             case .text(let s): r = .string(s)
             }
             return (Array("r:\(family)\u{1f}\(entity)".utf8), json(["rev": r, "at": .int(at)]))
+        case .entityState(let scope, let entity, let record, let at):
+            let value = record.map { json(["record": .string(String(decoding: $0, as: UTF8.self)), "at": .int(at)]) }
+            return (Array("e:\(scope)\u{1f}\(entity)".utf8), value)
         case .outcome(let e):
             return (Array("l:\(e.source.offset)".utf8), json(Self.outcomeJSON(e)))
         case .parked(let p):
@@ -127,6 +132,15 @@ extension StateChange {
             let revision: StoredRevision
             if let i = rev.numberValue?.int64 { revision = .integer(i) } else if let s = rev.stringValue { revision = .text(s) } else { return nil }
             self = .revision(family: String(parts[0]), entityKey: String(parts[1]), revision, atMillis: at)
+        case "e":
+            let parts = rest.split(separator: "\u{1f}", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            guard doc != nil else {
+                self = .entityState(scope: String(parts[0]), entity: String(parts[1]), record: nil, atMillis: 0)
+                return
+            }
+            guard let record = str("record"), let at = int("at") else { return nil }
+            self = .entityState(scope: String(parts[0]), entity: String(parts[1]), record: Array(record.utf8), atMillis: at)
         case "l":
             guard let source, let offset = Int64(rest), let outcome = str("outcome").flatMap(LedgerEntry.Outcome.init(rawValue:)),
                   let at = int("at") else { return nil }

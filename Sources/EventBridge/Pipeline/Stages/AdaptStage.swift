@@ -16,7 +16,7 @@ struct AdaptStage: Sendable {
     init(config: BridgeConfig, adapters: AdapterCatalog) throws {
         var sources: [String: Source] = [:]
         for s in config.sources {
-            sources[s.topic] = Source(settings: s, adapter: try adapters.adapter(named: s.adapter, sourceZone: s.timeZone))
+            sources[s.topic] = Source(settings: s, adapter: try adapters.adapter(named: s.adapter, sourceZone: s.timeZone, sourceSystem: s.sourceSystem))
         }
         self.sources = sources
     }
@@ -24,25 +24,61 @@ struct AdaptStage: Sendable {
     enum Outcome: Sendable {
         case events([CanonicalEvent], source: Source)
         case decided(InputDecision)
+        /// The adapter needs entity state (`EntityStateStage` resolves it in input order).
+        case needsState(StateRequest, source: Source)
     }
 
-    /// A record of a topic no source is configured for is dead-lettered (it cannot happen while
-    /// the consumer subscribes to the sources only; a replay to a wrong topic can).
-    func adapt(_ record: KafkaConsumerRecord, value: JSONValue) -> Outcome {
+    /// The source of a record's topic, or the failure of a record no source is configured for (it
+    /// cannot happen while the consumer subscribes to the sources only; a replay to a wrong topic can).
+    func source(of record: KafkaConsumerRecord) -> Result<Source, PipelineFailure> {
         guard let source = sources[record.topic] else {
-            return .decided(.deadLetter(PipelineFailure(stage: .adapt, code: "adapter.no_source",
-                                                        message: "no source is configured for topic \(record.topic)")))
+            return .failure(PipelineFailure(stage: .adapt, code: "adapter.no_source",
+                                            message: "no source is configured for topic \(record.topic)"))
         }
-        let input = AdapterInput(
+        return .success(source)
+    }
+
+    /// Adapts a record the decode stage read (`decoded`). A tombstone or an undecodable value
+    /// reaches the adapter only when it asks for it (`Adapter.handlesTombstones`,
+    /// `acceptsUndecodedValue`); otherwise the decode failure stands.
+    func adapt(_ record: KafkaConsumerRecord, decoded: Result<JSONValue, PipelineFailure>) -> Outcome {
+        let source: Source
+        switch self.source(of: record) {
+        case .failure(let f):
+            if case .failure(let decodeFailure) = decoded { return .decided(.deadLetter(decodeFailure)) }
+            return .decided(.deadLetter(f))
+        case .success(let s): source = s
+        }
+        var input = AdapterInput(
             topic: record.topic, partition: record.partition, offset: record.offset,
             timestamp: record.timestamp.kind == .notAvailable ? nil : record.timestamp.milliseconds,
-            key: record.key, headers: record.headers, value: value, text: record.value)
-        switch source.adapter.adapt(input) {
+            key: record.key, headers: record.headers, value: .null, text: record.value)
+        switch decoded {
+        case .success(let value):
+            input.value = value
+        case .failure(let f):
+            if record.value == nil && f.code == FailureCode.recordTombstone && source.adapter.handlesTombstones {
+                input.isTombstone = true
+            } else if record.value != nil && f.stage == .decode && f.code.hasPrefix("json.")
+                && source.adapter.acceptsUndecodedValue(headers: record.headers) {
+                input.isJSON = false
+            } else {
+                return .decided(.deadLetter(f))
+            }
+        }
+        return outcome(source.adapter.adapt(input), source: source)
+    }
+
+    /// An adapter outcome as the stage's outcome.
+    func outcome(_ outcome: AdapterOutcome, source: Source) -> Outcome {
+        switch outcome {
         case .events(let events): return .events(events, source: source)
         case .filtered(let reason): return .decided(.filtered(reason: reason))
+        case .needsState(let request): return .needsState(request, source: source)
         case .failed(let f):
             let violations = f.location.map { [Violation(instanceLocation: $0, keywordLocation: "", keyword: f.code.rawValue, message: f.message)] } ?? []
-            return .decided(.deadLetter(PipelineFailure(stage: .adapt, code: f.code.rawValue, message: f.message, violations: violations)))
+            let stage: PipelineStage = f.code == .unexpectedTombstone ? .decode : .adapt
+            return .decided(.deadLetter(PipelineFailure(stage: stage, code: f.code.rawValue, message: f.message, violations: violations)))
         }
     }
 }

@@ -55,6 +55,8 @@ final class CommitStage {
     private let gate: GateStage?
     /// The changelog the batch's changes go to first (nil: the store is the only copy).
     private let changelog: ChangelogWriter?
+    /// The entity state stage whose pending writes go into each input's transaction (nil: none).
+    private let entityState: EntityStateStage?
     private var inFlight: InFlight?
 
     /// A transaction on the store's writer, and what follows once it is durable.
@@ -63,6 +65,7 @@ final class CommitStage {
         var write: PendingStoreCommit
         var keys: [DedupKey]
         var entities: [DedupStage.EntityRef]
+        var states: [(entity: StateRequest.Entity, position: PartitionPosition)]
         var offsets: [PartitionPosition]
         var ready: [String]
         var resolved: [(partition: TopicPartition, key: String)]
@@ -81,11 +84,15 @@ final class CommitStage {
         var ready: [String]
     }
 
-    init(store: EventStore, dedup: DedupStage, gate: GateStage? = nil, changelog: ChangelogWriter? = nil) {
+    init(
+        store: EventStore, dedup: DedupStage, gate: GateStage? = nil, changelog: ChangelogWriter? = nil,
+        entityState: EntityStateStage? = nil
+    ) {
         self.store = store
         self.dedup = dedup
         self.gate = gate
         self.changelog = changelog
+        self.entityState = entityState
     }
 
     var hasTransactionInFlight: Bool { inFlight != nil }
@@ -102,13 +109,20 @@ final class CommitStage {
         var batch = StoreBatch()
         var keys: [DedupKey] = []
         var entities: [DedupStage.EntityRef] = []
+        var states: [(entity: StateRequest.Entity, position: PartitionPosition)] = []
         var ready: [String] = []
         var resolved: [(partition: TopicPartition, key: String)] = []
         var released: [PartitionPosition] = []
         for c in completed where !c.completion.alreadyRecorded {
+            // Entity state follows the source whatever became of the input (docs/adapters.md §7).
             let outcome = c.completion
             let events = outcome.events
             let source = outcome.release?.source ?? c.source
+            for w in entityState?.take(c.source) ?? [] {
+                batch.setEntityState(EntityStateStage.bytes(w.record), scope: w.entity.scope, entity: w.entity.key,
+                                     partition: source.topicPartition, atMillis: nowMillis)
+                states.append((w.entity, c.source))
+            }
             let isDLQ = outcome.outcome == .deadLettered
             batch.record(LedgerEntry(
                 source: source, outcome: outcome.outcome,
@@ -144,7 +158,7 @@ final class CommitStage {
         var after: (@Sendable () throws -> Void)? = nil
         if let logged = changelog?.write(batch.stateChanges) { after = { try logged.wait() } }
         inFlight = InFlight(batch: batch, write: store.commitInBackground(batch, after: after),
-                            keys: keys, entities: entities,
+                            keys: keys, entities: entities, states: states,
                             offsets: offsets.map { PartitionPosition($0.key, offset: $0.value) }.sorted(),
                             ready: ready, resolved: resolved, released: released)
     }
@@ -167,6 +181,7 @@ final class CommitStage {
         inFlight = nil
         dedup.committed(keys: pending.keys, entities: pending.entities)
         gate?.committed(ready: pending.ready, resolved: pending.resolved)
+        entityState?.committed(pending.states)
         return Settled(offsets: pending.offsets, duration: duration, released: pending.released, ready: pending.ready)
     }
 }
