@@ -96,6 +96,13 @@ def test_produce_reads_json_lines(binary, bootstrap, cluster, names):
     assert got[0]["headers"] == {"h": "v"} and got[1]["key"] is None
     bad = run(binary, "produce", "--topic", topic, "--bootstrap", bootstrap, input="{not json\n")
     assert bad.returncode == 2 and "stdin:1" in bad.stderr
+    # Input order is kept within a partition, however many records are in flight.
+    bulk = names("produce-order")
+    cluster.create_topics([bulk], partitions=1)
+    many = "\n".join(json.dumps({"key": f"k{i % 7}", "value": {"n": i}}) for i in range(3000))
+    r = run(binary, "produce", "--topic", bulk, "--bootstrap", bootstrap, "--json", input=many)
+    assert r.returncode == 0 and json.loads(r.stdout) == {"produced": 3000, "failed": 0}
+    assert [json.loads(g["value"])["n"] for g in cluster.read_all(bulk)] == list(range(3000))
 
 
 def adapt(binary, *args, input=None):

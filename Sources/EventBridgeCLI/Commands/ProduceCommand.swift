@@ -1,6 +1,7 @@
 import Contracts
 import EventBridge
 import Foundation
+import Synchronization
 import Observability
 import KafkaClient
 
@@ -54,32 +55,35 @@ struct ProduceCommand: CLICommand {
                 throw UsageError("\(file ?? "stdin"):\(n + 1): \(error)")
             }
         }
-        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: bootstrap), logger: Logger(label: "produce", level: .warning))
-        var produced = 0
-        var failed = 0
-        await withTaskGroup(of: Bool.self) { group in
-            var running = 0
-            for r in records {
-                if running >= 1000, let ok = await group.next() {
-                    running -= 1
-                    if ok { produced += 1 } else { failed += 1 }
+        // Enqueued one after another from this task, so records keep the input's order per
+        // partition (the idempotent producer keeps it through retries); the delivery reports
+        // are counted as they arrive.
+        let delivered = Mutex(0)
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: bootstrap),
+                                         logger: Logger(label: "produce", level: .warning)) { reports in
+            for report in reports {
+                switch report.result {
+                case .success: delivered.withLock { $0 += 1 }
+                case .failure(let error): printError("error: record \(report.context + 1): \(error)")
                 }
-                group.addTask {
-                    do {
-                        _ = try await producer.send(r)
-                        return true
-                    } catch {
-                        printError("error: \(error)")
-                        return false
-                    }
-                }
-                running += 1
-            }
-            for await ok in group {
-                if ok { produced += 1 } else { failed += 1 }
             }
         }
+        for (n, record) in records.enumerated() {
+            do {
+                try await producer.enqueueWaiting(record, context: UInt64(n))
+            } catch {
+                printError("error: record \(n + 1): \(error)")
+            }
+        }
+        do {
+            try await producer.flush(timeout: .seconds(120))
+        } catch {
+            printError("error: \(error)")
+        }
         await producer.close()
+        // A record not enqueued, failed, or purged by close without a report counts as failed.
+        let produced = delivered.withLock { $0 }
+        let failed = records.count - produced
         if json {
             print(JSONWriter.compact.string(["produced": .number(JSONNumber(produced)), "failed": .number(JSONNumber(failed))]))
         } else {
