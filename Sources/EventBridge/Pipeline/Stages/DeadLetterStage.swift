@@ -18,6 +18,7 @@ enum DeadLetterStage {
         let priorAttempt = input.header(H.attempt).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 1
         let firstFailure = input.header(H.failedFirst).map { String(decoding: $0, as: UTF8.self) } ?? now
         let violationsJSON = JSONWriter.compact.string(.array(failure.violations.map(\.json)))
+        headers.append(KafkaHeader(name: H.id, string: H.inputID(of: input.position)))
         headers.append(KafkaHeader(name: H.stage, string: failure.stage.rawValue))
         headers.append(KafkaHeader(name: H.code, string: failure.code))
         headers.append(KafkaHeader(name: H.message, string: failure.message))
