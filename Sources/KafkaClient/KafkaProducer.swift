@@ -34,7 +34,7 @@ public final class KafkaProducer: Sendable {
     /// Creates a producer. `config` needs `bootstrap.servers` (or `test.mock.num.brokers`);
     /// `enable.idempotence=true` and `acks=all` are added unless set.
     public init(config: KafkaConfig, logger: Logger, onDelivery: DeliveryHandler? = nil) throws(KafkaError) {
-        let config = config.withDefaults(KafkaConfig.producerDefaults)
+        let config = KafkaProducer.effectiveConfiguration(config)
         let events = RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
         let client = try RDKafkaClient(kind: .producer, config: config, events: Int32(events), logger: logger)
         let dispatcher = KafkaDeliveryDispatcher(handler: onDelivery, logger: logger)

@@ -34,7 +34,7 @@ public final class DeadLetterReplayer: Sendable {
         /// An interrupted replay: look for it in the source topic, produce only if absent.
         case complete(DeadLetterReplay)
         case alreadyReplayed(DeadLetterReplay)
-        /// At or over `retry.maxAttempts` (the loop guard).
+        /// At or over `dlq.replay.maxAttempts` (the loop guard).
         case refused(attempt: Int)
         /// Another run holds the reservation.
         case inProgress(DeadLetterReplay)

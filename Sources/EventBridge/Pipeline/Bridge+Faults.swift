@@ -9,7 +9,7 @@ import Observability
 extension Bridge {
     /// The producer's delivery reports only touch the commit stage's tracker (on the producer's poll thread).
     static func makeProducer(_ config: KafkaConfig, tracker: InFlightTracker<InputOutcome>, logger: Logger) throws -> KafkaProducer {
-        try KafkaProducer(config: config.forProducer, logger: logger.with(label: "kafka.producer")) { reports in
+        try KafkaProducer(config: config, logger: logger.with(label: "kafka.producer")) { reports in
             for r in reports {
                 switch r.result {
                 case .success(let p): tracker.acknowledge(r.context, position: PartitionPosition(topic: r.topic, partition: p.partition, offset: p.offset))
@@ -74,7 +74,7 @@ extension Bridge {
         logger.warning("replacing the producer after failed deliveries")
         let old = producer
         do {
-            producer = try Bridge.makeProducer(kafkaConfig, tracker: commits.tracker, logger: logger)
+            producer = try Bridge.makeProducer(clients.producer, tracker: commits.tracker, logger: logger)
         } catch {
             logger.error("cannot create a new producer; keeping the old one", ["error": "\(error)"])
             return

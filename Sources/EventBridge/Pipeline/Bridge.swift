@@ -34,7 +34,8 @@ public final class Bridge: @unchecked Sendable {
     let commits: CommitStage
     /// Prepares each polled batch on `limits.workers` threads.
     let preparer: BatchPreparer
-    let kafkaConfig: KafkaConfig
+    /// The producer's and the consumer's librdkafka properties (`BridgeConfig.clientConfigs`).
+    let clients: (producer: KafkaConfig, consumer: KafkaConfig)
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
     var metricsServer: MetricsServer?
@@ -56,24 +57,28 @@ public final class Bridge: @unchecked Sendable {
     var rewindBackoff: Backoff
     var lastRewind = ContinuousClock.now
 
-    public init(config: BridgeConfig, logger: Logger) throws {
+    /// Checks and builds everything from `config` (`BridgeConfig.setUp`) before it opens the store.
+    public convenience init(config: BridgeConfig, logger: Logger) throws {
+        try self.init(config: config, setup: try config.setUp(), logger: logger)
+    }
+
+    /// A bridge from a checked setup (`BridgeConfig.setUp`); opens the store, creates the producer.
+    public init(config: BridgeConfig, setup: BridgeSetup, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        let registry = try ContractRegistry.load(directory: config.resolve(config.contractsDir))
-        let adapters = try AdapterCatalog(directory: config.resolve(config.mappingsDir))
         let storeConfig = config.store.configuration(path: config.resolve(config.store.path))
         try FileManager.default.createDirectory(atPath: (storeConfig.path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
-        pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
+        pipeline = try EventPipeline(config: config, catalog: setup.catalog, store: store)
         commits = CommitStage(store: store, dedup: pipeline.dedup)
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
-        kafkaConfig = KafkaConfig(config.kafka)
+        clients = (setup.producer, setup.consumer)
         rewindBackoff = config.retry.backoff
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
         metrics = PipelineMetrics(registry: metricsRegistry)
         subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }
-        producer = try Bridge.makeProducer(kafkaConfig, tracker: commits.tracker, logger: logger)
+        producer = try Bridge.makeProducer(clients.producer, tracker: commits.tracker, logger: logger)
     }
 
     /// Asks `run()` to stop: consumption stops, in-flight work finishes and is committed.
@@ -106,9 +111,7 @@ public final class Bridge: @unchecked Sendable {
 
     /// One consumer session: subscribe, loop until stop or a fault, then hand everything back.
     private func runConsumer() throws {
-        let consumerConfig = kafkaConfig.forConsumer.merging(["group.id": config.groupId, "enable.auto.commit": "false",
-                                                              "auto.offset.reset": "earliest"])
-        let consumer = try KafkaConsumer(config: consumerConfig, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
+        let consumer = try KafkaConsumer(config: clients.consumer, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
             self.rebalanced(event)
         }
         self.consumer = consumer

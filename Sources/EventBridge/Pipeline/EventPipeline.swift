@@ -22,12 +22,22 @@ final class EventPipeline: @unchecked Sendable {
     let route: RouteStage
     let dedup: DedupStage
 
-    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?) throws {
+    convenience init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?) throws {
+        try self.init(config: config, registry: registry, adapters: adapters, dedup: DedupStage(store: store, staleAction: config.sequencing.stale))
+    }
+
+    convenience init(config: BridgeConfig, catalog: BridgeCatalog, store: EventStore?) throws {
+        try self.init(config: config, registry: catalog.registry, adapters: catalog.adapters, store: store)
+    }
+
+    /// Stages built around an existing dedup stage: a reload swaps the immutable stages and keeps
+    /// the pending keys and revisions of events in flight (`Bridge+Reload.swift`).
+    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, dedup: DedupStage) throws {
         decode = DecodeStage(maxRecordBytes: config.limits.maxRecordBytes, maxDepth: config.limits.maxDepth)
         adapt = try AdaptStage(config: config, adapters: adapters)
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
-        dedup = DedupStage(store: store, staleAction: config.sequencing.stale)
+        self.dedup = dedup
     }
 
     /// What an input comes to before the dedup state is consulted.

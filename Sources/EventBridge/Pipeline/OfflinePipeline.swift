@@ -15,9 +15,7 @@ public final class OfflinePipeline {
     private let commits: CommitStage?
 
     public init(config: BridgeConfig, store: EventStore?) throws {
-        let registry = try ContractRegistry.load(directory: config.resolve(config.contractsDir))
-        let adapters = try AdapterCatalog(directory: config.resolve(config.mappingsDir))
-        let pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
+        let pipeline = try EventPipeline(config: config, catalog: try BridgeCatalog.load(config), store: store)
         self.pipeline = pipeline
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         commits = store.map { CommitStage(store: $0, dedup: pipeline.dedup) }

@@ -21,7 +21,7 @@ struct DLQReplayCommand: CLICommand {
         record). A record already replayed is skipped unless --force. Interrupted (Ctrl-C stops
         between records; even a kill between produce and mark) the next run resumes: a reserved,
         unmarked record is first looked for in its source partition and produced only if absent,
-        so each record is replayed once. Records that already failed retry.maxAttempts times are
+        so each record is replayed once. Records that already failed dlq.replay.maxAttempts times are
         refused (loop guard). Without --yes the command shows the count and asks on stdin (no
         stdin: exit 2).
 

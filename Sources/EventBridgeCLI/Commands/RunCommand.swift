@@ -28,8 +28,11 @@ struct RunCommand: CLICommand {
 
     func run() async throws -> ExitCode {
         let config: BridgeConfig
+        let setup: BridgeSetup
         do {
             config = try BridgeConfig.load(path: configPath)
+            // Everything but the store and the connections, checked before either is touched.
+            setup = try config.setUp(file: configPath)
         } catch {
             printError(error.description)
             return .usage
@@ -40,9 +43,10 @@ struct RunCommand: CLICommand {
             level = parsed
         }
         let logger = Logger(label: "bridge", level: level)
+        for w in config.warnings { logger.warning("deprecated configuration", ["path": w.path, "message": w.message]) }
         let bridge: Bridge
         do {
-            bridge = try Bridge(config: config, logger: logger)
+            bridge = try Bridge(config: config, setup: setup, logger: logger)
         } catch {
             logger.critical("cannot start the bridge", ["error": "\(error)"])
             printError("error: cannot start the bridge: \(error)")
