@@ -37,7 +37,8 @@ extension Bridge {
         metrics.bridge.commitDuration.observe(settled.duration)
         metrics.commits += 1
         metrics.bridge.commits(result: "ok").increment()
-        guard let consumer else { return }
+        // Offsets follow the store: not when the outcomes went to a file that is gone.
+        guard let consumer, storeFileHolds() else { return }
         do {
             try consumer.store(settled.offsets.filter { assigned.contains($0.topicPartition) })
             if sync { try consumer.commitBlocking() } else { try consumer.commitAsync() }

@@ -7,6 +7,8 @@ extension Bridge {
         switch event.kind {
         case .assigned:
             assigned.formUnion(partitions)
+            // Checked after this poll returns, before any of their records is handled.
+            stateUnchecked.formUnion(partitions)
             if let processed = try? store.reader.processedOffsets() {
                 for tp in partitions {
                     if let next = processed[tp] { recordedBelow[tp] = next }
@@ -26,6 +28,7 @@ extension Bridge {
             pipeline.dedup.forget(partitions)
             if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }
             assigned.subtract(partitions)
+            stateUnchecked.subtract(partitions)
             for tp in partitions {
                 recordedBelow.removeValue(forKey: tp)
                 lastConsumed.removeValue(forKey: tp)

@@ -56,6 +56,13 @@ public final class Bridge: @unchecked Sendable {
     /// Paces rewinds after failed deliveries (reset after a minute without one).
     var rewindBackoff: Backoff
     var lastRewind = ContinuousClock.now
+    /// Assigned partitions whose store state has not been checked yet (`checkAssignedState`).
+    var stateUnchecked: Set<TopicPartition> = []
+    /// The store file was deleted or replaced: no offset may be committed any more.
+    var storeLost = false
+    /// Go on from the group's committed offsets on partitions this store has no state for
+    /// (`eventbridge run --accept-empty-state`). Set before `run`.
+    public var acceptEmptyState = false
 
     /// Checks and builds everything from `config` (`BridgeConfig.setUp`) before it opens the store.
     public convenience init(config: BridgeConfig, logger: Logger) throws {
@@ -96,6 +103,11 @@ public final class Bridge: @unchecked Sendable {
             metrics.bridge.up.set(0)
         }
         var backoff = config.retry.backoff
+        // Also when a `Stop` ends the run: the producer flushed, the store closed.
+        defer {
+            shutdownProducerAndStore()
+            logger.info("bridge stopped", metrics.fields)
+        }
         while !isStopping {
             do {
                 try runConsumer()
@@ -105,8 +117,6 @@ public final class Bridge: @unchecked Sendable {
                 backoff.sleep(while: { !self.isStopping })
             }
         }
-        shutdownProducerAndStore()
-        logger.info("bridge stopped", metrics.fields)
     }
 
     /// One consumer session: subscribe, loop until stop or a fault, then hand everything back.
@@ -128,12 +138,14 @@ public final class Bridge: @unchecked Sendable {
             if let fault = commits.tracker.takeFaults().first { try rewind(consumer, after: fault) }
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
+            if !stateUnchecked.isEmpty { try checkAssignedState(consumer) }
             let prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
             for (record, prepared) in zip(records, prepared) {
                 guard !isStopping else { break }
                 try handle(record, prepared: prepared)
             }
             if ContinuousClock.now - lastCommit >= commitInterval {
+                try requireStoreFile()
                 commit(sync: false)
                 refreshLag()
             }

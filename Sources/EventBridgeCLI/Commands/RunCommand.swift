@@ -7,7 +7,7 @@ struct RunCommand: CLICommand {
     static let name = "run"
     static let abstract = "Run the bridge: consume sources, validate, normalize, dedup, publish"
     static let help = """
-    USAGE: eventbridge run --config FILE [--log-level LEVEL]
+    USAGE: eventbridge run --config FILE [--log-level LEVEL] [--accept-empty-state]
 
     Joins the consumer group, runs every input through the pipeline and publishes CloudEvents to
     the subscriber topics. Logs are JSON lines on stderr. SIGTERM or Ctrl-C stops consuming,
@@ -16,14 +16,21 @@ struct RunCommand: CLICommand {
     OPTIONS:
       --config FILE        the bridge configuration (see docs/configuration.md)
       --log-level LEVEL    overrides log.level: trace, debug, info, notice, warning, error
+      --accept-empty-state go on from the group's committed offsets on partitions this store has no
+                           state for (a new or wiped store; events published before may be published
+                           again). Without it the bridge stops on such a partition (exit 1).
+
+    Refuses (exit 2) a config `config check` refuses, and a store another bridge has open.
     """
 
     var configPath: String
     var logLevel: String?
+    var acceptEmptyState: Bool
 
     init(arguments: inout Arguments) throws {
         configPath = try arguments.required("--config")
         logLevel = try arguments.option("--log-level")
+        acceptEmptyState = arguments.flag("--accept-empty-state")
     }
 
     func run() async throws -> ExitCode {
@@ -47,6 +54,7 @@ struct RunCommand: CLICommand {
         let bridge: Bridge
         do {
             bridge = try Bridge(config: config, setup: setup, logger: logger)
+            bridge.acceptEmptyState = acceptEmptyState
         } catch {
             logger.critical("cannot start the bridge", ["error": "\(error)"])
             printError("error: cannot start the bridge: \(error)")
