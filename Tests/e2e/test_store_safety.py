@@ -17,11 +17,23 @@ def customers(n, run, start=0):
             for i in range(start, start + n)]
 
 
-def one_source(cluster, make_bridge, names, partitions=2):
+def started(cluster, make_bridge, names, n):
+    """A bridge on a fresh two-partition source, started after n customers were produced and
+    running once all n have an outcome. Returns (source topic, bridge, run id)."""
     src, out = names("src"), names("out")
-    cluster.create_topics([src, src + ".dlq", out], partitions=partitions)
+    cluster.create_topics([src, src + ".dlq", out], partitions=2)
     bridge = make_bridge([{"topic": src, "source": "urn:e2e"}], [{"name": "gl", "topic": out, "types": ["finance.*"]}])
-    return src, out, bridge
+    run = names("r").split(".")[-1]
+    cluster.produce(src, customers(n, run))
+    bridge.start()
+    wait_for(lambda: len(ledger(bridge.store_path)) >= n, 60, "the bridge to record its inputs")
+    return src, bridge, run
+
+
+def remove_store(bridge, suffixes=("", "-wal", "-shm")):
+    for suffix in suffixes:
+        if os.path.exists(bridge.store_path + suffix):
+            os.unlink(bridge.store_path + suffix)
 
 
 def wait_exit(bridge, timeout):
@@ -32,11 +44,7 @@ def wait_exit(bridge, timeout):
 
 
 def test_a_second_bridge_on_one_store_is_refused_and_the_files_are_private(cluster, make_bridge, names, binary):
-    src, out, bridge = one_source(cluster, make_bridge, names)
-    run = names("r").split(".")[-1]
-    cluster.produce(src, customers(20, run))
-    bridge.start()
-    wait_for(lambda: len(ledger(bridge.store_path)) >= 20, 60, "the first bridge to record its inputs")
+    src, bridge, run = started(cluster, make_bridge, names, 20)
     second = subprocess.run([binary, "run", "--config", bridge.config_path], capture_output=True, text=True, timeout=60)
     assert second.returncode == 2, (second.returncode, second.stderr[-2000:])
     assert "in use" in second.stderr and f"pid {bridge.proc.pid}" in second.stderr, second.stderr[-2000:]
@@ -48,14 +56,8 @@ def test_a_second_bridge_on_one_store_is_refused_and_the_files_are_private(clust
 
 
 def test_a_deleted_store_stops_the_bridge_without_committing(cluster, make_bridge, names):
-    src, out, bridge = one_source(cluster, make_bridge, names)
-    run = names("r").split(".")[-1]
-    cluster.produce(src, customers(50, run))
-    bridge.start()
-    wait_for(lambda: len(ledger(bridge.store_path)) >= 50, 60, "the bridge to record its inputs")
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(bridge.store_path + suffix):
-            os.unlink(bridge.store_path + suffix)
+    src, bridge, run = started(cluster, make_bridge, names, 50)
+    remove_store(bridge)
     cluster.produce(src, customers(50, run, start=50))
     code = wait_exit(bridge, 30)
     assert code is not None and code != 0, "the bridge kept running on a deleted store"
@@ -63,17 +65,11 @@ def test_a_deleted_store_stops_the_bridge_without_committing(cluster, make_bridg
 
 
 def test_committed_offsets_without_state_need_accept_empty_state(cluster, make_bridge, names, binary):
-    src, out, bridge = one_source(cluster, make_bridge, names)
-    run = names("r").split(".")[-1]
-    cluster.produce(src, customers(30, run))
-    bridge.start()
-    wait_for(lambda: len(ledger(bridge.store_path)) >= 30, 60, "the first run")
+    src, bridge, run = started(cluster, make_bridge, names, 30)
     time.sleep(1)  # the last offsets reach the broker one commit interval behind the store
     assert bridge.terminate() == 0
     # The store is lost (a new host, a wiped volume); the group's offsets are not.
-    for suffix in ("", "-wal", "-shm", ".lock"):
-        if os.path.exists(bridge.store_path + suffix):
-            os.unlink(bridge.store_path + suffix)
+    remove_store(bridge, ("", "-wal", "-shm", ".lock"))
     bridge.start()
     code = wait_exit(bridge, 60)
     log = bridge.log_text()
