@@ -13,6 +13,14 @@ extension KafkaConfig {
         public var description: String { "\(property): \(message)" }
     }
 
+    /// An integer property of a configuration object as librdkafka holds it (defaults included).
+    static func integer(_ conf: OpaquePointer, _ name: String) -> Int? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        var size = buffer.count
+        guard rd_kafka_conf_get(conf, name, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
+        return Int(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     /// Sets every property on a fresh `rd_kafka_conf_t`, as ``makeRDKafkaConf()`` does when a client
     /// is created, and returns every one librdkafka refuses (sorted by name), not just the first.
     public func problems() -> [Problem] {
@@ -24,10 +32,23 @@ extension KafkaConfig {
     }
 }
 
+extension KafkaConfig {
+    /// librdkafka's default `message.max.bytes`.
+    public static let defaultMaxMessageBytes = 1_000_000
+}
+
 extension KafkaProducer {
     /// The configuration a producer created from `config` runs with (its defaults added).
     public static func effectiveConfiguration(_ config: KafkaConfig) -> KafkaConfig {
         config.withDefaults(KafkaConfig.producerDefaults)
+    }
+
+    /// The `message.max.bytes` a producer created from `config` enforces (librdkafka's default,
+    /// 1,000,000, unless `config` sets it); nil when librdkafka refuses the configuration.
+    public static func maxMessageBytes(_ config: KafkaConfig) -> Int? {
+        guard let conf = try? effectiveConfiguration(config).makeRDKafkaConf() else { return nil }
+        defer { rd_kafka_conf_destroy(conf) }
+        return KafkaConfig.integer(conf, "message.max.bytes")
     }
 
     /// What creating a producer from `config` would refuse, without creating it.

@@ -30,6 +30,9 @@ public final class KafkaProducer: Sendable {
     /// Calls using the handle right now; ``close(timeout:)`` waits for zero before destroying it.
     private let activeCalls = Atomic<Int>(0)
     private let logger: Logger
+    /// The largest record this producer accepts (`message.max.bytes`, compared with
+    /// `KafkaProducerRecord.wireSize`); larger ones are refused with `messageSizeTooLarge`.
+    public let maxMessageBytes: Int
 
     /// Creates a producer. `config` needs `bootstrap.servers` (or `test.mock.num.brokers`);
     /// `enable.idempotence=true` and `acks=all` are added unless set.
@@ -41,6 +44,7 @@ public final class KafkaProducer: Sendable {
         self.client = client
         self.dispatcher = dispatcher
         self.logger = logger
+        maxMessageBytes = rd_kafka_conf(client.handle).flatMap { KafkaConfig.integer($0, "message.max.bytes") } ?? KafkaConfig.defaultMaxMessageBytes
         // The thread captures the client and dispatcher, never `self`, so that dropping the last
         // reference to the producer runs `deinit`, which stops the thread.
         pollThread = KafkaPollThread(

@@ -21,7 +21,7 @@ struct ConfigReader {
             return nil
         }
         unknownKeys(root, "", allowed: ["kafka", "groupId", "contracts", "mappings", "store", "sources", "subscribers",
-                                        "retry", "dlq", "limits", "sequencing", "metrics", "log", "$comment"])
+                                        "retry", "dlq", "limits", "sequencing", "metrics", "health", "log", "$comment"])
         var kafka: [String: String] = [:]
         if let k = root["kafka"] {
             if let o = k.objectValue {
@@ -83,10 +83,12 @@ struct ConfigReader {
         for (i, s) in subscribers.enumerated() where !seenNames.insert(s.name).inserted {
             problem("/subscribers/\(i)/name", "duplicate subscriber name '\(s.name)'")
         }
-        guard let store, let retry, let dlq, let limits, let sequencing else { return nil }
+        let health = readHealth(root["health"])
+        guard let store, let retry, let dlq, let limits, let sequencing, let health else { return nil }
         return BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
                             sources: sources, subscribers: subscribers, retry: retry, dlq: dlq, limits: limits, sequencing: sequencing,
-                            metrics: .init(address: metricsAddress), logLevel: level, baseDirectory: baseDirectory, warnings: warnings)
+                            metrics: .init(address: metricsAddress), health: health, logLevel: level, baseDirectory: baseDirectory,
+                            warnings: warnings)
     }
 
     // MARK: sections
@@ -240,6 +242,18 @@ struct ConfigReader {
             if n > 64 { problem("/limits/workers", "at most 64") }
             s.workers = n
         }
+        return s
+    }
+
+    mutating func readHealth(_ v: JSONValue?) -> BridgeConfig.HealthSettings? {
+        var s = BridgeConfig.HealthSettings()
+        guard let v else { return s }
+        guard let o = object(v, "/health") else { return nil }
+        unknownKeys(o, "/health", allowed: ["brokerUnreachableAfter", "stuckPartitionAfter"])
+        if let d = durationMs(o, "brokerUnreachableAfter", "/health") { s.brokerUnreachableAfterMs = d }
+        if let d = durationMs(o, "stuckPartitionAfter", "/health") { s.stuckPartitionAfterMs = d }
+        if s.brokerUnreachableAfterMs < 1_000 { problem("/health/brokerUnreachableAfter", "at least 1s") }
+        if s.stuckPartitionAfterMs < 1_000 { problem("/health/stuckPartitionAfter", "at least 1s") }
         return s
     }
 

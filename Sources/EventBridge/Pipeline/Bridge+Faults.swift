@@ -19,6 +19,40 @@ extension Bridge {
         }
     }
 
+    /// Delivery failures since the last look. A record the broker or the client refused (too
+    /// large, invalid: `KafkaError.isRecordRejected`) will be refused again: its partition is
+    /// blocked, never rewound in a loop. Any other failure is transient and rewinds.
+    func handleFaults(_ consumer: KafkaConsumer) throws {
+        let faults = commits.tracker.takeFaults()
+        for fault in faults where fault.error.isRecordRejected {
+            block(fault.partition, at: fault.offset, reason: "a record produced for it was refused: \(fault.error)")
+        }
+        if let fault = faults.first(where: { !$0.error.isRecordRejected && !blocked.contains($0.partition) }) {
+            try rewind(consumer, after: fault)
+        }
+    }
+
+    /// Stops a partition at an input whose record cannot be written: an operator must act (raise
+    /// `message.max.bytes` and the topic's `max.message.bytes`, or fix the record upstream) and
+    /// restart. Nothing of the partition is handled or committed past it meanwhile; it is paused,
+    /// counted (`eventbridge_unwritable_records_total`), logged, and `/readyz` names it.
+    func block(_ partition: TopicPartition, at offset: Int64, reason: String) {
+        guard blocked.insert(partition).inserted else { return }
+        try? consumer?.pause([partition])
+        metrics.bridge.unwritableRecords(topic: partition.topic).increment()
+        health.setBlocked(partition, reason: "the record at offset \(offset) cannot be written: \(reason)")
+        logger.error("a record cannot be written; its partition stops here until the cause is fixed and the bridge restarted",
+                     ["position": "\(partition)@\(offset)", "reason": reason])
+    }
+
+    /// Forgets the blocks of partitions this member no longer owns (revoked, or a new session).
+    func unblock(_ partitions: Set<TopicPartition>) {
+        for partition in blocked.intersection(partitions) { health.setBlocked(partition, reason: nil) }
+        blocked.subtract(partitions)
+    }
+
+    func unblockAll() { unblock(blocked) }
+
     /// A delivery failed, so nothing at or past the failed input may commit. Waits for every other
     /// delivery report, commits the complete prefix, forgets the rest, replaces the producer and
     /// seeks each partition back to its first forgotten input: those inputs are consumed again in
@@ -56,7 +90,7 @@ extension Bridge {
             paused = true
             logger.debug("paused: in-flight limit reached", ["inFlight": String(inFlight)])
         } else if paused && inFlight < config.limits.maxInFlight / 2 {
-            try? consumer.resume(Array(assigned))
+            try? consumer.resume(Array(assigned.subtracting(blocked)))
             paused = false
         }
         if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }

@@ -19,8 +19,12 @@ extension Bridge {
             let wal = fileSize(storePath + "-wal")
             return BridgeMetrics.StoreStats(sizeBytes: size + wal, keys: ["dedup": Int64(store.dedupKeyCount)])
         }
+        let health = self.health
+        metrics.bridge.setHealthProviders(stuckPartitions: { health.stuck.count },
+                                          brokerReachable: { health.brokerSilence <= health.thresholds.brokerUnreachable },
+                                          catalogDigest: { health.catalogDigest })
         let server = MetricsServer(registry: metricsRegistry, configuration: .init(address: address), logger: logger.with(label: "metrics"),
-                                   readiness: { metrics.isReady.load(ordering: .relaxed) ? .ready : .notReady("no partitions assigned yet") })
+                                   readiness: { health.readiness() })
         try server.start()
         metricsServer = server
         logger.info("metrics endpoint listening", ["address": server.boundAddress ?? address])
@@ -38,5 +42,6 @@ extension Bridge {
         }
         metrics.setLag(out)
         metrics.bridge.inFlight.set(commits.tracker.count)
+        metrics.bridge.ready.set(health.readiness().isReady ? 1 : 0)
     }
 }

@@ -16,8 +16,7 @@ extension Bridge {
             }
             if paused { try? consumer?.pause(Array(partitions)) }
             metrics.bridge.rebalances(kind: "assigned").increment()
-            metrics.isReady.store(true, ordering: .relaxed)
-            metrics.bridge.ready.set(1)
+            health.setAssigned(true)
         case .revoked, .lost:
             // Finish what is in flight for these partitions and commit it while we still own them;
             // whatever is left is abandoned and will be consumed again by the next owner.
@@ -34,10 +33,8 @@ extension Bridge {
                 lastConsumed.removeValue(forKey: tp)
             }
             metrics.bridge.rebalances(kind: event.kind == .lost ? "lost" : "revoked").increment()
-            if assigned.isEmpty {
-                metrics.isReady.store(false, ordering: .relaxed)
-                metrics.bridge.ready.set(0)
-            }
+            unblock(partitions)
+            health.setAssigned(!assigned.isEmpty)
         }
     }
 }

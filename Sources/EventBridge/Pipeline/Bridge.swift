@@ -39,6 +39,8 @@ public final class Bridge: @unchecked Sendable {
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
     var metricsServer: MetricsServer?
+    /// What `/readyz` says (written on the pipeline thread and by the broker watch).
+    let health: BridgeHealth
     /// Subscriber name of each output topic, for the published-events metric.
     let subscriberOfTopic: [String: String]
     private let stopping = Atomic<Bool>(false)
@@ -47,6 +49,8 @@ public final class Bridge: @unchecked Sendable {
     var consumer: KafkaConsumer?
     var assigned: Set<TopicPartition> = []
     var paused = false
+    /// Partitions stopped at a record that cannot be written (`block`): nothing of them is handled.
+    var blocked: Set<TopicPartition> = []
     /// Per partition, the store's processed offset when it was assigned: lower offsets are skipped.
     var recordedBelow: [TopicPartition: Int64] = [:]
     /// The last offset consumed per partition (for the consumer-lag metric).
@@ -84,6 +88,7 @@ public final class Bridge: @unchecked Sendable {
         rewindBackoff = config.retry.backoff
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
         metrics = PipelineMetrics(registry: metricsRegistry)
+        health = BridgeHealth(thresholds: .init(config.health), catalogDigest: setup.catalog.digest)
         subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }
         producer = try Bridge.makeProducer(clients.producer, tracker: commits.tracker, logger: logger)
     }
@@ -132,10 +137,11 @@ public final class Bridge: @unchecked Sendable {
             self.consumer = nil
             assigned.removeAll()
             paused = false
+            unblockAll()
         }
         try consumer.subscribe(topics: config.sources.map(\.topic))
         while !isStopping {
-            if let fault = commits.tracker.takeFaults().first { try rewind(consumer, after: fault) }
+            try handleFaults(consumer)
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
             if !stateUnchecked.isEmpty { try checkAssignedState(consumer) }

@@ -21,6 +21,9 @@ final class EventPipeline: @unchecked Sendable {
     let contract: ContractStage
     let route: RouteStage
     let dedup: DedupStage
+    /// The producer's `message.max.bytes`: an output larger than this dead-letters its input
+    /// (`publish.too_large`) instead of failing its delivery; DLQ records are cut to it.
+    let maxMessageBytes: Int
 
     convenience init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?) throws {
         try self.init(config: config, registry: registry, adapters: adapters, dedup: DedupStage(store: store, staleAction: config.sequencing.stale))
@@ -38,6 +41,7 @@ final class EventPipeline: @unchecked Sendable {
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
         self.dedup = dedup
+        maxMessageBytes = KafkaProducer.maxMessageBytes(config.clientConfigs.producer) ?? KafkaConfig.defaultMaxMessageBytes
     }
 
     /// What an input comes to before the dedup state is consulted.
@@ -91,6 +95,13 @@ final class EventPipeline: @unchecked Sendable {
             let routes = route.select(type: event.type, data: ok.data).map { route.routes[$0] }
             let outputs = routes.isEmpty ? []
                 : EncodeStage.records(event, ok, plan: &plan, record: record, sourceURI: source.settings.sourceURI, routes: routes)
+            if let large = outputs.first(where: { $0.wireSize > maxMessageBytes }) {
+                prepared.append(.failure(PipelineFailure(
+                    stage: .publish, code: FailureCode.publishTooLarge,
+                    message: "the CloudEvent for \(large.topic) is \(large.wireSize) bytes; the producer's message.max.bytes is \(maxMessageBytes)",
+                    contract: plan.contract)))
+                continue
+            }
             prepared.append(.ready(plan: plan, outputs: outputs))
         }
         return .events(prepared)

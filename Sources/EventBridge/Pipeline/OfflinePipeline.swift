@@ -45,8 +45,9 @@ public final class OfflinePipeline {
         case .publish(let events, let records):
             (outputs, outcome) = (records, InputOutcome(outcome: .published, events: events))
         case .deadLetter(let failure):
-            let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: pipeline.dlqTopic(of: record) ?? "dlq", now: RFC3339.now())
-            (outputs, outcome) = ([dlq], InputOutcome(outcome: .deadLettered, errorCode: failure.code, contract: failure.contract))
+            let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: pipeline.dlqTopic(of: record) ?? "dlq", now: RFC3339.now(),
+                                             maxBytes: pipeline.maxMessageBytes)
+            (outputs, outcome) = (dlq.map { [$0] } ?? [], InputOutcome(outcome: .deadLettered, errorCode: failure.code, contract: failure.contract))
         case .duplicate(_, let events):
             (outputs, outcome) = ([], InputOutcome(outcome: .duplicate, events: events))
         case .filtered:

@@ -38,6 +38,8 @@ public enum FailureCode {
     public static let contractUnknownVersion = "contract.unknown_version"
     public static let eventNoKey = "event.no_key"
     public static let eventStale = "event.stale"
+    /// An output (a CloudEvent for a subscriber) is larger than the producer's `message.max.bytes`.
+    public static let publishTooLarge = "publish.too_large"
     /// The contract's revision is an integer beyond the 64-bit range (−2^63 … 2^64 − 1) the staleness guard compares.
     public static let eventRevisionOutOfRange = "event.revision_out_of_range"
     /// The contract's revision is neither an integer nor a string (a fraction, a boolean, null …).
