@@ -85,6 +85,19 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
+    /// Asks the cluster for its brokers only (a metadata request naming no topic): the cheapest
+    /// round trip that proves a broker answers. Blocks the calling thread (never call it from
+    /// Swift's cooperative pool) up to `timeout`; returns the number of brokers.
+    public func brokersBlocking(timeout: Duration) throws(KafkaError) -> Int {
+        let ms = timeout.rdKafkaMilliseconds
+        return try client.exclusive { () throws(KafkaError) -> Int in
+            var md: UnsafePointer<rd_kafka_metadata_t>?
+            try KafkaError.check(rd_kafka_metadata(client.handle, 0, nil, &md, ms), "metadata from \(client.bootstrap)")
+            defer { if let md { rd_kafka_metadata_destroy(md) } }
+            return Int(md?.pointee.broker_cnt ?? 0)
+        }
+    }
+
     /// Every topic name, sorted (internal topics such as `__consumer_offsets` included).
     public func listTopics(timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String] {
         try await metadata(timeout: timeout).topics.map(\.name)

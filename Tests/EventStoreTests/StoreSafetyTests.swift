@@ -42,7 +42,7 @@ import Basics
         try store.verifyFile()
         // Replaced: another file moved into its place.
         let other = temp.directory.appendingPathComponent("other.sqlite").path
-        FileManager.default.createFile(atPath: other, contents: Data())
+        _ = FileManager.default.createFile(atPath: other, contents: Data())
         try FileManager.default.removeItem(atPath: temp.path)
         try FileManager.default.moveItem(atPath: other, toPath: temp.path)
         #expect {

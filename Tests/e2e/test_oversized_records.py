@@ -26,10 +26,16 @@ def readyz(port):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+    except urllib.error.URLError as e:  # not listening yet
+        return 0, str(e)
 
 
 def metric(port, name, **labels):
-    _, text = scrape(port)
+    """The sum of a family's samples with these labels (0 while the endpoint is not up yet)."""
+    try:
+        _, text = scrape(port)
+    except urllib.error.URLError:
+        return 0
     return sum(v for (n, ls), v in samples(text).items() if n == name and all(dict(ls).get(k) == w for k, w in labels.items()))
 
 

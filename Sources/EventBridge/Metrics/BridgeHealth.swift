@@ -7,7 +7,8 @@ import Synchronization
 /// work: partitions assigned, the store committing, the broker answering, every partition with
 /// records behind its commit point moving, none blocked by a record that cannot be written. The
 /// body always names the running catalog (`catalog sha256:…`), which `dlq replay` compares with
-/// the one on disk.
+/// the one on disk, and after a reload its result (`reload #N ok` or `reload #N failed: …`), which
+/// `eventbridge reload` waits for (`RunningBridge`).
 final class BridgeHealth: Sendable {
     struct Thresholds: Sendable {
         var brokerUnreachable: Duration
@@ -33,6 +34,8 @@ final class BridgeHealth: Sendable {
         var stuck: [Stuck] = []
         var blocked: [TopicPartition: String] = [:]
         var catalogDigest: String
+        /// The last reload: its number (1, 2 …) and why it failed (nil: it worked).
+        var reload: (number: Int, failure: String?)?
     }
 
     let thresholds: Thresholds
@@ -65,9 +68,14 @@ final class BridgeHealth: Sendable {
     /// A partition that stopped at a record that cannot be written (nil reason: no longer blocked).
     func setBlocked(_ partition: TopicPartition, reason: String?) { state.withLock { $0.blocked[partition] = reason } }
 
-    var catalogDigest: String {
-        get { state.withLock { $0.catalogDigest } }
-        set { state.withLock { $0.catalogDigest = newValue } }
+    var catalogDigest: String { state.withLock { $0.catalogDigest } }
+
+    /// A reload was applied (`digest` now runs) or failed (`failure`; the old catalog stays).
+    func reloaded(digest: String?, failure: String?) {
+        state.withLock { s in
+            if let digest { s.catalogDigest = digest }
+            s.reload = ((s.reload?.number ?? 0) + 1, failure)
+        }
     }
 
     /// The verdict and its reasons, most pressing first; the catalog digest in every answer.
@@ -88,7 +96,9 @@ final class BridgeHealth: Sendable {
         }
         if !s.assigned { reasons.append("no partitions assigned yet") }
         let verdict: Readiness = reasons.isEmpty ? .ready : .notReady(reasons.joined(separator: "; "))
-        return verdict.with(details: ["catalog \(s.catalogDigest)"])
+        var details = ["catalog \(s.catalogDigest)"]
+        if let reload = s.reload { details.append("reload #\(reload.number) " + (reload.failure.map { "failed: \($0)" } ?? "ok")) }
+        return verdict.with(details: details)
     }
 
     static func seconds(_ d: Duration) -> String { "\(d.components.seconds)s" }

@@ -29,11 +29,15 @@ extension Bridge {
                 break
             } catch {
                 // The store is busy or the disk full: nothing of the batch is stored, so the offsets
-                // stay where they are; write it again until it holds.
+                // stay where they are; write it again until it holds. `/readyz` says so meanwhile.
                 logger.error("store commit failed, retrying", ["error": "\(error)"])
+                metrics.bridge.storeCommitFailures.increment()
+                health.storeFailed("\(error)")
                 backoff.sleep()
             }
         }
+        health.storeCommitted()
+        progressed(settled.offsets)
         metrics.bridge.commitDuration.observe(settled.duration)
         metrics.commits += 1
         metrics.bridge.commits(result: "ok").increment()

@@ -42,6 +42,7 @@ extension Bridge {
         }
         metrics.setLag(out)
         metrics.bridge.inFlight.set(commits.tracker.count)
+        refreshStuck(consumer)
         metrics.bridge.ready.set(health.readiness().isReady ? 1 : 0)
     }
 }

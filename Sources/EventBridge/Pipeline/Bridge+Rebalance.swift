@@ -9,11 +9,11 @@ extension Bridge {
             assigned.formUnion(partitions)
             // Checked after this poll returns, before any of their records is handled.
             stateUnchecked.formUnion(partitions)
-            if let processed = try? store.reader.processedOffsets() {
-                for tp in partitions {
-                    if let next = processed[tp] { recordedBelow[tp] = next }
-                }
+            let processed = (try? store.reader.processedOffsets()) ?? [:]
+            for tp in partitions {
+                if let next = processed[tp] { recordedBelow[tp] = next }
             }
+            followProgress(of: partitions, processed: processed)
             if paused { try? consumer?.pause(Array(partitions)) }
             metrics.bridge.rebalances(kind: "assigned").increment()
             health.setAssigned(true)
@@ -29,6 +29,7 @@ extension Bridge {
             assigned.subtract(partitions)
             stateUnchecked.subtract(partitions)
             for tp in partitions {
+                progress.removeValue(forKey: tp)
                 recordedBelow.removeValue(forKey: tp)
                 lastConsumed.removeValue(forKey: tp)
             }

@@ -1,4 +1,5 @@
 import Basics
+import Dispatch
 import Contracts
 import EventStore
 import Foundation
@@ -22,18 +23,23 @@ import Synchronization
 public final class Bridge: @unchecked Sendable {
     // @unchecked Sendable: the mutable pipeline state below is touched only on the pipeline
     // thread inside `run()` (rebalance events are delivered synchronously on that thread from
-    // within `consumer.poll`); `stopping` is atomic; `producer`, the tracker and `store` are
-    // thread-safe themselves.
+    // within `consumer.poll`); `stopping` is atomic; `loadedCatalog` is behind a Mutex;
+    // `producer`, the tracker, `health` and `store` are thread-safe themselves.
 
     let config: BridgeConfig
     let logger: Logger
     let store: EventStore
     /// Replaced after failed deliveries (pipeline thread only).
     var producer: KafkaProducer
-    let pipeline: EventPipeline
+    /// Replaced by a reload between two polls (pipeline thread only); its dedup stage never is.
+    var pipeline: EventPipeline
     let commits: CommitStage
-    /// Prepares each polled batch on `limits.workers` threads.
-    let preparer: BatchPreparer
+    /// Prepares each polled batch on `limits.workers` threads (replaced with `pipeline`).
+    var preparer: BatchPreparer
+    /// A catalog loaded for a reload, waiting for the pipeline thread (`applyReload`).
+    let loadedCatalog = Mutex<Result<BridgeCatalog, ConfigError>?>(nil)
+    /// Loads reloaded catalogs off the pipeline thread, one at a time.
+    let reloadQueue = DispatchQueue(label: "eventbridge.reload", qos: .utility)
     /// The producer's and the consumer's librdkafka properties (`BridgeConfig.clientConfigs`).
     let clients: (producer: KafkaConfig, consumer: KafkaConfig)
     let metricsRegistry: MetricsRegistry
@@ -51,6 +57,8 @@ public final class Bridge: @unchecked Sendable {
     var paused = false
     /// Partitions stopped at a record that cannot be written (`block`): nothing of them is handled.
     var blocked: Set<TopicPartition> = []
+    /// Each assigned partition's commit point and since when it stands (stuck-partition readiness).
+    var progress: [TopicPartition: Progress] = [:]
     /// Per partition, the store's processed offset when it was assigned: lower offsets are skipped.
     var recordedBelow: [TopicPartition: Int64] = [:]
     /// The last offset consumed per partition (for the consumer-lag metric).
@@ -103,7 +111,10 @@ public final class Bridge: @unchecked Sendable {
         logger.info("bridge starting", ["sources": config.sources.map(\.topic).joined(separator: ","),
                                         "group": config.groupId, "store": config.resolve(config.store.path)])
         try startMetricsServer()
+        let watch = try BrokerWatch(kafka: clients.consumer, health: health, logger: logger.with(label: "kafka.watch"))
+        watch.start()
         defer {
+            watch.stop()
             metricsServer?.stop()
             metrics.bridge.up.set(0)
         }
@@ -138,9 +149,12 @@ public final class Bridge: @unchecked Sendable {
             assigned.removeAll()
             paused = false
             unblockAll()
+            progress.removeAll()
+            health.setStuck([])
         }
         try consumer.subscribe(topics: config.sources.map(\.topic))
         while !isStopping {
+            applyReload()
             try handleFaults(consumer)
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))

@@ -11,7 +11,8 @@ struct RunCommand: CLICommand {
 
     Joins the consumer group, runs every input through the pipeline and publishes CloudEvents to
     the subscriber topics. Logs are JSON lines on stderr. SIGTERM or Ctrl-C stops consuming,
-    finishes in-flight work, commits, and exits 0; a second signal exits at once.
+    finishes in-flight work, commits, and exits 0; a second signal exits at once. SIGHUP reloads
+    the contracts and mappings (`eventbridge reload`).
 
     OPTIONS:
       --config FILE        the bridge configuration (see docs/configuration.md)
@@ -64,7 +65,12 @@ struct RunCommand: CLICommand {
             logger.notice("signal received, stopping", ["signal": sig == SIGTERM ? "SIGTERM" : "SIGINT"])
             bridge.stop()
         }
-        defer { signals.cancel() }
+        // SIGHUP: load the catalog on disk again (`eventbridge reload`), as often as asked.
+        let hangups = SignalWatcher(signals: [SIGHUP], repeats: true) { _ in bridge.requestReload() }
+        defer {
+            signals.cancel()
+            hangups.cancel()
+        }
         let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
             // The pipeline blocks its thread (poll, fsync): a thread of its own, never the cooperative pool.
             let thread = Thread {
