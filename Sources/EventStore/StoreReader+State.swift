@@ -86,20 +86,101 @@ extension StoreReader {
         }
     }
 
-    /// Events parked until `prerequisite` arrives, in park order (= source order per
-    /// partition): release them in this order.
-    public func parkedEvents(waitingFor prerequisite: String, limit: Int = 10_000) throws -> [ParkedEvent] {
-        try parkedEvents("WHERE k.prerequisite = ? ORDER BY k.seq", limit: limit) { $0.bind(1, prerequisite) }
+    /// Events of `partition` parked until `prerequisite` arrives, in park order (= source order):
+    /// release them in this order.
+    public func parkedEvents(waitingFor prerequisite: String, in partition: TopicPartition, limit: Int = 10_000) throws -> [ParkedEvent] {
+        try parkedEvents("WHERE k.prerequisite = ? AND p.topic = ? AND p.partition = ? ORDER BY k.seq", limit: limit) {
+            $0.bind(1, prerequisite)
+            $0.bind(2, partition.topic)
+            $0.bind(3, Int64(partition.partition))
+        }
     }
 
-    /// Events whose deadline is at or before `nowMillis`, earliest deadline first: dead-letter
-    /// them with `prerequisite.timeout`.
-    public func expiredParkedEvents(asOf nowMillis: Int64, limit: Int = 10_000) throws -> [ParkedEvent] {
-        try parkedEvents("WHERE k.deadline <= ? ORDER BY k.deadline, k.seq", limit: limit) { $0.bind(1, nowMillis) }
+    /// Events of `partition` whose deadline is at or before `nowMillis`, earliest first: they go to
+    /// the DLQ with `sequencing.prerequisite_timeout`.
+    public func expiredParkedEvents(asOf nowMillis: Int64, in partition: TopicPartition, limit: Int = 10_000) throws -> [ParkedEvent] {
+        try parkedEvents("WHERE k.deadline <= ? AND p.topic = ? AND p.partition = ? ORDER BY k.deadline, k.seq", limit: limit) {
+            $0.bind(1, nowMillis)
+            $0.bind(2, partition.topic)
+            $0.bind(3, Int64(partition.partition))
+        }
     }
 
-    /// All parked events in park order (for the CLI).
-    public func parkedEvents(limit: Int = 10_000) throws -> [ParkedEvent] {
-        try parkedEvents("ORDER BY k.seq", limit: limit) { _ in }
+    /// The parked event of an input, if it is parked.
+    public func parkedEvent(at source: PartitionPosition) throws -> ParkedEvent? {
+        try parkedEvents("WHERE p.topic = ? AND p.partition = ? AND k.offset = ?", limit: 1) {
+            $0.bind(1, source.topic)
+            $0.bind(2, Int64(source.partition))
+            $0.bind(3, source.offset)
+        }.first
+    }
+
+    /// Parked events in park order, optionally only of a type and of an entity or prerequisite key (CLI).
+    public func parkedEvents(type: String? = nil, key: String? = nil, limit: Int = 10_000) throws -> [ParkedEvent] {
+        try parkedEvents("""
+            WHERE (?1 IS NULL OR k.type = ?1) AND (?2 IS NULL OR k.entity = ?2 OR k.prerequisite = ?2
+              OR substr(k.prerequisite, instr(k.prerequisite, '|') + 1) = ?2) ORDER BY k.seq
+            """, limit: limit) {
+            $0.bind(1, type)
+            $0.bind(2, key)
+        }
+    }
+
+    /// How many events of `partition` wait on each prerequisite key.
+    public func parkedCounts(in partition: TopicPartition) throws -> [String: Int] {
+        try connection.withDatabase { db in
+            let s = try db.prepare("""
+                SELECT k.prerequisite, count(*) FROM parked k JOIN partitions p ON p.id = k.part
+                WHERE p.topic = ? AND p.partition = ? GROUP BY k.prerequisite
+                """)
+            defer { s.reset() }
+            s.bind(1, partition.topic)
+            s.bind(2, Int64(partition.partition))
+            var counts: [String: Int] = [:]
+            while try s.step() { counts[s.string(0) ?? ""] = Int(s.int64(1)) }
+            return counts
+        }
+    }
+
+    /// True once a prerequisite event was published for `key` (`type|entity`).
+    public func isReady(_ key: String) throws -> Bool {
+        try connection.withDatabase { db in
+            try db.scalar("SELECT 1 FROM readiness WHERE key = ?") { $0.bind(1, key) } != nil
+        }
+    }
+
+    /// Parked events by type: how many, and since when the oldest waits (Unix ms).
+    public func parkedSummary() throws -> [(type: String, count: Int, oldestParkedAtMillis: Int64)] {
+        try connection.withDatabase { db in
+            let s = try db.prepare("SELECT type, count(*), min(parked_at) FROM parked GROUP BY type ORDER BY type")
+            defer { s.reset() }
+            var out: [(type: String, count: Int, oldestParkedAtMillis: Int64)] = []
+            while try s.step() { out.append((s.string(0) ?? "", Int(s.int64(1)), s.int64(2))) }
+            return out
+        }
+    }
+
+    /// Operator requests on parked events of these partitions, oldest first.
+    public func parkedRequests(in partitions: [TopicPartition]) throws -> [ParkedRequest] {
+        try connection.withDatabase { db in
+            let s = try db.prepare("""
+                SELECT p.topic, p.partition, r.offset, r.action, r.actor, r.reason, r.at
+                FROM parked_requests r JOIN partitions p ON p.id = r.part WHERE p.topic = ? AND p.partition = ? ORDER BY r.at
+                """)
+            defer { s.reset() }
+            var out: [ParkedRequest] = []
+            for partition in partitions {
+                s.reset()
+                s.bind(1, partition.topic)
+                s.bind(2, Int64(partition.partition))
+                while try s.step() {
+                    out.append(ParkedRequest(
+                        source: PartitionPosition(topic: s.string(0) ?? "", partition: Int32(truncatingIfNeeded: s.int64(1)), offset: s.int64(2)),
+                        action: ParkedRequest.Action(rawValue: s.string(3) ?? "") ?? .release, actor: s.string(4) ?? "",
+                        reason: s.string(5) ?? "", atMillis: s.int64(6)))
+                }
+            }
+            return out
+        }
     }
 }

@@ -19,6 +19,17 @@ public final class StoreReader: Sendable {
         StoreReader(connection: try LockedConnection.open(StoreConfiguration(path: path), readOnly: true))
     }
 
+    /// How far this store has applied each changelog partition: the next offset to read.
+    public func changelogPositions() throws -> [TopicPartition: Int64] {
+        try connection.withDatabase { db in
+            let s = try db.prepare("SELECT topic, partition, next_offset FROM changelog_positions")
+            defer { s.reset() }
+            var out: [TopicPartition: Int64] = [:]
+            while try s.step() { out[TopicPartition(topic: s.string(0) ?? "", partition: Int32(truncatingIfNeeded: s.int64(1)))] = s.int64(2) }
+            return out
+        }
+    }
+
     /// Closes the connection; later queries fail with `closed`.
     public func close() { connection.close() }
 
@@ -26,7 +37,7 @@ public final class StoreReader: Sendable {
 
     static let ledgerSelect = """
         SELECT p.topic, p.partition, l.offset, l.outcome, l.event_id, l.type, l.entity, l.contract_version,
-               l.outputs, l.dlq, l.error_code, l.at
+               l.outputs, l.dlq, l.error_code, l.at, l.note
         """
     static let ledgerColumns = ledgerSelect + " FROM ledger l JOIN partitions p ON p.id = l.part"
 
@@ -40,7 +51,7 @@ public final class StoreReader: Sendable {
             source: source, outcome: LedgerEntry.Outcome(rawValue: s.string(3) ?? "") ?? .deadLettered,
             eventID: s.string(4), eventType: s.string(5), entityKey: s.string(6),
             contractVersion: s.optionalInt64(7).map { Int($0) }, outputs: outputs, dlqPosition: s.string(9).flatMap(PartitionPosition.init(parsing:)),
-            errorCode: s.string(10), atMillis: s.int64(11))
+            errorCode: s.string(10), atMillis: s.int64(11), note: s.string(12))
     }
 
     /// The outcome recorded for one input, if any.

@@ -1,4 +1,6 @@
-/// The store's tables (schema version 1), created on first open.
+/// The store's tables (schema version 3), created on first open; older files are migrated in
+/// place (version 2 added readiness, parked-event requests and the ledger's `note`; version 3 the
+/// changelog positions).
 ///
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
@@ -6,7 +8,7 @@
 /// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
-    static let version: Int64 = 1
+    static let version: Int64 = 3
 
     static let statements: [String] = [
         // Source topic partitions, numbered so other rows carry a small integer.
@@ -45,7 +47,7 @@ enum StoreSchema {
         CREATE TABLE IF NOT EXISTS ledger(
           id INTEGER PRIMARY KEY, part INTEGER NOT NULL, offset INTEGER NOT NULL, outcome TEXT NOT NULL,
           event_id TEXT, type TEXT, entity TEXT, contract_version INTEGER, outputs TEXT, dlq TEXT,
-          error_code TEXT, at INTEGER NOT NULL, UNIQUE(part, offset))
+          error_code TEXT, at INTEGER NOT NULL, note TEXT, UNIQUE(part, offset))
         """,
         // The trace index: per ledger row, the 64-bit SipHash of its event id and of its entity
         // key, under the row's bucket. Leading with the bucket keeps a batch's inserts in the
@@ -79,6 +81,27 @@ enum StoreSchema {
         """,
         "CREATE INDEX IF NOT EXISTS parked_by_prerequisite ON parked(prerequisite, seq)",
         "CREATE INDEX IF NOT EXISTS parked_by_deadline ON parked(deadline, seq)",
+        // Readiness (docs/design.md §6): a prerequisite event published for a key (`type|entity`),
+        // remembered for good. Not scoped to a source partition: an invoice may come from another
+        // partition than its customer's `ready` event; `part` names where it was published from.
+        """
+        CREATE TABLE IF NOT EXISTS readiness(
+          key TEXT PRIMARY KEY, part INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID
+        """,
+        // How far this store has applied each changelog partition (docs/scaling.md): the next
+        // changelog offset to read. Behind the topic's end means: restore before processing.
+        """
+        CREATE TABLE IF NOT EXISTS changelog_positions(
+          topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+          PRIMARY KEY(topic, partition)) WITHOUT ROWID
+        """,
+        // Operator requests on parked events (`eventbridge parked release|expire`), carried out by
+        // the running bridge, which deletes the row in the transaction that records the outcome.
+        """
+        CREATE TABLE IF NOT EXISTS parked_requests(
+          part INTEGER NOT NULL, offset INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+          reason TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(part, offset)) WITHOUT ROWID
+        """,
         // DLQ bookkeeping (positions are DLQ topic/partition/offset; small tables, kept).
         """
         CREATE TABLE IF NOT EXISTS dlq_replays(
@@ -104,6 +127,7 @@ enum StoreSchema {
         if current == version { return }
         try db.transaction {
             for sql in statements { try db.execute(sql) }
+            if current == 1 { try db.execute("ALTER TABLE ledger ADD COLUMN note TEXT") }
             try db.execute("PRAGMA user_version = \(version)")
         }
     }

@@ -69,8 +69,11 @@ final class StoreWriter {
                 try writeRevisions(batch)
                 try writeOutcomes(batch.outcomes)
                 try writeParking(batch)
+                try writeReadiness(batch)
                 try writeOffsets(batch)
-                for replay in batch.replays { try DeadLetterBook.insert(replay, into: db) }
+                for replay in batch.replays { try DeadLetterBook.insert(replay, into: db, ifAbsent: batch.restoring) }
+                try writeRequests(batch)
+                try writeChangelogPositions(batch)
                 for resolution in batch.resolutions { try DeadLetterBook.insert(resolution, into: db) }
             }
         } catch {
@@ -167,7 +170,7 @@ final class StoreWriter {
         guard !outcomes.isEmpty else { return }
         let insert = try db.prepare("""
             INSERT OR REPLACE INTO ledger(part, offset, outcome, event_id, type, entity, contract_version, outputs,
-              dlq, error_code, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              dlq, error_code, at, note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var trace: [TraceEntry] = []
         trace.reserveCapacity(outcomes.count * 2)
@@ -188,6 +191,7 @@ final class StoreWriter {
             insert.bind(9, entry.dlqPosition?.description)
             insert.bind(10, entry.errorCode)
             insert.bind(11, entry.atMillis)
+            insert.bind(12, entry.note)
             _ = try insert.step()
             let id = db.lastInsertRowID
             if ledgerBucket.rows >= configuration.ledgerBucketRows { ledgerBucket = (ledgerBucket.bucket + 1, 0) }
@@ -267,11 +271,43 @@ final class StoreWriter {
         }
         if !batch.releases.isEmpty {
             let delete = try db.prepare("DELETE FROM parked WHERE part = ? AND offset = ?")
+            let request = try db.prepare("DELETE FROM parked_requests WHERE part = ? AND offset = ?")
             for source in batch.releases {
-                delete.bind(1, try partitionID(source.topicPartition))
-                delete.bind(2, source.offset)
-                try delete.run()
+                for s in [delete, request] {
+                    s.bind(1, try partitionID(source.topicPartition))
+                    s.bind(2, source.offset)
+                    try s.run()
+                }
             }
+        }
+    }
+
+    private func writeRequests(_ batch: StoreBatch) throws {
+        for q in batch.requests { try ParkingRequests.insert(q, part: try partitionID(q.source.topicPartition), into: db) }
+    }
+
+    private func writeChangelogPositions(_ batch: StoreBatch) throws {
+        guard !batch.changelogPositions.isEmpty else { return }
+        let upsert = try db.prepare("""
+            INSERT INTO changelog_positions(topic, partition, next_offset) VALUES(?, ?, ?)
+            ON CONFLICT(topic, partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
+            """)
+        for (tp, next) in batch.changelogPositions.sorted(by: { $0.key < $1.key }) {
+            upsert.bind(1, tp.topic)
+            upsert.bind(2, Int64(tp.partition))
+            upsert.bind(3, next)
+            try upsert.run()
+        }
+    }
+
+    private func writeReadiness(_ batch: StoreBatch) throws {
+        guard !batch.readiness.isEmpty else { return }
+        let insert = try db.prepare("INSERT OR IGNORE INTO readiness(key, part, at) VALUES(?, ?, ?)")
+        for (key, ready) in batch.readiness.sorted(by: { $0.key < $1.key }) {
+            insert.bind(1, key)
+            insert.bind(2, try partitionID(ready.partition))
+            insert.bind(3, ready.atMillis)
+            try insert.run()
         }
     }
 
@@ -279,7 +315,7 @@ final class StoreWriter {
         guard !batch.offsets.isEmpty else { return }
         let upsert = try db.prepare("""
             INSERT INTO offsets(part, next_offset, updated) VALUES(?, ?, ?)
-            ON CONFLICT(part) DO UPDATE SET next_offset = excluded.next_offset, updated = excluded.updated
+            ON CONFLICT(part) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset), updated = excluded.updated
             """)
         let now = WallClock.nowMillis()
         for (partition, next) in batch.offsets.sorted(by: { $0.key < $1.key }) {

@@ -46,6 +46,15 @@ public enum StoredRevision: Hashable, Comparable, Sendable, CustomStringConverti
         }
     }
 
+    /// The revision as JSON, the inverse of `init(json:)` (the changelog's encoding).
+    public var json: JSONValue {
+        switch self {
+        case .integer(let value): return .number(JSONNumber(value))
+        case .largeInteger(let value): return JSONNumber(literal: String(value)).map(JSONValue.number) ?? .string(String(value))
+        case .text(let text): return .string(text)
+        }
+    }
+
     public var description: String {
         switch self {
         case .integer(let value): return String(value)

@@ -75,6 +75,7 @@ import KafkaClient
         case .deadLetter(let f): return "dlq \(f.stage) \(f.code) \(f.message) \(f.contract?.description ?? "-") \(f.violations.count)"
         case .duplicate(let reason, let events): return "duplicate \(reason) \(events.map(\.id))"
         case .filtered(let reason, let types): return "filtered \(reason) \(types)"
+        case .park(let events, let requirement): return "parked \(events.map(\.id)) \(requirement.key) \(requirement.deadlineSeconds)"
         }
     }
 

@@ -47,6 +47,26 @@ import KafkaClient
         }
     }
 
+    @Test func replayAttemptsMovedToDLQAndTheOldKeyIsDeprecated() throws {
+        func config(_ extra: [String: JSONValue]) throws -> BridgeConfig {
+            guard case .object(var o) = Self.minimal else { throw ConfigError(file: "", problems: []) }
+            for (k, v) in extra { o[k] = v }
+            return try BridgeConfig.parse(.object(o), environment: ["KAFKA_PASSWORD": "x"])
+        }
+        #expect(try config([:]).dlq.replayMaxAttempts == 5)
+        #expect(try config([:]).warnings.isEmpty)
+        #expect(try config(["dlq": ["replay": ["maxAttempts": 3]]]).dlq.replayMaxAttempts == 3)
+        let old = try config(["retry": ["maxAttempts": 2]])
+        #expect(old.dlq.replayMaxAttempts == 2)
+        #expect(old.warnings.map(\.path) == ["/retry/maxAttempts"])
+        #expect(old.warnings.first?.message.contains("/dlq/replay/maxAttempts") == true)
+        let both = try config(["retry": ["maxAttempts": 2], "dlq": ["replay": ["maxAttempts": 7]]])
+        #expect(both.dlq.replayMaxAttempts == 7)
+        #expect(both.warnings.first?.message.contains("ignored") == true)
+        #expect(throws: ConfigError.self) { try config(["dlq": ["replay": ["maxAttempts": 0]]]) }
+        #expect(throws: ConfigError.self) { try config(["dlq": ["replays": [:]]]) }
+    }
+
     @Test func durations() {
         #expect(DurationText.seconds("30s") == 30)
         #expect(DurationText.seconds("15m") == 900)

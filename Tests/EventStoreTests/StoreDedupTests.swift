@@ -12,8 +12,8 @@ import EventStore
         var batch = StoreBatch()
         #expect(try store.checkAndInsert(F.key(1), partition: F.orders, atMillis: 1, into: &batch))
         #expect(try !store.checkAndInsert(F.key(1), partition: F.orders, atMillis: 2, into: &batch))
-        #expect(try batch.containsDedupKey(F.key(1)))
-        #expect(try !batch.containsDedupKey(F.key(2)))
+        #expect(batch.containsDedupKey(F.key(1)))
+        #expect(!batch.containsDedupKey(F.key(2)))
         #expect(try !store.contains(F.key(1)))  // not committed yet: the store does not read batches
     }
 

@@ -55,26 +55,79 @@ import EventStore
         batch.record(F.entry(F.orders, 4, .parked))
         try store.commitAndWait(batch)
 
-        let waiting = try store.reader.parkedEvents(waitingFor: "finance.customer.ready|C-1")
+        let waiting = try store.reader.parkedEvents(waitingFor: "finance.customer.ready|C-1", in: F.orders)
         #expect(waiting.map(\.source.offset) == [5, 3, 9])  // park order
         #expect(waiting[0].payload == Array("{\"n\":5}".utf8))
         #expect(waiting[0].recordHeaders == [.init(name: "traceparent", value: Array("00-ab".utf8)), .init(name: "x-null", value: nil)])
         #expect(waiting[0].recordValue == nil)
         #expect(waiting[0].recordTimestampMillis == 99)
-        #expect(try store.reader.expiredParkedEvents(asOf: 1_004).map(\.source.offset) == [4, 3])
+        #expect(try store.reader.expiredParkedEvents(asOf: 1_004, in: F.orders).map(\.source.offset) == [4, 3])
+        #expect(try store.reader.parkedCounts(in: F.orders) == ["finance.customer.ready|C-1": 3, "finance.customer.ready|C-2": 1])
+        #expect(try store.reader.parkedCounts(in: F.payments).isEmpty)
+        #expect(try store.reader.parkedEvent(at: PartitionPosition(F.orders, offset: 3))?.prerequisite == "finance.customer.ready|C-1")
+        #expect(try store.reader.parkedEvents(key: "C-2").map(\.source.offset) == [4])
+        #expect(try !store.reader.isReady("finance.customer.ready|C-1"))
         #expect(try store.reader.stats().parkedEvents == 4)
 
         // The prerequisite arrives: release in order, each now published.
         var release = StoreBatch()
+        release.setReady("finance.customer.ready|C-1", partition: F.payments, atMillis: 7)
         for event in waiting {
             release.release(event.source)
             release.record(F.entry(F.orders, event.source.offset, .published))
         }
         try store.commitAndWait(release)
-        #expect(try store.reader.parkedEvents(waitingFor: "finance.customer.ready|C-1").isEmpty)
+        #expect(try store.reader.parkedEvents(waitingFor: "finance.customer.ready|C-1", in: F.orders).isEmpty)
+        #expect(try store.reader.isReady("finance.customer.ready|C-1"))
         #expect(try store.reader.parkedEvents().map(\.source.offset) == [4])
         let counts = try store.reader.reconcile(F.orders, offsets: 3...9).counts
         #expect(counts == [.published: 3, .parked: 1])
+    }
+
+    @Test func operatorRequestsOnParkedEventsAreRecordedAndGoWithTheRelease() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        var batch = StoreBatch()
+        batch.park(parked(3, waitingFor: "finance.customer.ready|C-1", deadline: 1_000))
+        batch.record(F.entry(F.orders, 3, .parked))
+        try store.commitAndWait(batch)
+        let requests = try ParkingRequests.open(path: temp.path)
+        defer { requests.close() }
+        let request = ParkedRequest(source: PartitionPosition(F.orders, offset: 3), action: .release, actor: "alice", reason: "called them", atMillis: 5)
+        #expect(try requests.submit(request))
+        #expect(try !requests.submit(ParkedRequest(source: PartitionPosition(F.orders, offset: 4), action: .expire, actor: "a", reason: "r", atMillis: 5)))
+        #expect(try store.reader.parkedRequests(in: [F.orders]) == [request])
+        var release = StoreBatch()
+        release.release(request.source)
+        release.record(LedgerEntry(source: request.source, outcome: .published, atMillis: 9, note: request.note))
+        try store.commitAndWait(release)
+        #expect(try store.reader.parkedRequests(in: [F.orders]).isEmpty)
+        #expect(try store.reader.ledgerEntry(at: request.source)?.note == "released by alice: called them")
+    }
+
+    @Test func aVersionOneStoreIsMigratedInPlace() throws {
+        let temp = try TemporaryStore()
+        var store = try temp.open()
+        var batch = StoreBatch()
+        batch.record(F.entry(F.orders, 0, .published))
+        try store.commitAndWait(batch)
+        store.close()
+        // Back to version 1: no readiness, no requests, no ledger note.
+        let db = try SQLiteDatabase(path: temp.path, mode: .readWriteCreate, busyTimeoutMilliseconds: 1_000)
+        for sql in ["DROP TABLE readiness", "DROP TABLE parked_requests", "ALTER TABLE ledger DROP COLUMN note", "PRAGMA user_version = 1"] {
+            try db.execute(sql)
+        }
+        db.close()
+        store = try temp.open()
+        defer { store.close() }
+        var next = StoreBatch()
+        next.setReady("finance.customer.ready|C-9", partition: F.orders, atMillis: 1)
+        next.record(LedgerEntry(source: PartitionPosition(F.orders, offset: 1), outcome: .published, atMillis: 2, note: "n"))
+        try store.commitAndWait(next)
+        #expect(try store.reader.isReady("finance.customer.ready|C-9"))
+        #expect(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: 0))?.outcome == .published)
+        #expect(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: 1))?.note == "n")
     }
 
     @Test func aReadOnlyReaderSeesCommittedBatchesWhileTheWriterWrites() async throws {

@@ -108,6 +108,7 @@ class Cluster:
                     continue
                 pos[m.partition()] = m.offset() + 1
                 out.append({"partition": m.partition(), "offset": m.offset(), "key": m.key(), "value": m.value(),
+                            "timestamp": m.timestamp()[1],
                             "headers": {k: (v.decode(errors="replace") if v is not None else None) for k, v in (m.headers() or [])},
                             "raw_headers": m.headers() or []})
             done = True
@@ -147,6 +148,9 @@ class Bridge:
             "metrics": {"enabled": False},
             "log": {"level": "info"},
         }
+        # Readiness gating would park these tests' invoices (no customer is ever "ready"): it is off
+        # unless a test configures sequencing itself (test_gating.py does).
+        config["sequencing"] = {"gating": False}
         config.update(extra or {})
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=2)

@@ -66,6 +66,21 @@ def test_config_check_reports_problems_with_json_paths(binary, tmp_path):
     assert "hunter2" not in r.stdout + r.stderr
 
 
+def test_config_check_reports_the_deprecated_replay_limit(binary, tmp_path):
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"kafka": {"bootstrap.servers": "x:1"}, "store": {"path": "s.sqlite"},
+                               "sources": [{"topic": "a", "source": "urn:a"}],
+                               "subscribers": [{"name": "s", "topic": "b", "types": ["*"]}],
+                               "retry": {"maxAttempts": 3}}))
+    r = run(binary, "config", "check", str(old), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["valid"] and [w["path"] for w in doc["warnings"]] == ["/retry/maxAttempts"]
+    assert "/dlq/replay/maxAttempts" in doc["warnings"][0]["message"]
+    text = run(binary, "config", "check", str(old))
+    assert text.returncode == 0 and "warning:" in text.stdout and "deprecated" in text.stdout
+
+
 def test_produce_reads_json_lines(binary, bootstrap, cluster, names):
     topic = names("produce")
     cluster.create_topics([topic], partitions=1)

@@ -51,6 +51,11 @@ def test_metrics_match_the_run(cluster, make_bridge, names):
                                                                **({"time": "2025-03-14T09:30:00Z"} if i % 2 else {})}).encode()}
                for i in range(40)]
     records += records[:5]  # duplicates
+    # A newer revision of customer 41, then its older one (stale: a duplicate), then a replay from the DLQ.
+    records += [{"key": b"c41", "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(41, revision=2, run=run)}).encode()},
+                {"key": b"c41", "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(41, revision=1, run=run)}).encode()},
+                {"key": b"c42", "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(42, run=run)}).encode(),
+                 "headers": [("eventbridge.replay.of", b"elsewhere.dlq:0:7"), ("eventbridge.attempt", b"2")]}]
     records += [{"key": b"bad", "value": b"{oops"}, {"key": b"t", "value": None}]
     # Valid events no subscriber wants: filtered, counted under their type.
     records += [{"key": f"i{i}".encode(), "value": json.dumps({"type": "finance.invoice.posted", "data": traffic.invoice(i, run=run)}).encode()}
@@ -65,21 +70,23 @@ def test_metrics_match_the_run(cluster, make_bridge, names):
     assert status == 200
     m = samples(text)
     assert m[("eventbridge_records_consumed_total", (("topic", src),))] == len(records)
-    assert m[("eventbridge_record_outcomes_total", (("outcome", "published"), ("topic", src)))] == 40
-    assert m[("eventbridge_record_outcomes_total", (("outcome", "duplicate"), ("topic", src)))] == 5
+    assert m[("eventbridge_record_outcomes_total", (("outcome", "published"), ("topic", src)))] == 42
+    assert m[("eventbridge_record_outcomes_total", (("outcome", "duplicate"), ("topic", src)))] == 6
+    assert m[("eventbridge_stale_events_total", (("action", "duplicate"), ("type", "finance.customer.upserted")))] == 1
+    assert m[("eventbridge_replayed_records_total", (("topic", src),))] == 1
     assert m[("eventbridge_record_outcomes_total", (("outcome", "dead_lettered"), ("topic", src)))] == 2
-    assert m[("eventbridge_events_published_total", (("subscriber", "gl"), ("type", "finance.customer.upserted")))] == 40
+    assert m[("eventbridge_events_published_total", (("subscriber", "gl"), ("type", "finance.customer.upserted")))] == 42
     assert m[("eventbridge_dlq_records_total", (("code", "json.syntax"), ("stage", "decode")))] == 1
     assert m[("eventbridge_dlq_records_total", (("code", "record.tombstone"), ("stage", "decode")))] == 1
     assert m[("eventbridge_record_outcomes_total", (("outcome", "filtered"), ("topic", src)))] == 3
     assert m[("eventbridge_filtered_total", (("type", "finance.invoice.posted"),))] == 3
     assert m[("eventbridge_processing_duration_seconds_count", ())] == len(records)
     # Sync lag: one observation per published event, now − its ce_time: the 20 timed in 2025 are
-    # over a day behind (above the last finite bucket), the others seconds at most.
-    assert m[("eventbridge_sync_lag_seconds_count", (("topic", src),))] == 40
+    # over a day behind (above the last finite bucket), the other 22 seconds at most.
+    assert m[("eventbridge_sync_lag_seconds_count", (("topic", src),))] == 42
     within_a_day = [v for (name, labels), v in m.items() if name == "eventbridge_sync_lag_seconds_bucket"
                     and dict(labels).get("topic") == src and float(dict(labels)["le"]) == 86400]
-    assert within_a_day == [20]
+    assert within_a_day == [22]
     assert m[("eventbridge_up", ())] == 1
     assert any(k[0] == "eventbridge_consumer_lag_records" for k in m)
     assert bridge.terminate() == 0

@@ -63,7 +63,8 @@ def test_trace_reconcile_status_after_a_run(cluster, make_bridge, names, binary,
                (published["offset"], src, published["partition"]))
     db.commit()
     db.close()
-    r = cli(binary, "reconcile", "--config", str(copied_config))
+    # (--local: the copy's own ledger, not the changelog view every instance shares.)
+    r = cli(binary, "reconcile", "--config", str(copied_config), "--local")
     assert r.returncode == 1 and "MISSING 1" in r.stdout, r.stdout
 
     s = cli(binary, "status", "--config", bridge.config_path, "--json")
@@ -136,7 +137,7 @@ def test_dlq_replay_fixed_records_publish_and_nothing_replays_twice(cluster, mak
         f.unlink()
     shutil.rmtree(str(partial / "examples"))
     bridge = make_bridge([{"topic": src, "source": "urn:e2e"}], [{"name": "gl", "topic": out, "types": ["finance.*"]}],
-                         {"contracts": str(partial), "retry": {"maxAttempts": 2}})
+                         {"contracts": str(partial), "dlq": {"replay": {"maxAttempts": 2}}})
     run = names("r").split(".")[-1]
     n = 150
     records = [{"key": f"c{i}".encode(), "value": json.dumps({"type": "finance.customer.upserted", "data": traffic.customer(i, run=run)}).encode()}

@@ -102,7 +102,8 @@ public struct Contract: Sendable {
     /// The revision at `revision`, comparable with other revisions of the same type; nil when absent.
     public func revision(of event: JSONValue) -> Revision? { revision.resolve(in: event).flatMap(Revision.init) }
 
-    static func keyText(_ value: JSONValue?) -> String? {
+    /// A key value as text: a string as it is, an integral number in canonical form; nil otherwise.
+    public static func keyText(_ value: JSONValue?) -> String? {
         switch value {
         case .string(let s)?: return s
         case .number(let n)? where n.isIntegral: return ExactDecimal(n)?.canonicalString

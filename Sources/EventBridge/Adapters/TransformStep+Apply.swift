@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import Foundation
 import EventStore
@@ -27,30 +28,30 @@ extension TransformStep {
 
         case .epochToDateTime(let unitsPerSecond, let fractionDigits, let wallClock):
             guard let epoch = DecimalText.int64(value) else { throw fail("\(DecimalText.describe(value)) is not an integer epoch") }
-            let seconds = CivilTime.floorDiv(epoch, unitsPerSecond)
+            let seconds = CivilDate.floorDiv(epoch, unitsPerSecond)
             let remainder = epoch - seconds * unitsPerSecond
             let fraction = remainder == 0 ? "" : Self.zeroPadded(remainder, width: fractionDigits)
             var text: String?
             if let wallClock {
                 guard let zone = scope.zone(wallClock) else { throw fail("no time zone is configured for the source") }
                 let (utc, offset) = CivilTime.instant(wallSeconds: seconds, in: zone)
-                text = CivilTime.formatDateTime(utcSeconds: utc, fraction: fraction, offsetSeconds: offset)
+                text = RFC3339.format(utcSeconds: utc, fraction: fraction, offsetSeconds: offset)
             } else {
-                text = CivilTime.formatDateTime(utcSeconds: seconds, fraction: fraction, offsetSeconds: nil)
+                text = RFC3339.format(utcSeconds: seconds, fraction: fraction, offsetSeconds: nil)
             }
             guard let text else { throw fail("epoch \(epoch) is outside years 1–9999") }
             return .string(text)
 
         case .epochToDate(let unitsPerSecond, let zoneReference):
             guard let epoch = DecimalText.int64(value) else { throw fail("\(DecimalText.describe(value)) is not an integer epoch") }
-            var seconds = CivilTime.floorDiv(epoch, unitsPerSecond)
+            var seconds = CivilDate.floorDiv(epoch, unitsPerSecond)
             if let zoneReference {
                 guard let zone = scope.zone(zoneReference) else { throw fail("no time zone is configured for the source") }
                 if seconds >= CivilTime.minSeconds, seconds <= CivilTime.maxSeconds {
                     seconds += Int64(CivilTime.offset(of: zone, at: seconds))
                 }
             }
-            guard let text = CivilTime.formatDate(days: CivilTime.floorDiv(seconds, 86_400)) else {
+            guard let text = RFC3339.formatDate(days: CivilDate.floorDiv(seconds, 86_400)) else {
                 throw fail("epoch \(epoch) is outside years 1–9999")
             }
             return .string(text)
@@ -68,7 +69,7 @@ extension TransformStep {
             return try .string(Self.format(utc, parsed.fraction, offset, fail))
 
         case .dateFromEpochDays:
-            guard let days = DecimalText.int64(value), let text = CivilTime.formatDate(days: days) else {
+            guard let days = DecimalText.int64(value), let text = RFC3339.formatDate(days: days) else {
                 throw fail("\(DecimalText.describe(value)) is not a day count within years 1–9999")
             }
             return .string(text)
@@ -145,7 +146,7 @@ extension TransformStep {
     private static func format(
         _ utc: Int64, _ fraction: String, _ offset: Int?, _ fail: (String) -> AdapterFailure
     ) throws(AdapterFailure) -> String {
-        guard let text = CivilTime.formatDateTime(utcSeconds: utc, fraction: fraction, offsetSeconds: offset) else {
+        guard let text = RFC3339.format(utcSeconds: utc, fraction: fraction, offsetSeconds: offset) else {
             throw fail("the date-time is outside years 1–9999")
         }
         return text

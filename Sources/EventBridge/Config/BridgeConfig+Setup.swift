@@ -14,10 +14,15 @@ public struct BridgeSetup: Sendable {
 
 extension BridgeConfig {
     /// The librdkafka properties of the bridge's producer and its consumer (one `kafka` map
-    /// configures both; the consumer joins `groupId` and commits explicitly).
+    /// configures both; the consumer joins `groupId` and commits explicitly). Cooperative-sticky
+    /// unless configured otherwise: a rebalance moves only the partitions that change owner, and
+    /// the others keep flowing (docs/scaling.md).
     public var clientConfigs: (producer: KafkaConfig, consumer: KafkaConfig) {
         let kafka = KafkaConfig(self.kafka)
-        return (kafka.forProducer, kafka.forConsumer.merging(["group.id": groupId, "enable.auto.commit": "false", "auto.offset.reset": "earliest"]))
+        let consumer = kafka.forConsumer
+            .withDefaults(["partition.assignment.strategy": "cooperative-sticky"])
+            .merging(["group.id": groupId, "enable.auto.commit": "false", "auto.offset.reset": "earliest"])
+        return (kafka.forProducer, consumer)
     }
 
     /// Builds and checks what `run` builds, connecting to nothing (docs/configuration.md).
@@ -51,6 +56,8 @@ extension BridgeConfig {
         do {
             // The stages as `run` builds them (no store: dedup answers from memory).
             _ = try EventPipeline(config: self, catalog: catalog, store: nil)
+        } catch let error as ConfigError {
+            throw ConfigError(file: file, problems: error.problems)
         } catch {
             throw ConfigError(file: file, problems: [ConfigProblem(path: "/sources", message: "\(error)")])
         }

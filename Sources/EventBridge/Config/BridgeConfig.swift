@@ -23,6 +23,7 @@ public struct BridgeConfig: Sendable {
     public var limits: LimitSettings
     public var sequencing: SequencingSettings
     public var metrics: MetricsSettings
+    public var changelog: ChangelogSettings = ChangelogSettings()
     /// When `/readyz` stops saying ready (docs/metrics.md, "Readiness").
     public var health = HealthSettings()
     public var logLevel: Logger.Level
@@ -111,19 +112,40 @@ public struct BridgeConfig: Sendable {
         case deadLetter = "dead-letter"
     }
 
+    /// A readiness-gating rule from the config (docs/configuration.md): added to, or replacing,
+    /// the catalog's prerequisites for the types it matches.
     public struct Prerequisite: Sendable {
-        /// Type pattern of the gated events.
+        /// Type pattern of the gated events: exact, or ending in `*`.
         public var types: String
-        /// The type that must have been published first for the same key.
-        public var requires: String
-        /// Pointer of the key in the gated event (matched against the prerequisite's entity key).
-        public var key: JSONPointer
-        public var deadlineSeconds: Int
+        /// The type that must have been published first for the same key; nil switches gating off
+        /// for these types (and sources).
+        public var requires: String?
+        /// Pointer of the key in the gated event (matched against the prerequisite's entity key);
+        /// nil takes the catalog's pointer for the same prerequisite.
+        public var key: JSONPointer?
+        /// How long an event may wait before it goes to the DLQ; nil: `sequencing.deadline`.
+        public var deadlineSeconds: Int?
+        /// Only for inputs from these source topics (nil: every source).
+        public var sources: [String]?
     }
 
     public struct SequencingSettings: Sendable {
         public var stale: StaleAction
+        /// Readiness gating on (the catalog's prerequisites plus `prerequisites`) or off entirely.
+        public var gating: Bool = true
+        /// How long a parked event waits for its prerequisite unless its rule says otherwise.
+        public var deadlineSeconds: Int = 3600
         public var prerequisites: [Prerequisite]
+    }
+
+    /// The changelog topics that back the store (docs/scaling.md).
+    public struct ChangelogSettings: Sendable {
+        /// Off: the store is the only copy of the state (one instance, no failover).
+        public var enabled = true
+        /// Create missing changelog topics at start (else a missing one is an error).
+        public var createTopics = true
+        /// Replication factor of created topics (-1: the broker's default).
+        public var replicationFactor: Int32 = -1
     }
 
     public struct MetricsSettings: Sendable {

@@ -21,7 +21,7 @@ struct ConfigReader {
             return nil
         }
         unknownKeys(root, "", allowed: ["kafka", "groupId", "contracts", "mappings", "store", "sources", "subscribers",
-                                        "retry", "dlq", "limits", "sequencing", "metrics", "health", "log", "$comment"])
+                                        "retry", "dlq", "limits", "sequencing", "changelog", "metrics", "health", "log", "$comment"])
         var kafka: [String: String] = [:]
         if let k = root["kafka"] {
             if let o = k.objectValue {
@@ -79,15 +79,35 @@ struct ConfigReader {
             }
             if dlqTopics.contains(s.topic) { problem("/subscribers/\(i)/topic", "'\(s.topic)' is a DLQ topic") }
         }
+        let sourceTopics = Set(sources.map(\.topic))
+        for (i, rule) in (sequencing?.prerequisites ?? []).enumerated() {
+            for (j, topic) in (rule.sources ?? []).enumerated() where !sourceTopics.contains(topic) {
+                problem("/sequencing/prerequisites/\(i)/sources/\(j)", "'\(topic)' is not a configured source topic")
+            }
+        }
         var seenNames = Set<String>()
         for (i, s) in subscribers.enumerated() where !seenNames.insert(s.name).inserted {
             problem("/subscribers/\(i)/name", "duplicate subscriber name '\(s.name)'")
+        }
+        var changelog = BridgeConfig.ChangelogSettings()
+        if let c = root["changelog"], let o = object(c, "/changelog") {
+            unknownKeys(o, "/changelog", allowed: ["enabled", "createTopics", "replicationFactor", "$comment"])
+            for (key, set) in [("enabled", { (b: Bool) in changelog.enabled = b }), ("createTopics", { changelog.createTopics = $0 })] {
+                guard let v = o[key] else { continue }
+                if let b = v.boolValue { set(b) } else { problem("/changelog/\(key)", "must be true or false") }
+            }
+            if let v = o["replicationFactor"] {
+                if let n = v.numberValue?.int64, n == -1 || (n >= 1 && n <= 32) { changelog.replicationFactor = Int32(n) } else {
+                    problem("/changelog/replicationFactor", "must be -1 (the broker's default) or 1–32")
+                }
+            }
         }
         let health = readHealth(root["health"])
         guard let store, let retry, let dlq, let limits, let sequencing, let health else { return nil }
         return BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
                             sources: sources, subscribers: subscribers, retry: retry, dlq: dlq, limits: limits, sequencing: sequencing,
-                            metrics: .init(address: metricsAddress), health: health, logLevel: level, baseDirectory: baseDirectory,
+                            metrics: .init(address: metricsAddress), changelog: changelog, health: health, logLevel: level,
+                            baseDirectory: baseDirectory,
                             warnings: warnings)
     }
 
@@ -261,7 +281,13 @@ struct ConfigReader {
         var s = BridgeConfig.SequencingSettings(stale: .duplicate, prerequisites: [])
         guard let v else { return s }
         guard let o = object(v, "/sequencing") else { return nil }
-        unknownKeys(o, "/sequencing", allowed: ["stale", "prerequisites"])
+        unknownKeys(o, "/sequencing", allowed: ["stale", "gating", "deadline", "prerequisites", "$comment"])
+        if let g = o["gating"] {
+            if let b = g.boolValue { s.gating = b } else { problem("/sequencing/gating", "must be true or false") }
+        }
+        if let d = duration(o, "deadline", "/sequencing") {
+            if d < 1 { problem("/sequencing/deadline", "must be at least 1s") } else { s.deadlineSeconds = d }
+        }
         if let st = string(o, "stale", "/sequencing", required: false) {
             if let a = BridgeConfig.StaleAction(rawValue: st) { s.stale = a } else {
                 problem("/sequencing/stale", "must be \"duplicate\" or \"dead-letter\"")
@@ -275,15 +301,28 @@ struct ConfigReader {
             for (i, item) in a.enumerated() {
                 let p = "/sequencing/prerequisites/\(i)"
                 guard let po = object(item, p) else { continue }
-                unknownKeys(po, p, allowed: ["types", "requires", "key", "deadline"])
+                unknownKeys(po, p, allowed: ["types", "requires", "key", "deadline", "sources", "$comment"])
                 let types = string(po, "types", p, required: true)
-                let requires = string(po, "requires", p, required: true)
-                let keyText = string(po, "key", p, required: true)
+                var requires: String? = nil
+                switch po["requires"] {
+                case .none: problem("\(p)/requires", "missing (a type, or null to switch gating off for these types)")
+                case .some(.null): break
+                case .some(.string(let r)) where !r.isEmpty: requires = r
+                default: problem("\(p)/requires", "must be an event type, or null to switch gating off")
+                }
+                let keyText = string(po, "key", p, required: false)
                 let key = keyText.flatMap(JSONPointer.init)
                 if keyText != nil && key == nil { problem("\(p)/key", "must be a JSON Pointer") }
-                let deadline = duration(po, "deadline", p) ?? 3600
-                if let types, let requires, let key {
-                    s.prerequisites.append(.init(types: types, requires: requires, key: key, deadlineSeconds: deadline))
+                let deadline = duration(po, "deadline", p)
+                if let d = deadline, d < 1 { problem("\(p)/deadline", "must be at least 1s") }
+                var sources: [String]? = nil
+                if let v = po["sources"] {
+                    if let a = v.arrayValue, !a.isEmpty, a.allSatisfy({ $0.stringValue != nil }) { sources = a.compactMap(\.stringValue) } else {
+                        problem("\(p)/sources", "must be a non-empty array of source topics")
+                    }
+                }
+                if let types {
+                    s.prerequisites.append(.init(types: types, requires: requires, key: key, deadlineSeconds: deadline, sources: sources))
                 }
             }
         }

@@ -18,6 +18,9 @@ final class PipelineMetrics: @unchecked Sendable {
     private var deadLetteredBy: [String: Counter] = [:]
     private var duplicatesBy: [String: Counter] = [:]
     private var filteredBy: [String: Counter] = [:]
+    private var staleBy: [String: Counter] = [:]
+    private var releasedBy: [String: Counter] = [:]
+    private var replayedBy: [String: Counter] = [:]
     private var syncLagBy: [String: Histogram] = [:]
     private let lag = LagSnapshot()
 
@@ -43,6 +46,19 @@ final class PipelineMetrics: @unchecked Sendable {
     func consumed(_ record: KafkaConsumerRecord) {
         consumed += 1
         cached(&consumedBy, record.topic) { bridge.recordsConsumed(topic: record.topic) }.increment()
+        if record.headers.contains(where: { $0.name == DeadLetterHeaders.replayOf }) {
+            cached(&replayedBy, record.topic) { bridge.replayed(topic: record.topic) }.increment()
+        }
+    }
+
+    /// A parked input was resolved (released, or expired to the DLQ), with its new outcome.
+    func released(outcome: LedgerEntry.Outcome) {
+        cached(&releasedBy, outcome.rawValue) { bridge.parkedResolved(outcome: outcome.rawValue) }.increment()
+    }
+
+    /// An update older than the published revision of its entity, dropped (`duplicate`) or dead-lettered.
+    func stale(type: String, action: String) {
+        cached(&staleBy, type + "\u{0}" + action) { bridge.stale(type: type, action: action) }.increment()
     }
 
     /// now − event time (`ce_time`) of events being published from `topic`.

@@ -39,17 +39,20 @@ extension Bridge {
         health.storeCommitted()
         progressed(settled.offsets)
         metrics.bridge.commitDuration.observe(settled.duration)
+        releasing.subtract(settled.released)
+        if !settled.ready.isEmpty || !settled.released.isEmpty { sweepDue = true }
         metrics.commits += 1
-        metrics.bridge.commits(result: "ok").increment()
         // Offsets follow the store: not when the outcomes went to a file that is gone.
         guard let consumer, storeFileHolds() else { return }
         do {
             try consumer.store(settled.offsets.filter { assigned.contains($0.topicPartition) })
             if sync { try consumer.commitBlocking() } else { try consumer.commitAsync() }
+            metrics.bridge.commits(result: "ok").increment()
         } catch {
             // The store holds the truth; a lost Kafka commit only means re-reading inputs that the
             // store already recorded, which `recordedBelow` skips.
             logger.warning("offset commit failed", ["error": "\(error)"])
+            metrics.bridge.commits(result: "error").increment()
         }
     }
 }

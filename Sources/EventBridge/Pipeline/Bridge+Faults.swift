@@ -45,6 +45,21 @@ extension Bridge {
                      ["position": "\(partition)@\(offset)", "reason": reason])
     }
 
+    /// The DLQ record of an input (consumed, or parked and being released), cut to fit the producer
+    /// (`DeadLetterStage`): `[]` when its topic has no DLQ (not a configured source); nil when it
+    /// cannot be written at all — its source partition is then blocked and the caller leaves the
+    /// input where it is (unregistered, or parked).
+    func deadLetterRecords(for record: KafkaConsumerRecord, failure: PipelineFailure) -> [KafkaProducerRecord]? {
+        guard let topic = pipeline.dlqTopic(of: record) else { return [] }
+        if let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: topic, now: RFC3339.now(), maxBytes: producer.maxMessageBytes) {
+            return [dlq]
+        }
+        let headerBytes = record.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        block(record.topicPartition, at: record.offset, reason: "its DLQ record (\(failure.code)) does not fit message.max.bytes "
+                  + "\(producer.maxMessageBytes) even with the value cut: the key is \(record.key?.count ?? 0) bytes, the headers \(headerBytes)")
+        return nil
+    }
+
     /// Forgets the blocks of partitions this member no longer owns (revoked, or a new session).
     func unblock(_ partitions: Set<TopicPartition>) {
         for partition in blocked.intersection(partitions) { health.setBlocked(partition, reason: nil) }
@@ -67,6 +82,10 @@ extension Bridge {
         let tracker = commits.tracker
         let restart = tracker.abandon(tracker.partitions)
         pipeline.dedup.forget(Set(restart.keys))
+        // Parks and releases not committed are forgotten too; count what the store holds again.
+        pipeline.gate.forget(assigned)
+        forgetReleases(of: assigned)
+        try? pipeline.gate.load(assigned)
         // A producer whose deliveries failed may be fenced or have lost its idempotence sequence
         // (PRODUCER_FENCED, OUT_OF_ORDER_SEQUENCE …) without a fatal flag: continue with a new one.
         replaceProducer()
@@ -90,7 +109,7 @@ extension Bridge {
             paused = true
             logger.debug("paused: in-flight limit reached", ["inFlight": String(inFlight)])
         } else if paused && inFlight < config.limits.maxInFlight / 2 {
-            try? consumer.resume(Array(assigned.subtracting(blocked)))
+            try? consumer.resume(Array(assigned.subtracting(restoring).subtracting(blocked)))
             paused = false
         }
         if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }

@@ -22,6 +22,11 @@ extension Bridge {
         let tracker = commits.tracker
         let started = ContinuousClock.now
         defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started + (prepared?.took ?? .zero)) }
+        if restoring.contains(tp) {
+            // Fetched before the partition was paused for its restore: consumed again afterwards.
+            skippedWhileRestoring[tp] = min(skippedWhileRestoring[tp] ?? record.offset, record.offset)
+            return
+        }
         metrics.consumed(record)
         lastConsumed[tp] = record.offset
         if isRecorded(record) {
@@ -55,15 +60,10 @@ extension Bridge {
             let token = tracker.register(tp, offset: record.offset, outputs: outputs.count, completion: InputOutcome(outcome: .published, events: events))
             for output in outputs { try enqueue(output, token: token) }
         case .deadLetter(let failure):
-            guard let dlqTopic = pipeline.dlqTopic(of: record) else { return }
-            guard let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: dlqTopic, now: RFC3339.now(),
-                                                   maxBytes: producer.maxMessageBytes) else {
-                block(tp, at: record.offset, reason: "its DLQ record (\(failure.code)) does not fit message.max.bytes "
-                          + "\(producer.maxMessageBytes) even with the value cut: the key is \(record.key?.count ?? 0) bytes, "
-                          + "the headers \(record.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }) bytes")
-                return
-            }
+            // No DLQ topic (not a configured source), or one that cannot be written (partition blocked).
+            guard let dlq = deadLetterRecords(for: record, failure: failure)?.first else { return }
             metrics.deadLettered(failure)
+            if failure.code == FailureCode.eventStale { metrics.stale(type: failure.contract?.type ?? "", action: "dead-letter") }
             metrics.outcome(record.topic, .deadLettered)
             logger.warning("dead-lettered", ["position": "\(record.position)", "code": failure.code, "stage": failure.stage.rawValue,
                                              "message": failure.message])
@@ -72,8 +72,13 @@ extension Bridge {
             try enqueue(dlq, token: token)
         case .duplicate(_, let events):
             metrics.duplicate(type: events.first?.type ?? "")
+            for e in events where e.droppedAsStale { metrics.stale(type: e.type, action: "duplicate") }
             metrics.outcome(record.topic, .duplicate)
             _ = tracker.register(tp, offset: record.offset, outputs: 0, completion: InputOutcome(outcome: .duplicate, events: events))
+        case .park(let events, let requirement):
+            metrics.outcome(record.topic, .parked)
+            let parked = GateStage.parked(record, events: events, requirement: requirement, nowMillis: WallClock.nowMillis())
+            _ = tracker.register(tp, offset: record.offset, outputs: 0, completion: InputOutcome(outcome: .parked, events: events, park: parked))
         case .filtered(_, let types):
             for type in types { metrics.filtered(type: type) }
             metrics.outcome(record.topic, .filtered)
@@ -83,7 +88,7 @@ extension Bridge {
 
     /// Enqueues one record; a full producer queue is backpressure: wait (committing what is
     /// complete meanwhile) and try again.
-    private func enqueue(_ record: KafkaProducerRecord, token: UInt64) throws {
+    func enqueue(_ record: KafkaProducerRecord, token: UInt64) throws {
         while true {
             do {
                 try producer.enqueue(record, context: token)

@@ -23,6 +23,13 @@ extension Bridge {
         metrics.bridge.setHealthProviders(stuckPartitions: { health.stuck.count },
                                           brokerReachable: { health.brokerSilence <= health.thresholds.brokerUnreachable },
                                           catalogDigest: { health.catalogDigest })
+        let reader = store.reader
+        metrics.bridge.setParkedProvider {
+            let now = WallClock.nowMillis()
+            return ((try? reader.parkedSummary()) ?? []).map {
+                .init(type: $0.type, count: $0.count, oldestAgeSeconds: Double(max(0, now - $0.oldestParkedAtMillis)) / 1000)
+            }
+        }
         let server = MetricsServer(registry: metricsRegistry, configuration: .init(address: address), logger: logger.with(label: "metrics"),
                                    readiness: { health.readiness() })
         try server.start()

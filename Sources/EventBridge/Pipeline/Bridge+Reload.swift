@@ -4,8 +4,9 @@ import EventStore
 /// Reload (docs/operations.md, "Reload"): a new contract and mapping catalog without a restart,
 /// asked for with SIGHUP (`eventbridge reload --config FILE` sends it to the pid that holds the
 /// store's lock). The catalog is loaded and checked off the pipeline thread; the pipeline thread
-/// swaps the pipeline's immutable stages between two polls, keeping its dedup stage — the keys
-/// and revisions of events in flight — and the old stages on any error. `/readyz` names the
+/// swaps the pipeline's immutable stages between two polls, keeping its dedup and gate stages — the
+/// keys, revisions and readiness of events in flight, the parked counts — and keeps the old stages
+/// on any error. `/readyz` names the
 /// running catalog and the last reload's result; `eventbridge_catalog_reloads_total` counts them.
 extension Bridge {
     /// Asks for a reload; callable from any thread (the SIGHUP watcher). Loads and checks the
@@ -28,7 +29,8 @@ extension Bridge {
         do {
             let catalog = try result.get()
             // The sources' adapters are built here: a mapping a source names may have gone.
-            let fresh = try EventPipeline(config: config, registry: catalog.registry, adapters: catalog.adapters, dedup: pipeline.dedup)
+            let fresh = try EventPipeline(config: config, registry: catalog.registry, adapters: catalog.adapters, dedup: pipeline.dedup,
+                                          gate: pipeline.gate)
             let previous = health.catalogDigest
             pipeline = fresh
             preparer = BatchPreparer(pipeline: fresh, workers: config.limits.workers)

@@ -40,8 +40,13 @@ public final class Bridge: @unchecked Sendable {
     let loadedCatalog = Mutex<Result<BridgeCatalog, ConfigError>?>(nil)
     /// Loads reloaded catalogs off the pipeline thread, one at a time.
     let reloadQueue = DispatchQueue(label: "eventbridge.reload", qos: .utility)
+    /// The whole `kafka` map (the changelog's clients take what they need from it).
+    let kafkaConfig: KafkaConfig
     /// The producer's and the consumer's librdkafka properties (`BridgeConfig.clientConfigs`).
     let clients: (producer: KafkaConfig, consumer: KafkaConfig)
+    /// Nil with `changelog.enabled = false` (the store is then the only copy of the state).
+    let changelogWriter: ChangelogWriter?
+    let follower: ChangelogFollower?
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
     var metricsServer: MetricsServer?
@@ -75,6 +80,17 @@ public final class Bridge: @unchecked Sendable {
     /// Go on from the group's committed offsets on partitions this store has no state for
     /// (`eventbridge run --accept-empty-state`). Set before `run`.
     public var acceptEmptyState = false
+    /// Parked inputs whose release (or expiry) is in flight, not yet committed (`Bridge+Release`).
+    var releasing: Set<PartitionPosition> = []
+    /// The next number per release lane (`GateStage.releasePartition`).
+    var releaseSequence: [TopicPartition: Int64] = [:]
+    var lastSweep = ContinuousClock.now
+    /// The last settled transaction committed readiness or resolved parked inputs: sweep at once.
+    var sweepDue = false
+    /// Assigned partitions whose state is being restored from the changelog: paused until done.
+    var restoring: Set<TopicPartition> = []
+    /// Records of a restoring partition that a poll returned anyway: consumed again from here.
+    var skippedWhileRestoring: [TopicPartition: Int64] = [:]
 
     /// Checks and builds everything from `config` (`BridgeConfig.setUp`) before it opens the store.
     public convenience init(config: BridgeConfig, logger: Logger) throws {
@@ -90,13 +106,27 @@ public final class Bridge: @unchecked Sendable {
                                                 withIntermediateDirectories: true)
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
         pipeline = try EventPipeline(config: config, catalog: setup.catalog, store: store)
-        commits = CommitStage(store: store, dedup: pipeline.dedup)
-        preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
+        kafkaConfig = KafkaConfig(config.kafka)
         clients = (setup.producer, setup.consumer)
-        rewindBackoff = config.retry.backoff
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
         metrics = PipelineMetrics(registry: metricsRegistry)
         health = BridgeHealth(thresholds: .init(config.health), catalogDigest: setup.catalog.digest)
+        if config.changelog.enabled {
+            let topics = ChangelogTopics(groupId: config.groupId, sources: config.sources.map(\.topic))
+            let admin = try KafkaAdmin(config: kafkaConfig.forConsumer, logger: logger.with(label: "kafka.admin"))
+            let settings = config.changelog
+            let adminLogger = logger.with(label: "changelog")
+            try blocking { try await topics.ensure(admin: admin, create: settings.createTopics, replicationFactor: settings.replicationFactor, logger: adminLogger) }
+            let session = UUID().uuidString.lowercased()
+            changelogWriter = try ChangelogWriter(topics: topics, kafka: kafkaConfig, session: session, logger: logger)
+            follower = ChangelogFollower(topics: topics, kafka: kafkaConfig, store: store, session: session, metrics: metrics.bridge, logger: logger)
+        } else {
+            changelogWriter = nil
+            follower = nil
+        }
+        commits = CommitStage(store: store, dedup: pipeline.dedup, gate: pipeline.gate, changelog: changelogWriter)
+        preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
+        rewindBackoff = config.retry.backoff
         subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }
         producer = try Bridge.makeProducer(clients.producer, tracker: commits.tracker, logger: logger)
     }
@@ -113,6 +143,7 @@ public final class Bridge: @unchecked Sendable {
         try startMetricsServer()
         let watch = try BrokerWatch(kafka: clients.consumer, health: health, logger: logger.with(label: "kafka.watch"))
         watch.start()
+        follower?.start()
         defer {
             watch.stop()
             metricsServer?.stop()
@@ -156,6 +187,7 @@ public final class Bridge: @unchecked Sendable {
         while !isStopping {
             applyReload()
             try handleFaults(consumer)
+            takeChangelogNews(consumer)
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
             if !stateUnchecked.isEmpty { try checkAssignedState(consumer) }
@@ -169,6 +201,8 @@ public final class Bridge: @unchecked Sendable {
                 commit(sync: false)
                 refreshLag()
             }
+            sweepParked(force: sweepDue)
+            sweepDue = false
         }
         // Graceful stop: finish in-flight work and commit before leaving the group.
         drain(timeout: .seconds(30))
@@ -189,6 +223,8 @@ public final class Bridge: @unchecked Sendable {
 
     private func shutdownProducerAndStore() {
         close(producer)
+        follower?.stop()
+        if let changelogWriter { try? blocking { await changelogWriter.close() } }
         store.close()
     }
 }

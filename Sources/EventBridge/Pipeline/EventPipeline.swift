@@ -14,33 +14,42 @@ import KafkaClient
 /// `decide` throws only for infrastructure failures (the store unreadable), which are transient:
 /// the caller retries the same input and never dead-letters it for that.
 final class EventPipeline: @unchecked Sendable {
-    // @unchecked: every stored property but `dedup` is immutable and Sendable, and `prepare`
-    // touches only those; `dedup` is used by `decide` on the pipeline thread alone.
+    // @unchecked: every stored property but `dedup` and `gate` is immutable and Sendable, and
+    // `prepare` touches only those; `dedup` and `gate` are used by `decide` on the pipeline thread alone.
     let decode: DecodeStage
     let adapt: AdaptStage
     let contract: ContractStage
     let route: RouteStage
     let dedup: DedupStage
+    /// The readiness state (pipeline thread); kept, like `dedup`, across a reload.
+    let gate: GateStage
+    /// The prerequisite rules `prepare` reads: of this pipeline's catalog (a reload rebuilds them,
+    /// `gate` keeps the state).
+    let gateRules: GateStage.Rules
     /// The producer's `message.max.bytes`: an output larger than this dead-letters its input
     /// (`publish.too_large`) instead of failing its delivery; DLQ records are cut to it.
     let maxMessageBytes: Int
 
     convenience init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?) throws {
-        try self.init(config: config, registry: registry, adapters: adapters, dedup: DedupStage(store: store, staleAction: config.sequencing.stale))
+        try self.init(config: config, registry: registry, adapters: adapters, dedup: DedupStage(store: store, staleAction: config.sequencing.stale),
+                      gate: GateStage(rules: try GateStage.Rules(config: config.sequencing, registry: registry), store: store))
     }
 
     convenience init(config: BridgeConfig, catalog: BridgeCatalog, store: EventStore?) throws {
         try self.init(config: config, registry: catalog.registry, adapters: catalog.adapters, store: store)
     }
 
-    /// Stages built around an existing dedup stage: a reload swaps the immutable stages and keeps
-    /// the pending keys and revisions of events in flight (`Bridge+Reload.swift`).
-    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, dedup: DedupStage) throws {
+    /// Stages built around existing dedup and gate stages: a reload swaps the immutable stages and
+    /// keeps the pending keys and revisions of events in flight, readiness and parked counts
+    /// (`Bridge+Reload.swift`).
+    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, dedup: DedupStage, gate: GateStage) throws {
         decode = DecodeStage(maxRecordBytes: config.limits.maxRecordBytes, maxDepth: config.limits.maxDepth)
         adapt = try AdaptStage(config: config, adapters: adapters)
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
         self.dedup = dedup
+        self.gate = gate
+        gateRules = try GateStage.Rules(config: config.sequencing, registry: registry)
         maxMessageBytes = KafkaProducer.maxMessageBytes(config.clientConfigs.producer) ?? KafkaConfig.defaultMaxMessageBytes
     }
 
@@ -92,6 +101,8 @@ final class EventPipeline: @unchecked Sendable {
                 continue
             case .success(let p): plan = p
             }
+            plan.requirement = gateRules.requirement(contract: ok.contract, data: ok.data, topic: record.topic)
+            plan.readinessKey = gateRules.readinessKey(type: event.type, entityKey: plan.entityKey)
             let routes = route.select(type: event.type, data: ok.data).map { route.routes[$0] }
             let outputs = routes.isEmpty ? []
                 : EncodeStage.records(event, ok, plan: &plan, record: record, sourceURI: source.settings.sourceURI, routes: routes)
@@ -107,11 +118,31 @@ final class EventPipeline: @unchecked Sendable {
         return .events(prepared)
     }
 
-    /// Dedup and staleness, in input order (pipeline thread only).
-    func decide(_ prepared: Prepared, of record: KafkaConsumerRecord) throws -> InputDecision {
+    /// How an input reaches `decide`: consumed, or released from the store (parked before; `force`:
+    /// by an operator, without its prerequisite).
+    enum Arrival: Sendable, Equatable {
+        case consumed
+        case released(force: Bool)
+    }
+
+    /// Dedup, staleness and readiness gating, in input order (pipeline thread only).
+    func decide(_ prepared: Prepared, of record: KafkaConsumerRecord, arrival: Arrival = .consumed) throws -> InputDecision {
         switch prepared {
         case .decided(let decision): return decision
-        case .events(let events): return try dedup.decide(events, of: record)
+        case .events(let events):
+            let partition = record.topicPartition
+            let decision = try dedup.decide(events, of: record) { planned in
+                switch arrival {
+                case .consumed: return try gate.admit(planned, of: partition)
+                case .released(let force): return try gate.admit(planned, of: partition, release: true, force: force)
+                }
+            }
+            switch decision {
+            case .publish(let events, _): gate.didPublish(events, partition: partition)
+            case .park(_, let requirement): gate.didPark(requirement.key, partition: partition)
+            default: break
+            }
+            return decision
         }
     }
 

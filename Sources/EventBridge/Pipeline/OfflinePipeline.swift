@@ -18,7 +18,7 @@ public final class OfflinePipeline {
         let pipeline = try EventPipeline(config: config, catalog: try BridgeCatalog.load(config), store: store)
         self.pipeline = pipeline
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
-        commits = store.map { CommitStage(store: $0, dedup: pipeline.dedup) }
+        commits = store.map { CommitStage(store: $0, dedup: pipeline.dedup, gate: pipeline.gate) }
     }
 
     /// Runs one input through the pipeline; returns the output records it would produce
@@ -52,6 +52,9 @@ public final class OfflinePipeline {
             (outputs, outcome) = ([], InputOutcome(outcome: .duplicate, events: events))
         case .filtered:
             (outputs, outcome) = ([], InputOutcome(outcome: .filtered))
+        case .park(let events, let requirement):
+            let parked = GateStage.parked(record, events: events, requirement: requirement, nowMillis: WallClock.nowMillis())
+            (outputs, outcome) = ([], InputOutcome(outcome: .parked, events: events, park: parked))
         }
         if let tracker = commits?.tracker {
             let token = tracker.register(record.topicPartition, offset: record.offset, outputs: outputs.count, completion: outcome)

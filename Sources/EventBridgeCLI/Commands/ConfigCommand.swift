@@ -19,7 +19,7 @@ struct ConfigCheckCommand: CLICommand {
     the adapter of every source, and the producer's and consumer's librdkafka configurations
     (librdkafka itself checks every property name and value; nothing connects). Prints a summary
     of what it configures (secrets redacted) or one line per problem: JSON path, then what is
-    wrong. Deprecated settings are printed as warnings (they do not fail the check).
+    wrong. Deprecated settings still work and are listed as warnings (exit 0).
 
     OPTIONS:
       --json    one JSON document: {"valid": bool, "problems": [{"path","message"}], "warnings": [...], …}
@@ -78,6 +78,6 @@ struct ConfigCheckCommand: CLICommand {
         print("  catalog \(setup.catalog.digest)")
         for s in c.sources { print("  source:      \(s.topic) (adapter \(s.adapter), DLQ \(s.dlqTopic))") }
         for s in c.subscribers { print("  subscriber:  \(s.name) → \(s.topic) [\(s.types.joined(separator: ", "))] \(s.mode.rawValue)") }
-        for w in c.warnings { print("warning: \(w)") }
+        for w in c.warnings { print("  warning:     \(w)") }
     }
 }

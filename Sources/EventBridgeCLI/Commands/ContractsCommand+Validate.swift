@@ -38,7 +38,7 @@ struct ContractsValidateCommand: CLICommand {
         let contract = try options.contract(in: registry, type: type, version: version)
         var code = ExitCode.ok
         for file in files {
-            guard let doc = ContractsInput.read(file) else {
+            guard let doc = InputFile.json(file) else {
                 code = .usage
                 continue
             }
@@ -87,7 +87,7 @@ struct ContractsUpcastCommand: CLICommand {
         guard let registry = options.load() else { return .usage }
         _ = try options.contract(in: registry, type: type, version: from)
         if let to { _ = try options.contract(in: registry, type: type, version: to) }
-        guard let doc = ContractsInput.read(file) else { return .usage }
+        guard let doc = InputFile.json(file) else { return .usage }
         switch registry.upcast(doc, type: type, from: from, to: to) {
         case .success(let result):
             print(JSONWriter.pretty.string(result))
@@ -95,22 +95,6 @@ struct ContractsUpcastCommand: CLICommand {
         case .failure(let error):
             printError("\(file): \(error)")
             return .failed
-        }
-    }
-}
-
-/// Reads one JSON document from a file or standard input; prints why not and returns nil.
-enum ContractsInput {
-    static func read(_ file: String) -> JSONValue? {
-        guard let bytes = InputFile.read(file) else {
-            printError("\(file): cannot read the file")
-            return nil
-        }
-        do {
-            return try JSONParser.parse(bytes)
-        } catch {
-            printError("\(file): not JSON: \(error)")
-            return nil
         }
     }
 }

@@ -67,10 +67,10 @@ struct DLQWalker {
     let filters: DLQFilters
     let book: DeadLetterBook?
 
-    init(configPath: String, filters: DLQFilters) throws {
-        context = try BridgeContext(configPath: configPath)
+    init(configPath: String, local: Bool = false, filters: DLQFilters) throws {
+        context = try BridgeContext(configPath: configPath, local: local)
         self.filters = filters
-        book = try? DeadLetterBook.open(path: context.config.resolve(context.config.store.path))
+        book = try? context.book()
     }
 
     func forEach(_ body: (DeadLetterEntry) throws -> Void) async throws {
@@ -111,7 +111,7 @@ struct DLQListCommand: CLICommand {
     func run() async throws -> ExitCode {
         let now = WallClock.nowMillis()
         var count = 0
-        try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
+        try await DLQWalker(configPath: options.configPath, local: options.local, filters: filters).forEach { e in
             count += 1
             if options.json {
                 printJSON(e.json)
@@ -142,7 +142,7 @@ struct DLQShowCommand: CLICommand {
 
     func run() async throws -> ExitCode {
         guard let pos = PartitionPosition(parsing: position) else { throw UsageError("the position must be TOPIC:PARTITION:OFFSET") }
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         let dlqTopics = context.config.sources.map(\.dlqTopic)
         guard dlqTopics.contains(pos.topic) else {
             throw UsageError("\(pos.topic) is not a DLQ topic of this config (its DLQ topics: \(dlqTopics.joined(separator: ", ")))")
@@ -216,7 +216,7 @@ struct DLQStatsCommand: CLICommand {
         let now = WallClock.nowMillis()
         var bySource: [String: Int] = [:], byCode: [String: Int] = [:], byContract: [String: Int] = [:], aging: [String: Int] = [:]
         var oldest: Int64?, newest: Int64?, total = 0
-        try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
+        try await DLQWalker(configPath: options.configPath, local: options.local, filters: filters).forEach { e in
             total += 1
             bySource[e.sourceTopic ?? "?", default: 0] += 1
             byCode[e.code ?? "?", default: 0] += 1
@@ -274,9 +274,11 @@ struct DLQResolveCommand: CLICommand {
     var yes: Bool
     var reason: String
     var by: String
+    var local: Bool
 
     init(arguments: inout Arguments) throws {
         yes = arguments.flag("--yes")
+        local = arguments.flag("--local")
         configPath = try arguments.required("--config")
         reason = try arguments.option("--reason") ?? ""
         by = try arguments.option("--by") ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
@@ -297,7 +299,7 @@ struct DLQResolveCommand: CLICommand {
         // Only unresolved records: an earlier resolution (a replay's included) is never overwritten.
         var unresolved = filters
         unresolved.all = false
-        let walker = try DLQWalker(configPath: configPath, filters: unresolved)
+        let walker = try DLQWalker(configPath: configPath, local: local, filters: unresolved)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
         let now = WallClock.nowMillis()
         var n = 0

@@ -110,7 +110,7 @@ struct JSONPatchCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        guard let patchJSON = Self.parse(patch), let doc = Self.parse(document) else { return .usage }
+        guard let patchJSON = InputFile.json(patch), let doc = InputFile.json(document) else { return .usage }
         let writer = pretty ? JSONWriter.pretty : JSONWriter.compact
         do {
             let result = try JSONPatch(patchJSON).applied(to: doc)
@@ -129,20 +129,6 @@ struct JSONPatchCommand: CLICommand {
             return .failed
         }
     }
-
-    /// Reads and parses one input, or says why on standard error and returns nil.
-    private static func parse(_ file: String) -> JSONValue? {
-        guard let bytes = InputFile.read(file) else {
-            printError("\(file): cannot read the file")
-            return nil
-        }
-        do {
-            return try JSONParser.parse(bytes)
-        } catch {
-            printError("\(file):\(error.line):\(error.column): not JSON: \(error.message)")
-            return nil
-        }
-    }
 }
 
 /// Reading a command's input files; `-` is standard input.
@@ -150,5 +136,20 @@ enum InputFile {
     static func read(_ path: String) -> [UInt8]? {
         if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
         return FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+    }
+
+    /// Reads and parses one JSON document (`-`: standard input), or says why on standard error
+    /// (with line and column) and returns nil.
+    static func json(_ path: String) -> JSONValue? {
+        guard let bytes = read(path) else {
+            printError("\(path): cannot read the file")
+            return nil
+        }
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            printError("\(path):\(error.line):\(error.column): not JSON: \(error.message)")
+            return nil
+        }
     }
 }

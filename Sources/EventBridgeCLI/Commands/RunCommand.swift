@@ -51,7 +51,7 @@ struct RunCommand: CLICommand {
             level = parsed
         }
         let logger = Logger(label: "bridge", level: level)
-        for w in config.warnings { logger.warning("deprecated configuration", ["path": w.path, "message": w.message]) }
+        for w in config.warnings { logger.warning("configuration: \(w.message)", ["path": w.path]) }
         let bridge: Bridge
         do {
             bridge = try Bridge(config: config, setup: setup, logger: logger)

@@ -30,11 +30,13 @@ public struct LedgerEntry: Hashable, Sendable {
     public var errorCode: String?
     /// When the outcome was decided, Unix milliseconds.
     public var atMillis: Int64
+    /// What an operator said about it (a forced release of a parked event: who and why).
+    public var note: String?
 
     public init(
         source: PartitionPosition, outcome: Outcome, eventID: String? = nil, eventType: String? = nil,
         entityKey: String? = nil, contractVersion: Int? = nil, outputs: [PartitionPosition] = [],
-        dlqPosition: PartitionPosition? = nil, errorCode: String? = nil, atMillis: Int64
+        dlqPosition: PartitionPosition? = nil, errorCode: String? = nil, atMillis: Int64, note: String? = nil
     ) {
         self.source = source
         self.outcome = outcome
@@ -46,6 +48,7 @@ public struct LedgerEntry: Hashable, Sendable {
         self.dlqPosition = dlqPosition
         self.errorCode = errorCode
         self.atMillis = atMillis
+        self.note = note
     }
 }
 

@@ -14,6 +14,25 @@ struct InputOutcome: Sendable {
     /// Inputs below the store's processed offset, consumed again after a restart: they already
     /// have an outcome, and only move the commit point.
     var alreadyRecorded = false
+    /// For `parked`: what the store keeps until the release (the original record and its key).
+    var park: ParkedEvent? = nil
+    /// For a parked input released or expired (registered under `GateStage.releasePartition`):
+    /// where it was consumed, and the key it was parked on.
+    var release: (source: PartitionPosition, key: String)? = nil
+    /// The operator's note for a forced release or expiry (ledger `note`).
+    var note: String? = nil
+
+    /// The outcome of an input that reaches the commit stage: its decision, and for a park the
+    /// record to keep.
+    init(outcome: LedgerEntry.Outcome, events: [PlannedEvent] = [], errorCode: String? = nil, contract: ContractRef? = nil,
+         alreadyRecorded: Bool = false, park: ParkedEvent? = nil) {
+        self.outcome = outcome
+        self.events = events
+        self.errorCode = errorCode
+        self.contract = contract
+        self.alreadyRecorded = alreadyRecorded
+        self.park = park
+    }
 }
 
 /// Stage 8, commit: outcomes durable first, offsets after (docs/design.md §2.1).
@@ -33,6 +52,9 @@ final class CommitStage {
     let tracker = InFlightTracker<InputOutcome>()
     private let store: EventStore
     private let dedup: DedupStage
+    private let gate: GateStage?
+    /// The changelog the batch's changes go to first (nil: the store is the only copy).
+    private let changelog: ChangelogWriter?
     private var inFlight: InFlight?
 
     /// A transaction on the store's writer, and what follows once it is durable.
@@ -42,6 +64,9 @@ final class CommitStage {
         var keys: [DedupKey]
         var entities: [DedupStage.EntityRef]
         var offsets: [PartitionPosition]
+        var ready: [String]
+        var resolved: [(partition: TopicPartition, key: String)]
+        var released: [PartitionPosition]
     }
 
     /// A transaction that became durable.
@@ -50,11 +75,17 @@ final class CommitStage {
         var offsets: [PartitionPosition]
         /// From hand-off to durable (including a rewrite after a failure).
         var duration: Duration
+        /// Parked inputs whose release or expiry is now recorded.
+        var released: [PartitionPosition]
+        /// Readiness keys now committed.
+        var ready: [String]
     }
 
-    init(store: EventStore, dedup: DedupStage) {
+    init(store: EventStore, dedup: DedupStage, gate: GateStage? = nil, changelog: ChangelogWriter? = nil) {
         self.store = store
         self.dedup = dedup
+        self.gate = gate
+        self.changelog = changelog
     }
 
     var hasTransactionInFlight: Bool { inFlight != nil }
@@ -63,35 +94,59 @@ final class CommitStage {
     /// writer. Call `settle` first: at most one transaction may be in flight.
     func handOff(nowMillis: Int64 = WallClock.nowMillis()) {
         precondition(inFlight == nil, "settle the transaction in flight first")
-        let (completed, next) = tracker.drainCompleted()
-        guard !completed.isEmpty else { return }
+        let (drained, next) = tracker.drainCompleted()
+        guard !drained.isEmpty else { return }
+        // Consumed inputs first, releases after: a release replaces its input's `parked` row, so
+        // when both are in one transaction the park must be written first.
+        let completed = drained.filter { !GateStage.isReleasePartition($0.partition) } + drained.filter { GateStage.isReleasePartition($0.partition) }
         var batch = StoreBatch()
         var keys: [DedupKey] = []
         var entities: [DedupStage.EntityRef] = []
+        var ready: [String] = []
+        var resolved: [(partition: TopicPartition, key: String)] = []
+        var released: [PartitionPosition] = []
         for c in completed where !c.completion.alreadyRecorded {
             let outcome = c.completion
             let events = outcome.events
+            let source = outcome.release?.source ?? c.source
             let isDLQ = outcome.outcome == .deadLettered
             batch.record(LedgerEntry(
-                source: c.source, outcome: outcome.outcome,
+                source: source, outcome: outcome.outcome,
                 eventID: events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
                 eventType: events.first?.type ?? outcome.contract?.type, entityKey: events.first?.entityKey,
                 contractVersion: events.first?.version ?? outcome.contract?.version,
                 outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,
-                errorCode: outcome.errorCode, atMillis: nowMillis))
+                errorCode: outcome.errorCode, atMillis: nowMillis, note: outcome.note))
+            if let release = outcome.release {
+                resolved.append((source.topicPartition, release.key))
+                released.append(source)
+                if outcome.outcome != .parked { batch.release(source) }
+            }
+            if let park = outcome.park { batch.park(park) }
             guard outcome.outcome == .published else { continue }
             for e in events {
-                batch.insertDedupKey(e.dedupKey, partition: c.partition, firstSeenMillis: nowMillis)
+                batch.insertDedupKey(e.dedupKey, partition: source.topicPartition, firstSeenMillis: nowMillis)
                 keys.append(e.dedupKey)
                 if let entity = e.entity, let revision = e.revision {
-                    batch.setRevision(revision, family: entity.family, entityKey: entity.key, partition: c.partition, atMillis: nowMillis)
+                    batch.setRevision(revision, family: entity.family, entityKey: entity.key, partition: source.topicPartition, atMillis: nowMillis)
                     entities.append(entity)
+                }
+                if let key = e.readinessKey {
+                    batch.setReady(key, partition: source.topicPartition, atMillis: nowMillis)
+                    ready.append(key)
                 }
             }
         }
-        for (partition, offset) in next { batch.setProcessedOffset(next: offset, for: partition) }
-        inFlight = InFlight(batch: batch, write: store.commitInBackground(batch), keys: keys, entities: entities,
-                            offsets: next.map { PartitionPosition($0.key, offset: $0.value) }.sorted())
+        let offsets = next.filter { !GateStage.isReleasePartition($0.key) }
+        for (partition, offset) in offsets { batch.setProcessedOffset(next: offset, for: partition) }
+        // With a changelog, the store commits the batch only once the changelog has it: the state
+        // can then always be rebuilt by whichever instance gets the partition next.
+        var after: (@Sendable () throws -> Void)? = nil
+        if let logged = changelog?.write(batch.stateChanges) { after = { try logged.wait() } }
+        inFlight = InFlight(batch: batch, write: store.commitInBackground(batch, after: after),
+                            keys: keys, entities: entities,
+                            offsets: offsets.map { PartitionPosition($0.key, offset: $0.value) }.sorted(),
+                            ready: ready, resolved: resolved, released: released)
     }
 
     /// Waits for the transaction in flight. When it failed, writes it again (blocking) and throws
@@ -105,11 +160,13 @@ final class CommitStage {
             try pending.write.wait()
             duration = pending.write.duration
         } catch {
+            if let changelog { try changelog.write(pending.batch.stateChanges).wait() }
             try store.commitAndWait(pending.batch)
             duration = ContinuousClock.now - started
         }
         inFlight = nil
         dedup.committed(keys: pending.keys, entities: pending.entities)
-        return Settled(offsets: pending.offsets, duration: duration)
+        gate?.committed(ready: pending.ready, resolved: pending.resolved)
+        return Settled(offsets: pending.offsets, duration: duration, released: pending.released, ready: pending.ready)
     }
 }

@@ -68,8 +68,11 @@ final class DedupStage {
     }
 
     /// Dedup and staleness against what was published before, in input order; remembers what this
-    /// input publishes. Throws only when the store cannot be read (transient: retry the input).
-    func decide(_ events: [EventPipeline.PreparedEvent], of record: KafkaConsumerRecord) throws -> InputDecision {
+    /// input publishes. `gate` may still park what would be published (its keys are then not
+    /// remembered: the release decides again). Throws only when the store cannot be read
+    /// (transient: retry the input).
+    func decide(_ events: [EventPipeline.PreparedEvent], of record: KafkaConsumerRecord,
+                gate: ([PlannedEvent]) throws -> GateStage.Requirement? = { _ in nil }) throws -> InputDecision {
         var planned: [PlannedEvent] = []
         var outputs: [KafkaProducerRecord] = []
         var duplicates: [PlannedEvent] = []
@@ -86,6 +89,8 @@ final class DedupStage {
                 continue
             }
             if let entity = plan.entity, let revision = plan.revision, let last = try lastRevision(entity), revision < last {
+                var plan = plan
+                plan.droppedAsStale = true
                 let reason = "revision \(revision) of \(plan.type) \(plan.entityKey) is older than the published \(last)"
                 if staleAction == .deadLetter {
                     return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason, contract: plan.contract))
@@ -102,6 +107,7 @@ final class DedupStage {
             outputs.append(contentsOf: eventOutputs)
         }
         if !outputs.isEmpty {
+            if let requirement = try gate(planned) { return .park(events: planned, requirement: requirement) }
             for p in planned { remember(p, partition: record.topicPartition) }
             return .publish(events: planned, outputs: outputs)
         }

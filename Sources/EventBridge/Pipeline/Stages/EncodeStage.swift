@@ -121,7 +121,8 @@ enum EncodeStage {
         out.reserveCapacity(36)
         for (i, b) in bytes.enumerated() {
             if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            Hex.append(CollectionOfOne(b), to: &out)
+            out.append(Hex.digit(b >> 4))
+            out.append(Hex.digit(b))
         }
         return String(decoding: out, as: UTF8.self)
     }
