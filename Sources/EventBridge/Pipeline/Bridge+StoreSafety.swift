@@ -63,6 +63,8 @@ extension Bridge {
         }
         var batch = StoreBatch()
         for position in stateless { batch.setProcessedOffset(next: position.offset, for: position.topicPartition) }
+        // Like every state change: the changelog first (a later owner restores the acceptance), then the store.
+        try changelogWriter?.write(batch.stateChanges).wait()
         try store.commitAndWait(batch)
         for position in stateless { recordedBelow[position.topicPartition] = position.offset }
         logger.warning("accepted empty state for partitions the group had consumed (--accept-empty-state)", ["partitions": list])
