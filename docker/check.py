@@ -102,6 +102,108 @@ def check_compose(compose, config_check):
                 problem(f"compose: {name} publishes {port.get('published')} on {port.get('host_ip') or 'all interfaces'}, not 127.0.0.1")
 
 
+def check_observability(compose, root):
+    """Prometheus and Grafana beside the bridge: pinned images, the shipped rules and dashboard
+    mounted where their configs look for them, the scrape target the bridge's metrics port, and
+    every dashboard panel on the provisioned datasource."""
+    services = compose.get("services", {})
+    for name in ("prometheus", "grafana"):
+        if name not in services:
+            problem(f"compose: service {name} is missing")
+    if "prometheus" not in services or "grafana" not in services:
+        return
+    prometheus, grafana = services["prometheus"], services["grafana"]
+    for name, service, repo in (("prometheus", prometheus, "prom/prometheus"), ("grafana", grafana, "grafana/grafana")):
+        image = str(service.get("image", ""))
+        if not re.fullmatch(rf"{re.escape(repo)}:v?\d+\.\d+\.\d+", image):
+            problem(f"compose: {name} image is {image!r}, expected {repo} pinned to a version")
+
+    def mounts(service):
+        return {v.get("target"): v for v in service.get("volumes", [])}
+
+    def mounted(service, target, source):
+        m = mounts(service).get(target)
+        if not m or os.path.realpath(str(m.get("source", ""))) != os.path.realpath(os.path.join(root, source)):
+            problem(f"compose: {source} must be mounted at {target}")
+        elif m.get("type") == "bind" and not m.get("read_only"):
+            problem(f"compose: {source} should be mounted read-only")
+
+    command = prometheus.get("command", [])
+    config_file = next((c.split("=", 1)[1] for c in command if c.startswith("--config.file=")), "/etc/prometheus/prometheus.yml")
+    mounted(prometheus, config_file, "docker/prometheus/prometheus.yml")
+    with open(os.path.join(root, "docker/prometheus/prometheus.yml")) as f:
+        prom_config = yaml.safe_load(f)
+    for rule_file in prom_config.get("rule_files", []):
+        target = rule_file if rule_file.startswith("/") else os.path.join(os.path.dirname(config_file), rule_file)
+        mounted(prometheus, target, "docker/prometheus/" + os.path.basename(rule_file))
+    if "alerts.yml" not in [os.path.basename(r) for r in prom_config.get("rule_files", [])]:
+        problem("docker/prometheus/prometheus.yml: rule_files must load alerts.yml")
+    with open(os.path.join(root, "docker/bridge.json")) as f:
+        metrics_port = json.load(f).get("metrics", {}).get("address", "127.0.0.1:9464").rsplit(":", 1)[-1]
+    jobs = {j.get("job_name"): j for j in prom_config.get("scrape_configs", [])}
+    targets = [t for sc in jobs.get("eventbridge", {}).get("static_configs", []) for t in sc.get("targets", [])]
+    if f"bridge:{metrics_port}" not in targets:
+        problem(f"docker/prometheus/prometheus.yml: job eventbridge must scrape bridge:{metrics_port}, has {targets}")
+    store = mounts(prometheus).get("/prometheus")
+    if not store or store.get("type") != "volume":
+        problem("compose: prometheus needs a named volume at /prometheus (its TSDB)")
+
+    # Grafana: provisioning, the dashboard where the provider reads it, the datasource every panel names.
+    mounted(grafana, "/etc/grafana/provisioning", "docker/grafana/provisioning")
+    with open(os.path.join(root, "docker/grafana/provisioning/dashboards/eventbridge.yml")) as f:
+        providers = yaml.safe_load(f).get("providers", [])
+    paths = [p.get("options", {}).get("path") for p in providers]
+    if len(paths) != 1 or not paths[0]:
+        problem("docker/grafana/provisioning/dashboards/eventbridge.yml: one file provider with options.path")
+        return
+    mounted(grafana, paths[0].rstrip("/") + "/eventbridge.json", "docker/grafana/eventbridge.json")
+    home = grafana.get("environment", {}).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH")
+    if home and home != paths[0].rstrip("/") + "/eventbridge.json":
+        problem(f"compose: GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH {home} is not the mounted dashboard")
+    with open(os.path.join(root, "docker/grafana/provisioning/datasources/prometheus.yml")) as f:
+        datasources = yaml.safe_load(f).get("datasources", [])
+    uids = {d.get("uid") for d in datasources if d.get("type") == "prometheus"}
+    port = str(next((p.get("target") for p in prometheus.get("ports", [])), "9090"))
+    if not any(d.get("url") == f"http://prometheus:{port}" for d in datasources):
+        problem(f"grafana datasource: url must be http://prometheus:{port} (the compose service)")
+    check_dashboard(os.path.join(root, "docker/grafana/eventbridge.json"), uids)
+
+
+def check_dashboard(path, datasource_uids):
+    """The dashboard's structure (its queries are checked against the bridge's metrics by the e2e test)."""
+    with open(path) as f:
+        dashboard = json.load(f)
+    if not dashboard.get("uid") or not dashboard.get("title"):
+        problem("eventbridge.json: needs a uid and a title")
+    ids, cells = set(), {}
+    for panel in dashboard.get("panels", []):
+        title = panel.get("title", "?")
+        if panel.get("id") in ids:
+            problem(f"eventbridge.json: panel id {panel.get('id')} is used twice")
+        ids.add(panel.get("id"))
+        g = panel.get("gridPos", {})
+        if g.get("x", 0) + g.get("w", 0) > 24 or g.get("w", 0) <= 0 or g.get("h", 0) <= 0:
+            problem(f"eventbridge.json: panel {title!r} has gridPos {g} outside the 24 columns")
+        for x in range(g.get("x", 0), g.get("x", 0) + g.get("w", 0)):
+            for y in range(g.get("y", 0), g.get("y", 0) + g.get("h", 0)):
+                if (x, y) in cells:
+                    problem(f"eventbridge.json: panels {cells[(x, y)]!r} and {title!r} overlap")
+                    break
+                cells[(x, y)] = title
+            else:
+                continue
+            break
+        if panel.get("type") == "row":
+            continue
+        targets = panel.get("targets", [])
+        if not targets or not all(t.get("expr") for t in targets):
+            problem(f"eventbridge.json: panel {title!r} has no query")
+        for ds in [panel.get("datasource")] + [t.get("datasource") for t in targets]:
+            if not ds or ds.get("uid") not in datasource_uids:
+                problem(f"eventbridge.json: panel {title!r} uses datasource {ds}, not the provisioned one {sorted(datasource_uids)}")
+                break
+
+
 def check_bridge_config(root):
     """docker/bridge.json is examples/bridge.json with only the deployment-specific keys changed."""
     with open(os.path.join(root, "examples/bridge.json")) as f:
@@ -238,7 +340,9 @@ def main():
     if compose_json.returncode != 0:
         problem(f"compose: config failed: {compose_json.stderr.strip()}")
     else:
-        check_compose(json.loads(compose_json.stdout), config_check)
+        resolved = json.loads(compose_json.stdout)
+        check_compose(resolved, config_check)
+        check_observability(resolved, root)
     # The raw YAML too: ports written as strings must name the loopback explicitly.
     with open(os.path.join(root, "docker/compose.yaml")) as f:
         raw = yaml.safe_load(f)
@@ -253,7 +357,7 @@ def main():
         print(f"docker/check: {p}")
     if problems:
         return 1
-    print("docker/check: compose structure, topics, config and Dockerfile consistent")
+    print("docker/check: compose structure, topics, config, Dockerfile, Prometheus and Grafana consistent")
     return 0
 
 

@@ -1,6 +1,6 @@
-/// The store's tables (schema version 3), created on first open; older files are migrated in
+/// The store's tables (schema version 4), created on first open; older files are migrated in
 /// place (version 2 added readiness, parked-event requests and the ledger's `note`; version 3 the
-/// changelog positions).
+/// changelog positions; version 4 the index of dead-lettered ledger rows).
 ///
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
@@ -8,7 +8,7 @@
 /// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
-    static let version: Int64 = 3
+    static let version: Int64 = 4
 
     static let statements: [String] = [
         // Source topic partitions, numbered so other rows carry a small integer.
@@ -49,6 +49,9 @@ enum StoreSchema {
           event_id TEXT, type TEXT, entity TEXT, contract_version INTEGER, outputs TEXT, dlq TEXT,
           error_code TEXT, at INTEGER NOT NULL, note TEXT, UNIQUE(part, offset))
         """,
+        // The dead-lettered rows of the ledger, for the open-exception counts (in-process reconcile,
+        // `eventbridge report`): a partial index, so only DLQ rows pay for it on insert.
+        "CREATE INDEX IF NOT EXISTS ledger_dead_lettered ON ledger(at) WHERE outcome = 'dead_lettered'",
         // The trace index: per ledger row, the 64-bit SipHash of its event id and of its entity
         // key, under the row's bucket. Leading with the bucket keeps a batch's inserts in the
         // newest bucket's key range (bounded dirty pages, like dedup generations); the writer

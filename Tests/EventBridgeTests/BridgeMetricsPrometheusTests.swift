@@ -86,9 +86,9 @@ import Observability
         #expect(Self.sample(parsed, family: "eventbridge_events_published", name: "eventbridge_events_published_total",
                             labels: ["subscriber": "general-ledger", "type": "finance.invoice.posted"]) == 1000)
         #expect(Self.sample(parsed, family: "eventbridge_dlq_records", name: "eventbridge_dlq_records_total",
-                            labels: ["stage": "decode", "code": "json.syntax"]) == 34)
+                            labels: ["stage": "decode", "code": "json.syntax", "workflow": "unattributed", "materiality": "high"]) == 34)
         #expect(parsed["eventbridge_sync_lag_seconds"]?["type"] == "histogram")
-        let topic = ["topic": "erp.finance.events"]
+        let topic = ["topic": "erp.finance.events", "workflow": "unattributed", "materiality": "high"]
         #expect(Self.sample(parsed, family: "eventbridge_sync_lag_seconds", name: "eventbridge_sync_lag_seconds_bucket",
                             labels: topic.merging(["le": "0.001"]) { a, _ in a }) == 1)
         #expect(Self.sample(parsed, family: "eventbridge_sync_lag_seconds", name: "eventbridge_sync_lag_seconds_bucket",

@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import Testing
 @testable import EventBridge

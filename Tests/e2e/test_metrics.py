@@ -76,14 +76,20 @@ def test_metrics_match_the_run(cluster, make_bridge, names):
     assert m[("eventbridge_replayed_records_total", (("topic", src),))] == 1
     assert m[("eventbridge_record_outcomes_total", (("outcome", "dead_lettered"), ("topic", src)))] == 2
     assert m[("eventbridge_events_published_total", (("subscriber", "gl"), ("type", "finance.customer.upserted")))] == 42
-    assert m[("eventbridge_dlq_records_total", (("code", "json.syntax"), ("stage", "decode")))] == 1
-    assert m[("eventbridge_dlq_records_total", (("code", "record.tombstone"), ("stage", "decode")))] == 1
+    # Inputs without a contract are unattributed (materiality high by default, docs/metrics.md).
+    unattributed = (("materiality", "high"), ("stage", "decode"), ("workflow", "unattributed"))
+    assert m[("eventbridge_dlq_records_total", (("code", "json.syntax"),) + unattributed)] == 1
+    assert m[("eventbridge_dlq_records_total", (("code", "record.tombstone"),) + unattributed)] == 1
     assert m[("eventbridge_record_outcomes_total", (("outcome", "filtered"), ("topic", src)))] == 3
     assert m[("eventbridge_filtered_total", (("type", "finance.invoice.posted"),))] == 3
     assert m[("eventbridge_processing_duration_seconds_count", ())] == len(records)
     # Sync lag: one observation per published event, now − its ce_time: the 20 timed in 2025 are
     # over a day behind (above the last finite bucket), the other 22 seconds at most.
-    assert m[("eventbridge_sync_lag_seconds_count", (("topic", src),))] == 42
+    customers = (("materiality", "normal"), ("topic", src), ("workflow", "finance.customer"))
+    assert m[("eventbridge_sync_lag_seconds_count", customers)] == 42
+    assert m[("eventbridge_events_synced_total", (("materiality", "normal"), ("workflow", "finance.customer")))] == 42
+    # Objective 15 minutes: the 20 timed in 2025 breach it.
+    assert m[("eventbridge_sync_lag_breaches_total", (("materiality", "normal"), ("workflow", "finance.customer")))] == 20
     within_a_day = [v for (name, labels), v in m.items() if name == "eventbridge_sync_lag_seconds_bucket"
                     and dict(labels).get("topic") == src and float(dict(labels)["le"]) == 86400]
     assert within_a_day == [22]

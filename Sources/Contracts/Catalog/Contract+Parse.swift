@@ -1,8 +1,10 @@
+import Basics
+
 extension Contract {
     /// The members a contract file may have.
     static let knownMembers: Set<String> = [
         "$comment", "type", "version", "key", "dedupKey", "revision", "compatibility", "schema", "rules", "upcast",
-        "description", "owner", "prerequisite",
+        "description", "owner", "prerequisite", "materiality", "syncLagObjective",
     ]
 
     /// Reads and checks one contract document. Every problem is reported (with `file` and a JSON
@@ -65,6 +67,8 @@ struct ContractReader {
         let rules = self.rules(o["rules"])
         let upcast = self.upcast(o["upcast"], version: version)
         let prerequisite = self.prerequisite(o["prerequisite"])
+        let materiality = self.materiality(o["materiality"])
+        let syncLag = self.syncLagObjective(o["syncLagObjective"])
         var check: SchemaCheck?
         switch o["schema"] {
         case nil: problem(.root, "missing 'schema'")
@@ -78,10 +82,33 @@ struct ContractReader {
         guard problems.isEmpty, let type, let version, let key, let dedup, let revision, let compatibility,
               let schema = o["schema"], let check, let rules, let description, let owner
         else { return nil }
-        return Contract(
+        var contract = Contract(
             type: type, version: version, key: key, dedupKey: dedup, revision: revision, compatibility: compatibility,
             schema: schema, rules: rules, upcast: upcast, description: description, owner: owner,
             prerequisite: prerequisite, file: file, json: json, schemaCheck: check)
+        contract.declaredMateriality = materiality
+        contract.declaredSyncLagSeconds = syncLag
+        return contract
+    }
+
+    /// `materiality`: optional, one of `critical`, `high`, `normal`.
+    private mutating func materiality(_ value: JSONValue?) -> Materiality? {
+        guard let value else { return nil }
+        guard let text = value.stringValue, let m = Materiality(rawValue: text) else {
+            problem(Self.at("materiality"), "one of \(Materiality.allCases.map(\.rawValue).joined(separator: ", ")), got \(value)")
+            return nil
+        }
+        return m
+    }
+
+    /// `syncLagObjective`: optional, a duration from 1 s to 7 days (`"60s"`, `"15m"`).
+    private mutating func syncLagObjective(_ value: JSONValue?) -> Int? {
+        guard let value else { return nil }
+        guard let text = value.stringValue, let seconds = DurationText.seconds(text), seconds >= 1, seconds <= 7 * 86400 else {
+            problem(Self.at("syncLagObjective"), "a duration from 1s to 7d such as \"60s\" or \"15m\", got \(value)")
+            return nil
+        }
+        return seconds
     }
 
     /// `finance.invoice.posted`: two or more dot-separated words of `[a-z][a-z0-9_]*`.

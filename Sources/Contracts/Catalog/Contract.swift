@@ -29,6 +29,11 @@ public struct Contract: Sendable {
     public let file: String
     /// The whole contract document as written.
     public let json: JSONValue
+    /// The `materiality` the contract declares; nil when it declares none (`objective` then takes
+    /// its workflow's default, and `contracts check` warns).
+    public internal(set) var declaredMateriality: Materiality? = nil
+    /// The `syncLagObjective` the contract declares, in seconds; nil when it declares none.
+    public internal(set) var declaredSyncLagSeconds: Int? = nil
 
     let schemaCheck: SchemaCheck
     /// `rules`, prepared to be checked together.
@@ -67,6 +72,17 @@ public struct Contract: Sendable {
 
     /// This contract's type and version.
     public var ref: ContractRef { ContractRef(type: type, version: version) }
+
+    /// The workflow (type family) this contract belongs to, e.g. `finance.payment`.
+    public var workflow: String { Workflow.of(type) }
+
+    /// Materiality and sync-lag objective: as declared, else the workflow's defaults
+    /// (`Workflow.defaults`). A config may override them (`observability.objectives`).
+    public var objective: Objective {
+        let fallback = Workflow.defaultObjective(forType: type)
+        return Objective(materiality: declaredMateriality ?? fallback.materiality,
+                         syncLagSeconds: declaredSyncLagSeconds ?? fallback.syncLagSeconds)
+    }
 
     /// Schema then rules; every violation of both. Rules run even when the schema fails, so a DLQ
     /// entry lists everything wrong at once (rules skip values the schema rejects).

@@ -14,6 +14,9 @@ public struct CatalogCheck: Sendable {
     public var problems: [ContractProblem] = []
     /// Schema changes the modes forbid, and upcasts that fail on examples.
     public var breakingChanges: [BreakingChange] = []
+    /// What holds but should change: contracts that declare no `materiality` or `syncLagObjective`
+    /// (they take their workflow's default, `Workflow.defaults`). Warnings never fail the check.
+    public var warnings: [ContractProblem] = []
 
     public var passed: Bool { problems.isEmpty && breakingChanges.isEmpty }
 
@@ -28,6 +31,7 @@ public struct CatalogCheck: Sendable {
             return result
         }
         result.contracts = registry.all.count
+        result.warnings = objectiveWarnings(registry)
         result.types = registry.types.count
         let examplesDir = directory.hasSuffix("/") ? directory + "examples" : directory + "/examples"
         var examples: [String: JSONValue] = [:]
@@ -61,12 +65,27 @@ public struct CatalogCheck: Sendable {
         return result
     }
 
-    /// `{"passed", "contracts", "types", "examples", "problems": [{"file","pointer","message"}], "breakingChanges": [...]}`.
+    /// One warning per contract that leaves its materiality or sync-lag objective to the default.
+    static func objectiveWarnings(_ registry: ContractRegistry) -> [ContractProblem] {
+        registry.all.compactMap { c in
+            var missing: [String] = []
+            if c.declaredMateriality == nil { missing.append("materiality") }
+            if c.declaredSyncLagSeconds == nil { missing.append("syncLagObjective") }
+            guard !missing.isEmpty else { return nil }
+            let fallback = Workflow.defaultObjective(forType: c.type)
+            return ContractProblem(
+                file: c.file, pointer: .root,
+                message: "declares no \(missing.joined(separator: " or ")): \(c.workflow)'s default applies (\(fallback.materiality.rawValue), sync lag \(fallback.syncLagSeconds)s)")
+        }
+    }
+
+    /// `{"passed", "contracts", "types", "examples", "problems": [{"file","pointer","message"}], "breakingChanges": [...], "warnings": [...]}`.
     public var json: JSONValue {
         [
             "passed": .bool(passed), "contracts": .number(JSONNumber(contracts)), "types": .number(JSONNumber(types)),
             "examples": .number(JSONNumber(examples)),
             "problems": .array(problems.map { ["file": .string($0.file), "pointer": .string($0.pointer.description), "message": .string($0.message)] }),
+            "warnings": .array(warnings.map { ["file": .string($0.file), "pointer": .string($0.pointer.description), "message": .string($0.message)] }),
             "breakingChanges": .array(breakingChanges.map {
                 [
                     "file": .string($0.file), "path": .string($0.path), "direction": .string($0.direction.rawValue), "type": .string($0.type),

@@ -24,6 +24,8 @@ public struct BridgeConfig: Sendable {
     public var sequencing: SequencingSettings
     public var metrics: MetricsSettings
     public var changelog: ChangelogSettings = ChangelogSettings()
+    /// Materiality and sync-lag objective overrides, the in-process reconcile (docs/metrics.md).
+    public var observability: ObservabilitySettings = ObservabilitySettings()
     /// When `/readyz` stops saying ready (docs/metrics.md, "Readiness").
     public var health = HealthSettings()
     public var logLevel: Logger.Level
@@ -146,6 +148,24 @@ public struct BridgeConfig: Sendable {
         public var createTopics = true
         /// Replication factor of created topics (-1: the broker's default).
         public var replicationFactor: Int32 = -1
+    }
+
+    /// A config rule over the catalog's materiality and sync-lag objective (docs/metrics.md).
+    public struct ObjectiveRule: Sendable {
+        /// Type pattern: exact, or ending in `*`.
+        public var types: String
+        public var materiality: Materiality?
+        public var syncLagSeconds: Int?
+    }
+
+    /// The `observability` section.
+    public struct ObservabilitySettings: Sendable {
+        /// Rules over the catalog's objectives; the last matching rule wins, per field.
+        public var objectives: [ObjectiveRule] = []
+        /// Materiality of inputs the bridge cannot attribute to a contract (bad JSON, unknown type).
+        public var unattributedMateriality: Materiality = .high
+        /// How often the in-process reconcile (committed inputs vs outcomes, open exceptions) runs.
+        public var reconcileIntervalSeconds: Int = 30
     }
 
     public struct MetricsSettings: Sendable {

@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import Foundation
 import Observability
@@ -21,7 +22,8 @@ struct ConfigReader {
             return nil
         }
         unknownKeys(root, "", allowed: ["kafka", "groupId", "contracts", "mappings", "store", "sources", "subscribers",
-                                        "retry", "dlq", "limits", "sequencing", "changelog", "metrics", "health", "log", "$comment"])
+                                        "retry", "dlq", "limits", "sequencing", "changelog", "metrics", "observability", "health", "log",
+                                        "$comment"])
         var kafka: [String: String] = [:]
         if let k = root["kafka"] {
             if let o = k.objectValue {
@@ -102,13 +104,57 @@ struct ConfigReader {
                 }
             }
         }
+        let observability = readObservability(root["observability"])
         let health = readHealth(root["health"])
-        guard let store, let retry, let dlq, let limits, let sequencing, let health else { return nil }
-        return BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
-                            sources: sources, subscribers: subscribers, retry: retry, dlq: dlq, limits: limits, sequencing: sequencing,
-                            metrics: .init(address: metricsAddress), changelog: changelog, health: health, logLevel: level,
-                            baseDirectory: baseDirectory,
-                            warnings: warnings)
+        guard let store, let retry, let dlq, let limits, let sequencing, let observability, let health else { return nil }
+        var config = BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
+                                  sources: sources, subscribers: subscribers, retry: retry, dlq: dlq, limits: limits, sequencing: sequencing,
+                                  metrics: .init(address: metricsAddress), changelog: changelog, logLevel: level, baseDirectory: baseDirectory,
+                                  warnings: warnings)
+        config.observability = observability
+        config.health = health
+        return config
+    }
+
+    /// `observability`: `objectives` rules over the catalog, `unattributedMateriality`, `reconcileInterval`.
+    mutating func readObservability(_ v: JSONValue?) -> BridgeConfig.ObservabilitySettings? {
+        var s = BridgeConfig.ObservabilitySettings()
+        guard let v else { return s }
+        guard let o = object(v, "/observability") else { return nil }
+        unknownKeys(o, "/observability", allowed: ["objectives", "unattributedMateriality", "reconcileInterval", "$comment"])
+        func materiality(_ o: JSONObject, _ key: String, _ path: String) -> Materiality?? {
+            guard let text = string(o, key, path, required: false) else { return .some(nil) }
+            guard let m = Materiality(rawValue: text) else {
+                problem("\(path)/\(key)", "must be one of \(Materiality.allCases.map(\.rawValue).joined(separator: ", "))")
+                return nil
+            }
+            return .some(m)
+        }
+        if let m = materiality(o, "unattributedMateriality", "/observability"), let m { s.unattributedMateriality = m }
+        if let d = duration(o, "reconcileInterval", "/observability") {
+            if d < 1 || d > 3600 { problem("/observability/reconcileInterval", "must be from 1s to 1h") } else { s.reconcileIntervalSeconds = d }
+        }
+        if let list = o["objectives"] {
+            guard let a = list.arrayValue else {
+                problem("/observability/objectives", "must be an array of {types, materiality, syncLag}")
+                return s
+            }
+            for (i, item) in a.enumerated() {
+                let p = "/observability/objectives/\(i)"
+                guard let ro = object(item, p) else { continue }
+                unknownKeys(ro, p, allowed: ["types", "materiality", "syncLag", "$comment"])
+                let types = string(ro, "types", p, required: true)
+                if let t = types, t.dropLast().contains("*") { problem("\(p)/types", "'*' is allowed only at the end") }
+                let m = materiality(ro, "materiality", p)
+                let lag = duration(ro, "syncLag", p)
+                if let lag, lag < 1 || lag > 7 * 86400 { problem("\(p)/syncLag", "must be from 1s to 7d") }
+                if ro["materiality"] == nil && ro["syncLag"] == nil { problem(p, "sets neither materiality nor syncLag") }
+                if let types, let m {
+                    s.objectives.append(.init(types: types, materiality: m, syncLagSeconds: lag))
+                }
+            }
+        }
+        return s
     }
 
     // MARK: sections

@@ -59,6 +59,8 @@ final class BridgeMetrics: Sendable {
 
     /// The registry the metrics live in (serve it with ``MetricsServer``).
     let registry: MetricsRegistry
+    /// Workflow and materiality labels of each contract type (`BridgeMetrics+Objectives.swift`).
+    let objectives: Objectives
 
     /// `eventbridge_up`: 1 while the process runs.
     let up: Gauge
@@ -83,8 +85,10 @@ final class BridgeMetrics: Sendable {
 
     /// Registers the bridge's families in `registry` and sets `eventbridge_up` to 1.
     /// - Parameter version: the bridge version for `eventbridge_build_info`.
-    init(registry: MetricsRegistry, version: String = "dev") {
+    /// - Parameter objectives: workflow, materiality and sync-lag objective per contract type.
+    init(registry: MetricsRegistry, version: String = "dev", objectives: Objectives = .none) {
         self.registry = registry
+        self.objectives = objectives
         registry.gauge("eventbridge_build_info", help: "Build information; the value is always 1.",
                        labels: ["version": version]).set(1)
         up = registry.gauge("eventbridge_up", help: "1 while the bridge process runs.")
@@ -109,6 +113,7 @@ final class BridgeMetrics: Sendable {
             help: "Duration of one offset commit (store commit and broker commit), in seconds.",
             buckets: Self.commitBuckets)
         up.set(1)
+        registerObjectives()
     }
 
     /// `eventbridge_records_consumed_total{topic}`: input records consumed.
@@ -133,16 +138,18 @@ final class BridgeMetrics: Sendable {
                          labels: ["subscriber": subscriber, "type": type])
     }
 
-    /// `eventbridge_dlq_records_total{stage,code}`: records written to a dead letter topic.
-    func deadLettered(stage: String, code: String) -> Counter {
-        registry.counter("eventbridge_dlq_records_total", help: "Records written to a dead letter topic, by stage and error code.",
-                         labels: ["stage": stage, "code": code])
+    /// `eventbridge_dlq_records_total{stage,code,workflow,materiality}`: records written to a dead
+    /// letter topic; `type` is the contract's (nil when the input has none: `unattributed`).
+    func deadLettered(stage: String, code: String, type: String? = nil) -> Counter {
+        registry.counter("eventbridge_dlq_records_total",
+                         help: "Records written to a dead letter topic, by stage, error code, workflow and materiality.",
+                         labels: labels(type, ["stage": stage, "code": code]))
     }
 
-    /// `eventbridge_duplicates_total{type}`: inputs dropped because their dedup key was seen.
+    /// `eventbridge_duplicates_total{type,workflow,materiality}`: inputs dropped because their dedup key was seen.
     func duplicates(type: String) -> Counter {
         registry.counter("eventbridge_duplicates_total", help: "Events dropped because their dedup key was already seen.",
-                         labels: ["type": type])
+                         labels: labels(type, ["type": type]))
     }
 
     /// `eventbridge_parked_resolved_total{outcome}`: parked inputs released (their new outcome)
@@ -166,11 +173,12 @@ final class BridgeMetrics: Sendable {
                          labels: ["type": type])
     }
 
-    /// `eventbridge_sync_lag_seconds{topic}`: now − event time when an event is published.
-    func syncLag(topic: String) -> Histogram {
+    /// `eventbridge_sync_lag_seconds{topic,workflow,materiality}`: now − event time when an event
+    /// of contract `type` is published.
+    func syncLag(topic: String, type: String? = nil) -> Histogram {
         registry.histogram("eventbridge_sync_lag_seconds",
                            help: "Time between an event's occurrence (event time) and its publication, in seconds.",
-                           buckets: Self.syncLagBuckets, labels: ["topic": topic])
+                           buckets: Self.syncLagBuckets, labels: labels(type, ["topic": topic]))
     }
 
     /// `eventbridge_replayed_records_total{topic}`: consumed records that are DLQ replays
@@ -221,11 +229,11 @@ final class BridgeMetrics: Sendable {
     /// scrape time (replaces an earlier provider).
     func setParkedProvider(_ provider: @escaping @Sendable () -> [ParkedStats]) {
         registry.callback("eventbridge_parked_events", help: "Events parked waiting for a prerequisite event, by type.", type: .gauge) {
-            provider().map { .init(labels: ["type": $0.type], value: Double($0.count)) }
+            [objectives] in provider().map { .init(labels: objectives.labels($0.type, ["type": $0.type]), value: Double($0.count)) }
         }
         registry.callback("eventbridge_parked_oldest_age_seconds", help: "How long the oldest parked event of each type has waited, in seconds.",
                           type: .gauge) {
-            provider().map { .init(labels: ["type": $0.type], value: $0.oldestAgeSeconds) }
+            [objectives] in provider().map { .init(labels: objectives.labels($0.type, ["type": $0.type]), value: $0.oldestAgeSeconds) }
         }
     }
 

@@ -21,7 +21,9 @@ final class PipelineMetrics: @unchecked Sendable {
     private var staleBy: [String: Counter] = [:]
     private var releasedBy: [String: Counter] = [:]
     private var replayedBy: [String: Counter] = [:]
-    private var syncLagBy: [String: Histogram] = [:]
+    private var syncLagBy: [TopicType: Histogram] = [:]
+    /// Per contract type: events synced, objective breaches, and the objective in seconds.
+    private var syncedBy: [String: (synced: Counter, breaches: Counter, objective: Double)] = [:]
     private let lag = LagSnapshot()
 
     var consumed = 0
@@ -31,12 +33,18 @@ final class PipelineMetrics: @unchecked Sendable {
     var filtered = 0
     var commits = 0
 
-    init(registry: MetricsRegistry) {
-        bridge = BridgeMetrics(registry: registry, version: EventBridgeVersion.version)
+    init(registry: MetricsRegistry, objectives: Objectives = .none) {
+        bridge = BridgeMetrics(registry: registry, version: EventBridgeVersion.version, objectives: objectives)
         bridge.setConsumerLagProvider { [lag] in lag.value.withLock { $0 } }
     }
 
-    private func cached<T>(_ cache: inout [String: T], _ key: String, _ make: () -> T) -> T {
+    /// A cache key of two strings that allocates nothing (no concatenation per event).
+    private struct TopicType: Hashable {
+        var topic: String
+        var type: String
+    }
+
+    private func cached<K: Hashable, T>(_ cache: inout [K: T], _ key: K, _ make: () -> T) -> T {
         if let hit = cache[key] { return hit }
         let made = make()
         cache[key] = made
@@ -61,12 +69,21 @@ final class PipelineMetrics: @unchecked Sendable {
         cached(&staleBy, type + "\u{0}" + action) { bridge.stale(type: type, action: action) }.increment()
     }
 
-    /// now − event time (`ce_time`) of events being published from `topic`.
+    /// now − event time (`ce_time`) of events being published from `topic`, each against its
+    /// contract's sync-lag objective; and each event counted as synced for its workflow.
     func syncLag(_ topic: String, _ events: [PlannedEvent]) {
         let now = WallClock.nowSeconds()
         for event in events {
+            let type = event.type
+            let workflow = cached(&syncedBy, type) {
+                (bridge.eventsSynced(type: type), bridge.syncLagBreaches(type: type),
+                 Double(bridge.objectives.entry(forType: type).objective.syncLagSeconds))
+            }
+            workflow.synced.increment()
             guard let millis = event.timeMillis else { continue }
-            cached(&syncLagBy, topic) { bridge.syncLag(topic: topic) }.observe(max(0, now - Double(millis) / 1000))
+            let lag = max(0, now - Double(millis) / 1000)
+            cached(&syncLagBy, TopicType(topic: topic, type: type)) { bridge.syncLag(topic: topic, type: type) }.observe(lag)
+            if workflow.objective > 0, lag > workflow.objective { workflow.breaches.increment() }
         }
     }
 
@@ -81,7 +98,10 @@ final class PipelineMetrics: @unchecked Sendable {
     func deadLettered(_ failure: PipelineFailure) {
         deadLettered += 1
         let stage = failure.stage.rawValue
-        cached(&deadLetteredBy, stage + "\u{0}" + failure.code) { bridge.deadLettered(stage: stage, code: failure.code) }.increment()
+        let type = failure.contract?.type
+        cached(&deadLetteredBy, stage + "\u{0}" + failure.code + "\u{0}" + (type ?? "")) {
+            bridge.deadLettered(stage: stage, code: failure.code, type: type)
+        }.increment()
     }
 
     func duplicate(type: String) {

@@ -34,6 +34,10 @@ extension Bridge {
                                    readiness: { health.readiness() })
         try server.start()
         metricsServer = server
+        let reconciler = Reconciler(storePath: storePath, objectives: metrics.bridge.objectives,
+                                    interval: .seconds(config.observability.reconcileIntervalSeconds), metrics: metrics.bridge, logger: logger)
+        reconciler.start()
+        self.reconciler = reconciler
         logger.info("metrics endpoint listening", ["address": server.boundAddress ?? address])
     }
 

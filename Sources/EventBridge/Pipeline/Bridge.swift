@@ -52,6 +52,8 @@ public final class Bridge: @unchecked Sendable {
     var metricsServer: MetricsServer?
     /// What `/readyz` says (written on the pipeline thread and by the broker watch).
     let health: BridgeHealth
+    /// The in-process reconcile behind `eventbridge_reconcile_*` and `eventbridge_exceptions_*` (with the endpoint).
+    var reconciler: Reconciler?
     /// Subscriber name of each output topic, for the published-events metric.
     let subscriberOfTopic: [String: String]
     private let stopping = Atomic<Bool>(false)
@@ -109,7 +111,7 @@ public final class Bridge: @unchecked Sendable {
         kafkaConfig = KafkaConfig(config.kafka)
         clients = (setup.producer, setup.consumer)
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
-        metrics = PipelineMetrics(registry: metricsRegistry)
+        metrics = PipelineMetrics(registry: metricsRegistry, objectives: Objectives(registry: setup.catalog.registry, settings: config.observability))
         health = BridgeHealth(thresholds: .init(config.health), catalogDigest: setup.catalog.digest)
         if config.changelog.enabled {
             let topics = ChangelogTopics(groupId: config.groupId, sources: config.sources.map(\.topic))
@@ -146,6 +148,7 @@ public final class Bridge: @unchecked Sendable {
         follower?.start()
         defer {
             watch.stop()
+            reconciler?.stop()
             metricsServer?.stop()
             metrics.bridge.up.set(0)
         }

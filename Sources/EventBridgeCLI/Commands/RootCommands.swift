@@ -8,6 +8,7 @@ enum RootCommands {
             ConfigCommand.self,
             TraceCommand.self,
             ReconcileCommand.self,
+            ReportCommand.self,
             StatusCommand.self,
             DLQCommand.self,
             ParkedCommand.self,
