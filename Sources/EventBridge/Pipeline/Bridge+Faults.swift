@@ -25,9 +25,12 @@ extension Bridge {
     func handleFaults(_ consumer: KafkaConsumer) throws {
         let faults = commits.tracker.takeFaults()
         for fault in faults where fault.error.isRecordRejected {
-            block(fault.partition, at: fault.offset, reason: "a record produced for it was refused: \(fault.error)")
+            // A release lane's offsets are release numbers: the partition is its source's.
+            let released = GateStage.isReleasePartition(fault.partition)
+            block(GateStage.sourcePartition(of: fault.partition), at: released ? nil : fault.offset,
+                  reason: "a record produced for \(released ? "a released parked input" : "it") was refused: \(fault.error)")
         }
-        if let fault = faults.first(where: { !$0.error.isRecordRejected && !blocked.contains($0.partition) }) {
+        if let fault = faults.first(where: { !$0.error.isRecordRejected && !blocked.contains(GateStage.sourcePartition(of: $0.partition)) }) {
             try rewind(consumer, after: fault)
         }
     }
@@ -36,13 +39,14 @@ extension Bridge {
     /// `message.max.bytes` and the topic's `max.message.bytes`, or fix the record upstream) and
     /// restart. Nothing of the partition is handled or committed past it meanwhile; it is paused,
     /// counted (`eventbridge_unwritable_records_total`), logged, and `/readyz` names it.
-    func block(_ partition: TopicPartition, at offset: Int64, reason: String) {
+    func block(_ partition: TopicPartition, at offset: Int64?, reason: String) {
         guard blocked.insert(partition).inserted else { return }
         try? consumer?.pause([partition])
         metrics.bridge.unwritableRecords(topic: partition.topic).increment()
-        health.setBlocked(partition, reason: "the record at offset \(offset) cannot be written: \(reason)")
+        let record = offset.map { "the record at offset \($0)" } ?? "a record"
+        health.setBlocked(partition, reason: "\(record) cannot be written: \(reason)")
         logger.error("a record cannot be written; its partition stops here until the cause is fixed and the bridge restarted",
-                     ["position": "\(partition)@\(offset)", "reason": reason])
+                     ["position": offset.map { "\(partition)@\($0)" } ?? "\(partition)", "reason": reason])
     }
 
     /// The DLQ record of an input (consumed, or parked and being released), cut to fit the producer
