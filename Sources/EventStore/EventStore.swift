@@ -30,7 +30,8 @@ import Observability
 public final class EventStore: @unchecked Sendable {
     // @unchecked: `writer` and `isClosed` are only touched on `queue` (serial), except in
     // `deinit`, which has exclusive access; `index` and `reader` are thread-safe
-    // themselves; `pruneTimer` is set once in `init` (DispatchSource is thread-safe).
+    // themselves; `pruneTimer` is set once in `init` (DispatchSource is thread-safe); `lock` and
+    // `identity` are set once in `init` (the lock is released once, from `close` or `deinit`).
     public let configuration: StoreConfiguration
     /// Queries (trace, reconcile, stats, parked events) on the store's read connection.
     public let reader: StoreReader
@@ -40,30 +41,44 @@ public final class EventStore: @unchecked Sendable {
     private let logger: Logger
     private var isClosed = false
     private var pruneTimer: DispatchSourceTimer?
+    /// This process is the store's one writer while it holds this (docs/store.md, "Safety").
+    private let lock: StoreLock?
+    /// The file as it was opened: `verifyFile` notices a store deleted or replaced since.
+    private let identity: StoreIntegrity.FileIdentity?
 
-    private init(configuration: StoreConfiguration, writer: StoreWriter, index: DedupIndex, reader: StoreReader, logger: Logger) {
+    private init(configuration: StoreConfiguration, writer: StoreWriter, index: DedupIndex, reader: StoreReader, logger: Logger,
+                 lock: StoreLock?, identity: StoreIntegrity.FileIdentity?) {
         self.configuration = configuration
         self.writer = writer
         self.index = index
         self.reader = reader
         self.logger = logger
+        self.lock = lock
+        self.identity = identity
         queue = DispatchQueue(label: "eventbridge.store.writer")
     }
 
-    /// Opens (or creates) the store and loads the in-memory dedup front. Fast at millions of
-    /// keys: it reads the Bloom filters and the open generation, not the whole table.
+    /// Opens (or creates, readable by its owner only) the store and loads the in-memory dedup
+    /// front. Fast at millions of keys: it reads the Bloom filters and the open generation, not the
+    /// whole table; `PRAGMA quick_check` reads every page once (about a second per GB).
+    /// - Throws: `inUse` when another process has the store open (one writer per store);
+    ///   `corrupt` when the quick check finds damage.
     public static func open(_ configuration: StoreConfiguration, logger: Logger) throws -> EventStore {
         try configuration.validate()
         let started = DispatchTime.now()
+        let lock = configuration.exclusiveWriter ? try StoreLock.acquire(store: configuration.path) : nil
         let db = try SQLiteDatabase(
             path: configuration.path, mode: .readWriteCreate, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         for pragma in configuration.connectionPragmas(readOnly: false) { try db.execute(pragma) }
+        try StoreIntegrity.quickCheck(db)
+        let identity = StoreIntegrity.FileIdentity(path: configuration.path)
         try StoreSchema.prepare(db)
         let state = try db.transaction { try DedupIndex.loadState(from: db, configuration: configuration) }
         let index = DedupIndex(state)
         let writer = try StoreWriter(db: db, configuration: configuration, index: index, logger: logger)
         let reader = StoreReader(connection: try LockedConnection.open(configuration, readOnly: true))
-        let store = EventStore(configuration: configuration, writer: writer, index: index, reader: reader, logger: logger)
+        let store = EventStore(configuration: configuration, writer: writer, index: index, reader: reader, logger: logger,
+                               lock: lock, identity: identity)
         store.startPruning()
         let millis = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         logger.info("store opened", [
@@ -76,6 +91,7 @@ public final class EventStore: @unchecked Sendable {
     deinit {
         pruneTimer?.cancel()
         if !isClosed { writer.close() }
+        lock?.release()
     }
 
     /// Stops background pruning, waits for queued commits, checkpoints and closes. Later
@@ -89,7 +105,26 @@ public final class EventStore: @unchecked Sendable {
             }
         }
         reader.close()
+        lock?.release()
     }
+
+    /// Throws `replaced` when the store's file is no longer the one this store opened: deleted,
+    /// or another file in its place. Writes would go to a file nobody will read again, so the
+    /// bridge stops before it commits another offset. One `stat`: cheap enough for every commit.
+    public func verifyFile() throws {
+        guard let identity else { return }
+        guard let now = StoreIntegrity.FileIdentity(path: configuration.path) else {
+            throw StoreError(.replaced, message: "the store file was deleted while the bridge ran", context: configuration.path)
+        }
+        guard now == identity else {
+            throw StoreError(.replaced, message: "the store file was replaced by another file while the bridge ran "
+                                 + "(inode \(identity.inode) → \(now.inode))", context: configuration.path)
+        }
+    }
+
+    /// The pid of the process that has the store at `path` open for writing (a running bridge),
+    /// nil when none has.
+    public static func writerPid(ofStore path: String) -> Int32? { StoreLock.holder(ofStore: path) }
 
     // MARK: Dedup
 

@@ -13,6 +13,10 @@ public struct StoreConfiguration: Sendable {
 
     /// The database file (SQLite adds `-wal` and `-shm` beside it).
     public var path: String
+    /// One writing process per store: `EventStore.open` takes `<path>.lock` and refuses a store
+    /// another process holds (docs/store.md, "Safety"). False for a file several processes may
+    /// bring up to date at once, whose writes SQLite serializes (the CLI's changelog view).
+    public var exclusiveWriter = true
     public var durability: Durability = .full
     /// Dedup keys are kept at least this long (whole generations are pruned once their newest
     /// key is older).

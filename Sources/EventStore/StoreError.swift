@@ -11,7 +11,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// An extensible error code: a struct over a private enum so new cases don't break callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: String, Sendable {
-            case sqlite, busy, corrupt, schemaTooNew, closed, invalidArgument, readOnly, conflict
+            case sqlite, busy, corrupt, schemaTooNew, closed, invalidArgument, readOnly, conflict, inUse, replaced
         }
         private let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
@@ -32,6 +32,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         public static let readOnly = Code(.readOnly)
         /// The row already exists where the store promises uniqueness (a DLQ replay attempt).
         public static let conflict = Code(.conflict)
+        /// Another process has the store open for writing (its lock file is held): one bridge per store.
+        public static let inUse = Code(.inUse)
+        /// The store file was deleted or replaced by another file while it was open.
+        public static let replaced = Code(.replaced)
 
         public var description: String { kind.rawValue }
     }

@@ -33,7 +33,11 @@ extension StoreReader {
     }
 
     static func revision(_ s: SQLiteStatement, _ column: Int32) -> StoredRevision {
-        s.type(column) == SQLITE_INTEGER ? .integer(s.int64(column)) : .text(s.string(column) ?? "")
+        switch s.type(column) {
+        case SQLITE_INTEGER: return .integer(s.int64(column))
+        case SQLITE_BLOB: return StoredRevision.largeInteger(blob: s.bytes(column) ?? []).map(StoredRevision.largeInteger) ?? .text("")
+        default: return .text(s.string(column) ?? "")
+        }
     }
 
     // MARK: Dedup

@@ -32,8 +32,9 @@ enum StoreSchema {
           gen INTEGER PRIMARY KEY, created INTEGER NOT NULL, sealed INTEGER, dropping INTEGER NOT NULL DEFAULT 0,
           count INTEGER NOT NULL DEFAULT 0, min_seen INTEGER, max_seen INTEGER, bloom BLOB)
         """,
-        // Last published revision per (type family, entity key). `revision` holds an INTEGER or
-        // a TEXT (normalized RFC 3339 or raw string): see StoredRevision.
+        // Last published revision per (type family, entity key). `revision` holds an INTEGER, a
+        // BLOB (an integer above Int64.max, 8 bytes big endian) or a TEXT (normalized RFC 3339 or
+        // raw string): see StoredRevision.
         """
         CREATE TABLE IF NOT EXISTS revisions(
           family TEXT NOT NULL, entity TEXT NOT NULL, revision NOT NULL, part INTEGER NOT NULL,

@@ -157,6 +157,7 @@ final class StoreWriter {
             upsert.bind(2, key.entityKey)
             switch pending.revision {
             case .integer(let value): upsert.bind(3, value)
+            case .largeInteger(let value): upsert.bind(3, bytes: StoredRevision.blob(value))
             case .text(let text): upsert.bind(3, text)
             }
             upsert.bind(4, try partitionID(pending.partition))

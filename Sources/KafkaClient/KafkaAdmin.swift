@@ -11,10 +11,11 @@ public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
     private let serviceThread: KafkaPollThread
 
-    /// Creates an admin client. `config` needs `bootstrap.servers` (or `test.mock.num.brokers`).
+    /// Creates an admin client. `config` needs `bootstrap.servers` (or `test.mock.num.brokers`);
+    /// its consumer- and producer-only properties are left out (``KafkaConfig/forAdmin``).
     public init(config: KafkaConfig, logger: Logger) throws(KafkaError) {
         let client = try RDKafkaClient(
-            kind: .producer, config: config, events: Int32(RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG), logger: logger)
+            kind: .producer, config: config.forAdmin, events: Int32(RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG), logger: logger)
         self.client = client
         serviceThread = client.makeServiceThread(name: "eventbridge-kafka-admin-service")
         serviceThread.start()
@@ -82,6 +83,19 @@ public final class KafkaAdmin: Sendable {
             guard let md else { throw KafkaError.rdKafka(RD_KAFKA_RESP_ERR__BAD_MSG, message: "empty metadata") }
             defer { rd_kafka_metadata_destroy(md) }
             return KafkaClusterMetadata(md)
+        }
+    }
+
+    /// Asks the cluster for its brokers only (a metadata request naming no topic): the cheapest
+    /// round trip that proves a broker answers. Blocks the calling thread (never call it from
+    /// Swift's cooperative pool) up to `timeout`; returns the number of brokers.
+    public func brokersBlocking(timeout: Duration) throws(KafkaError) -> Int {
+        let ms = timeout.rdKafkaMilliseconds
+        return try client.exclusive { () throws(KafkaError) -> Int in
+            var md: UnsafePointer<rd_kafka_metadata_t>?
+            try KafkaError.check(rd_kafka_metadata(client.handle, 0, nil, &md, ms), "metadata from \(client.bootstrap)")
+            defer { if let md { rd_kafka_metadata_destroy(md) } }
+            return Int(md?.pointee.broker_cnt ?? 0)
         }
     }
 

@@ -90,6 +90,10 @@ public struct KafkaConfig: Sendable, Equatable {
     /// The same properties without the producer-only ones.
     public var forConsumer: KafkaConfig { without(Self.producerOnlyPrefixes) }
 
+    /// The connection properties alone (an admin client is a producer-kind handle that produces
+    /// nothing: librdkafka would warn about every consumer property it is given).
+    public var forAdmin: KafkaConfig { without(Self.consumerOnlyPrefixes + Self.producerOnlyPrefixes) }
+
     private func without(_ prefixes: [String]) -> KafkaConfig {
         KafkaConfig(properties.filter { kv in !prefixes.contains { kv.key.hasPrefix($0) } })
     }

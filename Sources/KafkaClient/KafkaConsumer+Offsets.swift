@@ -62,14 +62,17 @@ extension KafkaConsumer {
 
     /// The group's committed positions for these partitions; a partition without one is left out.
     public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [PartitionPosition] {
+        try await client.run { [self] () throws(KafkaError) in try committedBlocking(partitions, timeout: timeout) }
+    }
+
+    /// ``committed(_:timeout:)`` for a caller on its own thread (blocks it up to `timeout`).
+    public func committedBlocking(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError) -> [PartitionPosition] {
         let ms = timeout.rdKafkaMilliseconds
-        return try await client.run { [self] () throws(KafkaError) in
-            try withHandle("committed") { handle throws(KafkaError) in
-                let list = RDKafkaPartitionList(partitions)
-                try KafkaError.check(rd_kafka_committed(handle, list.pointer, ms), "committed offsets")
-                try list.checkPartitions("committed offset")
-                return list.entries
-            }
+        return try withHandle("committed") { handle throws(KafkaError) in
+            let list = RDKafkaPartitionList(partitions)
+            try KafkaError.check(rd_kafka_committed(handle, list.pointer, ms), "committed offsets")
+            try list.checkPartitions("committed offset")
+            return list.entries
         }
     }
 

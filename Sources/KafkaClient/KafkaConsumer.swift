@@ -43,7 +43,7 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(
                 .configuration, message: "'enable.auto.offset.store' must be false: offsets are stored after outcomes are durable")
         }
-        let config = config.withDefaults(KafkaConfig.consumerDefaults).merging(["enable.auto.offset.store": "false"])
+        let config = KafkaConsumer.effectiveConfiguration(config)
         let context = KafkaRebalanceContext(handler: onRebalance, logger: logger)
         // One retained reference for librdkafka's opaque pointer; released in `closeNow()` after
         // `rd_kafka_destroy` (or below, if no handle was created).

@@ -60,6 +60,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let state = rdKafka(RD_KAFKA_RESP_ERR__STATE.rawValue)
         /// librdkafka raised a fatal error; the client must be recreated.
         public static let fatal = rdKafka(RD_KAFKA_RESP_ERR__FATAL.rawValue)
+        /// The record is larger than the producer's `message.max.bytes` (refused at once) or the
+        /// broker's `message.max.bytes` / the topic's `max.message.bytes` (in the delivery report).
+        public static let messageSizeTooLarge = rdKafka(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue)
 
         /// The librdkafka code, or nil for the layer's own conditions.
         public var rdKafkaCode: Int32? {
@@ -117,6 +120,21 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         if let underlying { text += " [caused by: \(underlying)]" }
         return text
     }
+
+    /// The broker or the client refused this record itself (too large, invalid, a timestamp out of
+    /// range …): producing it again can never succeed, so it is not a transient fault — the caller
+    /// must make the record acceptable or report it, never retry it in a loop.
+    public var isRecordRejected: Bool { KafkaError.recordRejectedCodes.contains(code) }
+
+    /// Codes that refuse the record, not the moment (`isRecordRejected`).
+    static let recordRejectedCodes: Set<Code> = [
+        .messageSizeTooLarge,
+        .rdKafka(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue),
+        .rdKafka(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue),
+        .rdKafka(RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue),
+        .rdKafka(RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP.rawValue),
+        .rdKafka(RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT.rawValue),
+    ]
 
     /// Codes for which waiting and retrying can succeed.
     static let retriableCodes: Set<Code> = [

@@ -30,17 +30,21 @@ public final class KafkaProducer: Sendable {
     /// Calls using the handle right now; ``close(timeout:)`` waits for zero before destroying it.
     private let activeCalls = Atomic<Int>(0)
     private let logger: Logger
+    /// The largest record this producer accepts (`message.max.bytes`, compared with
+    /// `KafkaProducerRecord.wireSize`); larger ones are refused with `messageSizeTooLarge`.
+    public let maxMessageBytes: Int
 
     /// Creates a producer. `config` needs `bootstrap.servers` (or `test.mock.num.brokers`);
     /// `enable.idempotence=true` and `acks=all` are added unless set.
     public init(config: KafkaConfig, logger: Logger, onDelivery: DeliveryHandler? = nil) throws(KafkaError) {
-        let config = config.withDefaults(KafkaConfig.producerDefaults)
+        let config = KafkaProducer.effectiveConfiguration(config)
         let events = RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
         let client = try RDKafkaClient(kind: .producer, config: config, events: Int32(events), logger: logger)
         let dispatcher = KafkaDeliveryDispatcher(handler: onDelivery, logger: logger)
         self.client = client
         self.dispatcher = dispatcher
         self.logger = logger
+        maxMessageBytes = rd_kafka_conf(client.handle).flatMap { KafkaConfig.integer($0, "message.max.bytes") } ?? KafkaConfig.defaultMaxMessageBytes
         // The thread captures the client and dispatcher, never `self`, so that dropping the last
         // reference to the producer runs `deinit`, which stops the thread.
         pollThread = KafkaPollThread(

@@ -73,6 +73,33 @@ public struct KafkaProducerRecord: Sendable, Hashable {
     }
 }
 
+extension KafkaProducerRecord {
+    /// The size librdkafka holds against `message.max.bytes` when the record is produced: the
+    /// largest per-record framing of the v2 message format (36 bytes), key, value, and each header
+    /// as name and value with their zigzag-varint lengths. A record with `wireSize` ≤ the
+    /// producer's `maxMessageBytes` is accepted; one byte more is `messageSizeTooLarge`.
+    public var wireSize: Int {
+        var size = 36 + (key?.count ?? 0) + (value?.count ?? 0)
+        for header in headers {
+            let name = header.name.utf8.count
+            let value = header.value?.count ?? 0
+            size += name + value + Self.varintSize(name) + Self.varintSize(value)
+        }
+        return size
+    }
+
+    /// Bytes of the zigzag varint of a non-negative length (7 bits per byte of 2·n).
+    static func varintSize(_ n: Int) -> Int {
+        var v = UInt64(n) << 1
+        var bytes = 1
+        while v >= 0x80 {
+            v >>= 7
+            bytes += 1
+        }
+        return bytes
+    }
+}
+
 /// A record consumed from a partition: every byte as the broker returned it.
 ///
 /// A nil `key` is a null key; a nil `value` is a tombstone. Neither is an error.

@@ -105,3 +105,25 @@ import Testing
         #expect(RFC3339.format(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
     }
 }
+
+@Suite struct SHA256Tests {
+    @Test func knownAnswers() {
+        // FIPS 180-4 examples and NIST CAVS short/long messages.
+        #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func streamingInPiecesEqualsOneShot() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for split in [0, 1, 55, 56, 63, 64, 65, 127, 500, 999] {
+            var h = SHA256()
+            h.update(data[..<split])
+            h.update(data[split...])
+            #expect(Hex.string(h.finalize()) == SHA256.hex(data), "split at \(split)")
+        }
+    }
+}

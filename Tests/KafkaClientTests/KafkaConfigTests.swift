@@ -19,6 +19,19 @@ import TestSupport
         }
     }
 
+    /// `config check` reports every property librdkafka refuses, by name, without creating a client.
+    @Test func problemsListsEveryRefusedPropertyWithoutCreatingAClient() {
+        let config = KafkaConfig(["bootstrap.servers": "127.0.0.1:1", "acks": "sometimes", "no.such.property": "1",
+                                  "linger.ms": "5", "sasl.mechanisms": "PLAIN", "sasl.password": "x", "socket.timeout.ms": "secret-ish"])
+        let problems = KafkaProducer.configurationProblems(config)
+        #expect(problems.map(\.property) == ["acks", "no.such.property", "socket.timeout.ms"])
+        #expect(problems.allSatisfy { !$0.message.isEmpty })
+        #expect(KafkaConsumer.configurationProblems(KafkaConfig(["bootstrap.servers": "x:1"])).map(\.property) == ["group.id"])
+        #expect(KafkaConsumer.configurationProblems(KafkaConfig(["group.id": "g", "enable.auto.offset.store": "true"])).map(\.property)
+                == ["enable.auto.offset.store"])
+        #expect(KafkaProducer.configurationProblems(KafkaConfig(["bootstrap.servers": "x:1"])).isEmpty)
+    }
+
     @Test func secretValuesAreRedactedFromErrorsAndLogs() {
         let secret = "hunter2-very-secret"
         let config = KafkaConfig(["sasl.password": secret, "ssl.key.pem": secret, "acks": "all", "basic.auth.secret": secret])

@@ -58,6 +58,9 @@ import TestSupport
         box.state.withLock { $0 = .ready }
         let ready = try HTTPTestClient.request(port: port, "/readyz?verbose=1")
         #expect(ready.status == 200 && ready.body == "ready\n")
+        box.state.withLock { $0 = Readiness.notReady("store commits failing").with(details: ["catalog sha256:ab12", "line\nbreak"]) }
+        let detailed = try HTTPTestClient.request(port: port, "/readyz")
+        #expect(detailed.status == 503 && detailed.body == "not ready: store commits failing\ncatalog sha256:ab12\nline break\n")
     }
 
     @Test func unknownPathsAre404AndOtherMethods405() throws {

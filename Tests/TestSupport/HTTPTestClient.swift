@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Observability
 
 /// A blocking HTTP/1.1 client over raw sockets for the metrics server tests: it can send any
 /// bytes (malformed, oversized, nothing at all) and reads the response until the server closes.
@@ -47,35 +48,12 @@ public enum HTTPTestClient {
     }
 
     /// Reads until the server closes the connection (or the receive timeout passes).
-    public static func readToEnd(_ fd: Int32) throws -> [UInt8] {
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 { return out }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == ECONNRESET { return out }
-                throw Failure(description: "recv failed after \(out.count) bytes: errno \(errno)")
-            }
-            out += chunk[0..<n]
-        }
-    }
+    public static func readToEnd(_ fd: Int32) throws -> [UInt8] { try ProbeClient.readToEnd(fd) }
 
     public static func parse(_ bytes: [UInt8]) throws -> Response {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw Failure(description: "no response head in \(text.debugDescription)") }
-        let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
-        let statusParts = lines[0].split(separator: " ")
-        guard statusParts.count >= 2, statusParts[0] == "HTTP/1.1", let status = Int(statusParts[1]) else {
-            throw Failure(description: "bad status line \(lines[0].debugDescription)")
-        }
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return Response(status: status, headers: headers, body: String(text[split.upperBound...]))
+        let r = try ProbeClient.parse(bytes)
+        guard bytes.starts(with: Array("HTTP/1.1 ".utf8)) else { throw Failure(description: "not an HTTP/1.1 response") }
+        return Response(status: r.status, headers: r.headers, body: r.body)
     }
 
     /// Sends `raw` on a new connection and returns the parsed response.

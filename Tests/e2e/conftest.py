@@ -57,12 +57,13 @@ class Cluster:
             time.sleep(0.1)
         raise AssertionError(f"topics {names} did not appear")
 
-    def producer(self):
-        return Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5})
+    def producer(self, config=None):
+        return Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5, **(config or {})})
 
-    def produce(self, topic, records):
-        """records: iterable of dicts {key, value (bytes|None), headers, partition?}. Returns the count."""
-        p = self.producer()
+    def produce(self, topic, records, config=None):
+        """records: iterable of dicts {key, value (bytes|None), headers, partition?}; `config`: more
+        producer properties (e.g. a larger message.max.bytes). Returns the count."""
+        p = self.producer(config)
         errors = []
 
         def report(err, msg):

@@ -68,7 +68,9 @@ def test_config_check_reports_problems_with_json_paths(binary, tmp_path):
 
 def test_config_check_reports_the_deprecated_replay_limit(binary, tmp_path):
     old = tmp_path / "old.json"
+    # A catalog is part of a valid config (config check builds it, as run does).
     old.write_text(json.dumps({"kafka": {"bootstrap.servers": "x:1"}, "store": {"path": "s.sqlite"},
+                               "contracts": os.path.join(ROOT, "contracts"), "mappings": os.path.join(ROOT, "mappings"),
                                "sources": [{"topic": "a", "source": "urn:a"}],
                                "subscribers": [{"name": "s", "topic": "b", "types": ["*"]}],
                                "retry": {"maxAttempts": 3}}))

@@ -47,6 +47,39 @@ public struct JSONNumber: Sendable, CustomStringConvertible {
         return parts.exponent >= 0
     }
 
+    /// The exact value when it is integral and within `Int64` (`1e2`, `100.0` and `9.2e18`
+    /// included); nil for fractions and for integers beyond it.
+    public var integralInt64: Int64? {
+        if let int64 { return int64 }
+        return exactIntegral(Int64.init)
+    }
+
+    /// The exact value when it is integral and within `UInt64` (0 … 2^64 − 1); nil otherwise.
+    public var integralUInt64: UInt64? {
+        if let int64 { return int64 >= 0 ? UInt64(int64) : nil }
+        return exactIntegral(UInt64.init)
+    }
+
+    /// True for an integral value within the range this product implements for integers:
+    /// −2^63 … 2^64 − 1, signed or unsigned 64 bits — what upstream systems send (Salesforce commit
+    /// numbers, unsigned BIGINT columns through Debezium). JSON Schema's `integer` is held to it
+    /// (docs/json-schema.md, "Integers"); `1e400` is integral but not such an integer.
+    public var isInteger64: Bool { integralInt64 != nil || integralUInt64 != nil }
+
+    /// The lowest and highest integers `isInteger64` accepts, for messages.
+    public static let integer64Range = "\(Int64.min) to \(UInt64.max)"
+
+    /// The value as plain digits parsed by `make` when integral with at most 20 digits.
+    private func exactIntegral<T>(_ make: (String) -> T?) -> T? {
+        let p = parts
+        if p.isZero { return make("0") }
+        guard p.exponent >= 0, p.magnitude <= 20 else { return nil }
+        var text = p.negative ? "-" : ""
+        text += String(decoding: p.digits, as: UTF8.self)
+        text += String(repeating: "0", count: p.exponent)
+        return make(text)
+    }
+
     /// A `Double` approximation, for callers that accept rounding (never for money).
     public var doubleValue: Double { Double(literal) ?? .nan }
 

@@ -3,7 +3,7 @@ extension SchemaEvaluator {
     mutating func assertion(_ keyword: Keyword, _ instance: JSONValue) -> Bool {
         switch keyword {
         case .type(let mask):
-            return mask.matches(instance) || fail("type", "expected \(Self.typeList(mask)), got \(instance.typeName)")
+            return mask.matches(instance) || fail("type", Self.typeMessage(mask, instance))
         case .const(let index):
             let value = program.tables.values[Int(index)]
             return InstanceEquality.equal(instance, value) || fail("const", "must be \(JSONWriter.compact.string(value))")
@@ -56,6 +56,16 @@ extension SchemaEvaluator {
         default:
             return true
         }
+    }
+
+    /// Why `instance` is not of a type in `mask`; an integral number beyond 64 bits is named as
+    /// such (it is an integer to JSON Schema, but not one this product carries).
+    static func typeMessage(_ mask: TypeMask, _ instance: JSONValue) -> String {
+        if case .number(let n) = instance, mask.contains(.integer), n.isIntegral {
+            return "expected \(typeList(mask)), got \(n.literal): integers must lie within the 64-bit range "
+                + "(\(JSONNumber.integer64Range))"
+        }
+        return "expected \(typeList(mask)), got \(instance.typeName)"
     }
 
     static func typeList(_ mask: TypeMask) -> String {

@@ -57,7 +57,8 @@ struct TypeMask: OptionSet, Sendable {
         switch value {
         case .null: return contains(.null)
         case .bool: return contains(.boolean)
-        case .number(let n): return contains(.number) || (contains(.integer) && n.isIntegral)
+        // `integer` means what this product carries as one: integral, signed or unsigned 64 bits.
+        case .number(let n): return contains(.number) || (contains(.integer) && n.isInteger64)
         case .string: return contains(.string)
         case .array: return contains(.array)
         case .object: return contains(.object)

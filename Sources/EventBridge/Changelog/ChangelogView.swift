@@ -17,6 +17,8 @@ public enum ChangelogView {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var settings = config.store.configuration(path: path)
         settings.pruneIntervalSeconds = 0
+        // Several commands may refresh the view at once (no bridge writes it): SQLite serializes them.
+        settings.exclusiveWriter = false
         let store = try EventStore.open(settings, logger: .disabled)
         defer { store.close() }
         let kafka = KafkaConfig(config.kafka)

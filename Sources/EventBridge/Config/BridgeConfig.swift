@@ -26,6 +26,8 @@ public struct BridgeConfig: Sendable {
     public var changelog: ChangelogSettings = ChangelogSettings()
     /// Materiality and sync-lag objective overrides, the in-process reconcile (docs/metrics.md).
     public var observability: ObservabilitySettings = ObservabilitySettings()
+    /// When `/readyz` stops saying ready (docs/metrics.md, "Readiness").
+    public var health = HealthSettings()
     public var logLevel: Logger.Level
     /// The directory of the config file: relative paths in the file are resolved against it.
     public var baseDirectory: String
@@ -180,6 +182,14 @@ public struct BridgeConfig: Sendable {
     public struct MetricsSettings: Sendable {
         /// `host:port`, loopback by default; nil disables the endpoint.
         public var address: String?
+    }
+
+    public struct HealthSettings: Sendable {
+        /// Not ready once the broker has not answered (a metadata request) for this long.
+        public var brokerUnreachableAfterMs = 30_000
+        /// Not ready once an assigned partition with records behind its commit point has not moved
+        /// that point for this long.
+        public var stuckPartitionAfterMs = 120_000
     }
 
     /// Resolves a path from the config file against the file's directory.

@@ -22,7 +22,8 @@ struct ConfigReader {
             return nil
         }
         unknownKeys(root, "", allowed: ["kafka", "groupId", "contracts", "mappings", "store", "sources", "subscribers",
-                                        "retry", "dlq", "limits", "sequencing", "changelog", "metrics", "observability", "log", "$comment"])
+                                        "retry", "dlq", "limits", "sequencing", "changelog", "metrics", "observability", "health", "log",
+                                        "$comment"])
         var kafka: [String: String] = [:]
         if let k = root["kafka"] {
             if let o = k.objectValue {
@@ -104,12 +105,14 @@ struct ConfigReader {
             }
         }
         let observability = readObservability(root["observability"])
-        guard let store, let retry, let dlq, let limits, let sequencing, let observability else { return nil }
+        let health = readHealth(root["health"])
+        guard let store, let retry, let dlq, let limits, let sequencing, let observability, let health else { return nil }
         var config = BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
                                   sources: sources, subscribers: subscribers, retry: retry, dlq: dlq, limits: limits, sequencing: sequencing,
                                   metrics: .init(address: metricsAddress), changelog: changelog, logLevel: level, baseDirectory: baseDirectory,
                                   warnings: warnings)
         config.observability = observability
+        config.health = health
         return config
     }
 
@@ -310,6 +313,18 @@ struct ConfigReader {
             if n > 64 { problem("/limits/workers", "at most 64") }
             s.workers = n
         }
+        return s
+    }
+
+    mutating func readHealth(_ v: JSONValue?) -> BridgeConfig.HealthSettings? {
+        var s = BridgeConfig.HealthSettings()
+        guard let v else { return s }
+        guard let o = object(v, "/health") else { return nil }
+        unknownKeys(o, "/health", allowed: ["brokerUnreachableAfter", "stuckPartitionAfter"])
+        if let d = durationMs(o, "brokerUnreachableAfter", "/health") { s.brokerUnreachableAfterMs = d }
+        if let d = durationMs(o, "stuckPartitionAfter", "/health") { s.stuckPartitionAfterMs = d }
+        if s.brokerUnreachableAfterMs < 1_000 { problem("/health/brokerUnreachableAfter", "at least 1s") }
+        if s.stuckPartitionAfterMs < 1_000 { problem("/health/stuckPartitionAfter", "at least 1s") }
         return s
     }
 

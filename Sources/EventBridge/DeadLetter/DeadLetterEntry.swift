@@ -11,6 +11,11 @@ public struct DeadLetterEntry: Sendable {
     public var record: KafkaConsumerRecord
     public var position: PartitionPosition { PartitionPosition(topic: record.topic, partition: record.partition, offset: record.offset) }
 
+    /// Every DLQ record of the same input (`inputID`), the earliest written first: more than one
+    /// when a crash between the DLQ acknowledgement and the store commit made the bridge dead-letter
+    /// the input again. Filled by `DeadLetterReader.forEachInput`; empty when not grouped.
+    public var copies: [PartitionPosition] = []
+
     public init(_ record: KafkaConsumerRecord) { self.record = record }
 
     func text(_ name: String) -> String? {
@@ -31,6 +36,25 @@ public struct DeadLetterEntry: Sendable {
               let o = text(DeadLetterHeaders.sourceOffset) else { return nil }
         return "\(t):\(p):\(o)"
     }
+
+    /// Where the failed input was consumed, when the headers say so.
+    public var sourcePosition: PartitionPosition? {
+        guard let t = sourceTopic, let p = sourcePartition, let o = text(DeadLetterHeaders.sourceOffset).flatMap({ Int64($0) }), o >= 0
+        else { return nil }
+        return PartitionPosition(topic: t, partition: p, offset: o)
+    }
+
+    /// The failed input's deterministic id: the `eventbridge.dlq.id` header, else (records written
+    /// before it existed) the same id computed from the source headers, else this record's position.
+    public var inputID: String {
+        text(DeadLetterHeaders.id) ?? sourcePosition.map(DeadLetterHeaders.inputID(of:)) ?? "dlq:" + position.description
+    }
+
+    /// This record and its copies: every DLQ position of the input (just this one when not grouped).
+    public var allPositions: [PartitionPosition] { copies.isEmpty ? [position] : copies }
+
+    /// True when the record holds only a prefix of the input's value (docs/dlq.md, "Size").
+    public var isTruncated: Bool { text(DeadLetterHeaders.valueTruncated) == "true" }
 
     public var sourceTopic: String? { text(DeadLetterHeaders.sourceTopic) }
     /// The source partition the input was consumed from (nil when missing or not a partition number).
@@ -57,6 +81,9 @@ public struct DeadLetterEntry: Sendable {
             "message": message.map { .string($0) } ?? .null, "contract": contract.map { .string($0) } ?? .null,
             "attempt": .number(JSONNumber(attempt)), "failedFirst": failedFirst.map { .string($0) } ?? .null,
             "failedLast": failedLast.map { .string($0) } ?? .null, "violations": .array(violations),
+            "id": .string(inputID), "copies": .number(JSONNumber(allPositions.count)),
+            "otherCopies": .array(allPositions.filter { $0 != position }.map { .string($0.description) }),
+            "truncated": .bool(isTruncated),
         ]
     }
 }

@@ -34,7 +34,7 @@ public final class DeadLetterReplayer: Sendable {
         /// An interrupted replay: look for it in the source topic, produce only if absent.
         case complete(DeadLetterReplay)
         case alreadyReplayed(DeadLetterReplay)
-        /// At or over `retry.maxAttempts` (the loop guard).
+        /// At or over `dlq.replay.maxAttempts` (the loop guard).
         case refused(attempt: Int)
         /// Another run holds the reservation.
         case inProgress(DeadLetterReplay)
@@ -75,10 +75,11 @@ public final class DeadLetterReplayer: Sendable {
         return "\(user)@\(ProcessInfo.processInfo.hostName) pid \(getpid())"
     }
 
-    /// The state of a DLQ record's replays: the latest reservation and whether it was confirmed.
+    /// The state of a failed input's replays, over every DLQ copy of it (`DeadLetterEntry.copies`):
+    /// the latest reservation and whether it was confirmed.
     public func state(of entry: DeadLetterEntry) throws -> (latest: DeadLetterReplay?, confirmed: DeadLetterResolution?) {
-        let latest = try book.replays(of: entry.position).max { $0.attempt < $1.attempt }
-        guard let latest, let resolution = try book.resolution(of: entry.position),
+        let latest = try entry.allPositions.flatMap { try book.replays(of: $0) }.max { $0.replayedAtMillis < $1.replayedAtMillis }
+        guard let latest, let resolution = try book.resolution(of: latest.dlqPosition),
               resolution.reason.hasPrefix(Self.replayedReasonPrefix), resolution.resolvedAtMillis >= latest.replayedAtMillis
         else { return (latest, nil) }
         return (latest, resolution)
@@ -87,6 +88,11 @@ public final class DeadLetterReplayer: Sendable {
     public func decide(_ entry: DeadLetterEntry, force: Bool, nowMillis: Int64) throws -> Decision {
         guard entry.sourceTopic != nil, entry.sourcePartition != nil else {
             return .unusable("no eventbridge.source.topic/partition header")
+        }
+        if entry.isTruncated {
+            return .unusable("the DLQ holds only the first \(entry.record.value?.count ?? 0) bytes of the value (the original was "
+                + "\(entry.text(DeadLetterHeaders.valueSize) ?? "?") bytes, sha256 \(entry.text(DeadLetterHeaders.valueSHA256) ?? "?")): "
+                + "have the upstream system send it again")
         }
         if entry.attempt >= maxAttempts { return .refused(attempt: entry.attempt) }
         let (latest, confirmed) = try state(of: entry)
@@ -110,11 +116,13 @@ public final class DeadLetterReplayer: Sendable {
     /// The record a replay produces, to the original source partition: the original key, value and
     /// headers, the error headers removed, `eventbridge.attempt` one higher, `eventbridge.replay.of`
     /// naming the DLQ record; `eventbridge.failed.first` is kept so a second failure still knows the first.
-    public static func record(for entry: DeadLetterEntry) -> KafkaProducerRecord {
+    /// `booked` is the DLQ position the replay was reserved on (the entry's own unless an earlier
+    /// run reserved another copy of the same input).
+    public static func record(for entry: DeadLetterEntry, booked: PartitionPosition? = nil) -> KafkaProducerRecord {
         typealias H = DeadLetterHeaders
         var headers = entry.record.headers.filter { !H.errorHeaders.contains($0.name) && $0.name != H.attempt && $0.name != H.replayOf }
         headers.append(KafkaHeader(name: H.attempt, string: String(entry.attempt + 1)))
-        headers.append(KafkaHeader(name: H.replayOf, string: entry.position.description))
+        headers.append(KafkaHeader(name: H.replayOf, string: (booked ?? entry.position).description))
         return KafkaProducerRecord(topic: entry.sourceTopic ?? "", partition: entry.sourcePartition, key: entry.record.key,
                                    value: entry.record.value, headers: headers)
     }
@@ -135,37 +143,38 @@ public final class DeadLetterReplayer: Sendable {
             } catch let error as StoreError where error.code == .conflict {
                 return .lostRace
             }
-            return .replayed(try await produceAndConfirm(entry, producer: producer, nowMillis: nowMillis))
+            return .replayed(try await produceAndConfirm(entry, booked: entry.position, producer: producer, nowMillis: nowMillis))
         case .complete(let reservation):
             if let found = try find(entry, in: tp, from: reservation.target.offset) {
-                try confirm(entry, at: found, nowMillis: nowMillis())
+                try confirm(reservation.dlqPosition, at: found, nowMillis: nowMillis())
                 return .found(found)
             }
-            return .replayed(try await produceAndConfirm(entry, producer: producer, nowMillis: nowMillis))
+            return .replayed(try await produceAndConfirm(entry, booked: reservation.dlqPosition, producer: producer, nowMillis: nowMillis))
         default:
             return nil
         }
     }
 
-    private func produceAndConfirm(_ entry: DeadLetterEntry, producer: KafkaProducer, nowMillis: () -> Int64) async throws -> PartitionPosition {
-        let record = Self.record(for: entry)
+    private func produceAndConfirm(_ entry: DeadLetterEntry, booked: PartitionPosition, producer: KafkaProducer,
+                                   nowMillis: () -> Int64) async throws -> PartitionPosition {
+        let record = Self.record(for: entry, booked: booked)
         let acked = try await producer.send(record)
         let target = PartitionPosition(topic: record.topic, partition: acked.partition, offset: acked.offset)
-        try confirm(entry, at: target, nowMillis: nowMillis())
+        try confirm(booked, at: target, nowMillis: nowMillis())
         return target
     }
 
-    private func confirm(_ entry: DeadLetterEntry, at target: PartitionPosition, nowMillis: Int64) throws {
+    private func confirm(_ booked: PartitionPosition, at target: PartitionPosition, nowMillis: Int64) throws {
         try book.markResolved(DeadLetterResolution(
-            dlqPosition: entry.position, resolvedAtMillis: nowMillis, actor: actor, reason: Self.replayedReasonPrefix + target.description))
+            dlqPosition: booked, resolvedAtMillis: nowMillis, actor: actor, reason: Self.replayedReasonPrefix + target.description))
     }
 
-    /// Looks for the replay of `entry` in the source partition from `offset` to its end.
+    /// Looks for the replay of `entry` (of any DLQ copy of it) in the source partition from `offset` to its end.
     func find(_ entry: DeadLetterEntry, in tp: TopicPartition, from offset: Int64) throws -> PartitionPosition? {
-        let wanted = entry.position.description
+        let wanted = Set(entry.allPositions.map(\.description))
         var found: PartitionPosition?
         try DeadLetterReader(kafka: kafka, logger: logger).forEach(topic: tp.topic, partitions: [tp.partition], from: [tp.partition: max(0, offset)]) { e in
-            if e.text(DeadLetterHeaders.replayOf) == wanted {
+            if let of = e.text(DeadLetterHeaders.replayOf), wanted.contains(of) {
                 found = e.position
                 return false
             }

@@ -10,7 +10,7 @@ import EventStore
 /// lock. Also keeps the plain totals for the closing log line.
 final class PipelineMetrics: @unchecked Sendable {
     // @unchecked Sendable: the caches and totals are touched only on the pipeline thread; the
-    // values the metrics server reads (`lag`, `isReady`) are behind a Mutex/Atomic.
+    // values the metrics server reads (`lag`) are behind a Mutex.
     let bridge: BridgeMetrics
     private var consumedBy: [String: Counter] = [:]
     private var outcomeBy: [String: Counter] = [:]
@@ -25,7 +25,6 @@ final class PipelineMetrics: @unchecked Sendable {
     /// Per contract type: events synced, objective breaches, and the objective in seconds.
     private var syncedBy: [String: (synced: Counter, breaches: Counter, objective: Double)] = [:]
     private let lag = LagSnapshot()
-    let isReady = Atomic<Bool>(false)
 
     var consumed = 0
     var published = 0

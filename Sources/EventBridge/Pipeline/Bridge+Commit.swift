@@ -29,16 +29,21 @@ extension Bridge {
                 break
             } catch {
                 // The store is busy or the disk full: nothing of the batch is stored, so the offsets
-                // stay where they are; write it again until it holds.
+                // stay where they are; write it again until it holds. `/readyz` says so meanwhile.
                 logger.error("store commit failed, retrying", ["error": "\(error)"])
+                metrics.bridge.storeCommitFailures.increment()
+                health.storeFailed("\(error)")
                 backoff.sleep()
             }
         }
+        health.storeCommitted()
+        progressed(settled.offsets)
         metrics.bridge.commitDuration.observe(settled.duration)
         releasing.subtract(settled.released)
         if !settled.ready.isEmpty || !settled.released.isEmpty { sweepDue = true }
         metrics.commits += 1
-        guard let consumer else { return }
+        // Offsets follow the store: not when the outcomes went to a file that is gone.
+        guard let consumer, storeFileHolds() else { return }
         do {
             try consumer.store(settled.offsets.filter { assigned.contains($0.topicPartition) })
             if sync { try consumer.commitBlocking() } else { try consumer.commitAsync() }

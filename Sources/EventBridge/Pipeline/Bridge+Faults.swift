@@ -9,7 +9,7 @@ import Observability
 extension Bridge {
     /// The producer's delivery reports only touch the commit stage's tracker (on the producer's poll thread).
     static func makeProducer(_ config: KafkaConfig, tracker: InFlightTracker<InputOutcome>, logger: Logger) throws -> KafkaProducer {
-        try KafkaProducer(config: config.forProducer, logger: logger.with(label: "kafka.producer")) { reports in
+        try KafkaProducer(config: config, logger: logger.with(label: "kafka.producer")) { reports in
             for r in reports {
                 switch r.result {
                 case .success(let p): tracker.acknowledge(r.context, position: PartitionPosition(topic: r.topic, partition: p.partition, offset: p.offset))
@@ -18,6 +18,59 @@ extension Bridge {
             }
         }
     }
+
+    /// Delivery failures since the last look. A record the broker or the client refused (too
+    /// large, invalid: `KafkaError.isRecordRejected`) will be refused again: its partition is
+    /// blocked, never rewound in a loop. Any other failure is transient and rewinds.
+    func handleFaults(_ consumer: KafkaConsumer) throws {
+        let faults = commits.tracker.takeFaults()
+        for fault in faults where fault.error.isRecordRejected {
+            // A release lane's offsets are release numbers: the partition is its source's.
+            let released = GateStage.isReleasePartition(fault.partition)
+            block(GateStage.sourcePartition(of: fault.partition), at: released ? nil : fault.offset,
+                  reason: "a record produced for \(released ? "a released parked input" : "it") was refused: \(fault.error)")
+        }
+        if let fault = faults.first(where: { !$0.error.isRecordRejected && !blocked.contains(GateStage.sourcePartition(of: $0.partition)) }) {
+            try rewind(consumer, after: fault)
+        }
+    }
+
+    /// Stops a partition at an input whose record cannot be written: an operator must act (raise
+    /// `message.max.bytes` and the topic's `max.message.bytes`, or fix the record upstream) and
+    /// restart. Nothing of the partition is handled or committed past it meanwhile; it is paused,
+    /// counted (`eventbridge_unwritable_records_total`), logged, and `/readyz` names it.
+    func block(_ partition: TopicPartition, at offset: Int64?, reason: String) {
+        guard blocked.insert(partition).inserted else { return }
+        try? consumer?.pause([partition])
+        metrics.bridge.unwritableRecords(topic: partition.topic).increment()
+        let record = offset.map { "the record at offset \($0)" } ?? "a record"
+        health.setBlocked(partition, reason: "\(record) cannot be written: \(reason)")
+        logger.error("a record cannot be written; its partition stops here until the cause is fixed and the bridge restarted",
+                     ["position": offset.map { "\(partition)@\($0)" } ?? "\(partition)", "reason": reason])
+    }
+
+    /// The DLQ record of an input (consumed, or parked and being released), cut to fit the producer
+    /// (`DeadLetterStage`): `[]` when its topic has no DLQ (not a configured source); nil when it
+    /// cannot be written at all — its source partition is then blocked and the caller leaves the
+    /// input where it is (unregistered, or parked).
+    func deadLetterRecords(for record: KafkaConsumerRecord, failure: PipelineFailure) -> [KafkaProducerRecord]? {
+        guard let topic = pipeline.dlqTopic(of: record) else { return [] }
+        if let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: topic, now: RFC3339.now(), maxBytes: producer.maxMessageBytes) {
+            return [dlq]
+        }
+        let headerBytes = record.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        block(record.topicPartition, at: record.offset, reason: "its DLQ record (\(failure.code)) does not fit message.max.bytes "
+                  + "\(producer.maxMessageBytes) even with the value cut: the key is \(record.key?.count ?? 0) bytes, the headers \(headerBytes)")
+        return nil
+    }
+
+    /// Forgets the blocks of partitions this member no longer owns (revoked, or a new session).
+    func unblock(_ partitions: Set<TopicPartition>) {
+        for partition in blocked.intersection(partitions) { health.setBlocked(partition, reason: nil) }
+        blocked.subtract(partitions)
+    }
+
+    func unblockAll() { unblock(blocked) }
 
     /// A delivery failed, so nothing at or past the failed input may commit. Waits for every other
     /// delivery report, commits the complete prefix, forgets the rest, replaces the producer and
@@ -61,7 +114,7 @@ extension Bridge {
             paused = true
             logger.debug("paused: in-flight limit reached", ["inFlight": String(inFlight)])
         } else if paused && inFlight < config.limits.maxInFlight / 2 {
-            try? consumer.resume(Array(assigned.subtracting(restoring)))
+            try? consumer.resume(Array(assigned.subtracting(restoring).subtracting(blocked)))
             paused = false
         }
         if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
@@ -79,7 +132,7 @@ extension Bridge {
         logger.warning("replacing the producer after failed deliveries")
         let old = producer
         do {
-            producer = try Bridge.makeProducer(kafkaConfig, tracker: commits.tracker, logger: logger)
+            producer = try Bridge.makeProducer(clients.producer, tracker: commits.tracker, logger: logger)
         } catch {
             logger.error("cannot create a new producer; keeping the old one", ["error": "\(error)"])
             return

@@ -17,6 +17,8 @@ extension Bridge {
     /// same input; they never dead-letter it.
     func handle(_ record: KafkaConsumerRecord, prepared: BatchPreparer.Result?) throws {
         let tp = record.topicPartition
+        // Stopped at an earlier input that cannot be written: this one waits for the restart.
+        guard !blocked.contains(tp) else { return }
         let tracker = commits.tracker
         let started = ContinuousClock.now
         defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started + (prepared?.took ?? .zero)) }
@@ -58,13 +60,13 @@ extension Bridge {
             let token = tracker.register(tp, offset: record.offset, outputs: outputs.count, completion: InputOutcome(outcome: .published, events: events))
             for output in outputs { try enqueue(output, token: token) }
         case .deadLetter(let failure):
+            // No DLQ topic (not a configured source), or one that cannot be written (partition blocked).
+            guard let dlq = deadLetterRecords(for: record, failure: failure)?.first else { return }
             metrics.deadLettered(failure)
             if failure.code == FailureCode.eventStale { metrics.stale(type: failure.contract?.type ?? "", action: "dead-letter") }
             metrics.outcome(record.topic, .deadLettered)
-            guard let dlqTopic = pipeline.dlqTopic(of: record) else { return }
             logger.warning("dead-lettered", ["position": "\(record.position)", "code": failure.code, "stage": failure.stage.rawValue,
                                              "message": failure.message])
-            let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: dlqTopic, now: RFC3339.now())
             let token = tracker.register(tp, offset: record.offset, outputs: 1,
                                          completion: InputOutcome(outcome: .deadLettered, errorCode: failure.code, contract: failure.contract))
             try enqueue(dlq, token: token)

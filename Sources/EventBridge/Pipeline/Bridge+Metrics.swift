@@ -19,6 +19,10 @@ extension Bridge {
             let wal = fileSize(storePath + "-wal")
             return BridgeMetrics.StoreStats(sizeBytes: size + wal, keys: ["dedup": Int64(store.dedupKeyCount)])
         }
+        let health = self.health
+        metrics.bridge.setHealthProviders(stuckPartitions: { health.stuck.count },
+                                          brokerReachable: { health.brokerSilence <= health.thresholds.brokerUnreachable },
+                                          catalogDigest: { health.catalogDigest })
         let reader = store.reader
         metrics.bridge.setParkedProvider {
             let now = WallClock.nowMillis()
@@ -27,7 +31,7 @@ extension Bridge {
             }
         }
         let server = MetricsServer(registry: metricsRegistry, configuration: .init(address: address), logger: logger.with(label: "metrics"),
-                                   readiness: { metrics.isReady.load(ordering: .relaxed) ? .ready : .notReady("no partitions assigned yet") })
+                                   readiness: { health.readiness() })
         try server.start()
         metricsServer = server
         let reconciler = Reconciler(storePath: storePath, objectives: metrics.bridge.objectives,
@@ -49,5 +53,7 @@ extension Bridge {
         }
         metrics.setLag(out)
         metrics.bridge.inFlight.set(commits.tracker.count)
+        refreshStuck(consumer)
+        metrics.bridge.ready.set(health.readiness().isReady ? 1 : 0)
     }
 }

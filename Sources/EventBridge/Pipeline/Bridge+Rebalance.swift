@@ -18,8 +18,7 @@ extension Bridge {
                 startProcessing(partitions)
             }
             metrics.bridge.rebalances(kind: "assigned").increment()
-            metrics.isReady.store(true, ordering: .relaxed)
-            metrics.bridge.ready.set(1)
+            health.setAssigned(true)
         case .revoked, .lost:
             // Finish what is in flight for these partitions and record it: while we still own them
             // (revoked), or — lost after a session timeout, e.g. a stalled broker — at least in the
@@ -37,27 +36,30 @@ extension Bridge {
             forgetReleases(of: partitions)
             if !abandoned.isEmpty { logger.warning("abandoned in-flight inputs on revoke", ["partitions": abandoned.keys.map(\.description).joined(separator: ",")]) }
             assigned.subtract(partitions)
+            stateUnchecked.subtract(partitions)
             for tp in partitions {
+                progress.removeValue(forKey: tp)
                 recordedBelow.removeValue(forKey: tp)
                 lastConsumed.removeValue(forKey: tp)
                 skippedWhileRestoring.removeValue(forKey: tp)
             }
             metrics.bridge.rebalances(kind: event.kind == .lost ? "lost" : "revoked").increment()
-            if assigned.isEmpty {
-                metrics.isReady.store(false, ordering: .relaxed)
-                metrics.bridge.ready.set(0)
-            }
+            unblock(partitions)
+            health.setAssigned(!assigned.isEmpty)
         }
     }
 
-    /// Partitions whose state is here: skip what the store recorded already, count their parked
-    /// events, let the sweep look at them.
+    /// Partitions whose state is here: skip what the store recorded already, check that the store
+    /// has state for what the group consumed (`checkAssignedState`), follow their progress, count
+    /// their parked events, let the sweep look at them.
     func startProcessing(_ partitions: Set<TopicPartition>) {
-        if let processed = try? store.reader.processedOffsets() {
-            for tp in partitions {
-                if let next = processed[tp] { recordedBelow[tp] = next }
-            }
+        let processed = (try? store.reader.processedOffsets()) ?? [:]
+        for tp in partitions {
+            if let next = processed[tp] { recordedBelow[tp] = next }
         }
+        // Checked after the next poll returns, before any of their records is handled.
+        stateUnchecked.formUnion(partitions)
+        followProgress(of: partitions, processed: processed)
         do {
             try pipeline.gate.load(partitions)
         } catch {

@@ -28,7 +28,7 @@ extension Bridge {
         do {
             var budget = Self.releaseBatch
             try carryOutRequests(budget: &budget)
-            for tp in assigned.sorted() where budget > 0 {
+            for tp in assigned.sorted() where budget > 0 && !blocked.contains(tp) {
                 for key in pipeline.gate.releasable(in: tp) where budget > 0 {
                     for parked in try store.reader.parkedEvents(waitingFor: key, in: tp, limit: budget) where !releasing.contains(parked.source) {
                         let waited = Double(WallClock.nowMillis() - parked.parkedAtMillis) / 1000
@@ -74,8 +74,10 @@ extension Bridge {
             metrics.syncLag(record.topic, events)
             (outcome, outputs) = (InputOutcome(outcome: .published, events: events), records)
         case .deadLetter(let failure):
+            // Cannot be written: its partition is blocked and the input stays parked.
+            guard let dlq = deadLetterRecords(for: record, failure: failure) else { return }
             metrics.deadLettered(failure)
-            outputs = pipeline.dlqTopic(of: record).map { [DeadLetterStage.record(for: record, failure: failure, dlqTopic: $0, now: RFC3339.now())] } ?? []
+            outputs = dlq
             outcome = InputOutcome(outcome: .deadLettered, errorCode: failure.code, contract: failure.contract)
         case .duplicate(_, let events): outcome = InputOutcome(outcome: .duplicate, events: events)
         case .filtered: outcome = InputOutcome(outcome: .filtered)
@@ -94,9 +96,9 @@ extension Bridge {
             stage: .sequence, code: FailureCode.prerequisiteTimeout,
             message: "waited for \(parked.prerequisite) from \(RFC3339.format(milliseconds: parked.parkedAtMillis)) "
                 + (note.map { "until an operator expired it (\($0))" } ?? "until its deadline \(RFC3339.format(milliseconds: parked.deadlineMillis))"))
+        guard let dlq = deadLetterRecords(for: record, failure: failure) else { return }
         metrics.deadLettered(failure)
         metrics.released(outcome: .deadLettered)
-        let dlq = pipeline.dlqTopic(of: record).map { [DeadLetterStage.record(for: record, failure: failure, dlqTopic: $0, now: RFC3339.now())] } ?? []
         try register(InputOutcome(outcome: .deadLettered, errorCode: failure.code), for: parked, note: note, outputs: dlq)
     }
 

@@ -1,4 +1,5 @@
 import Basics
+import Dispatch
 import Contracts
 import EventStore
 import Foundation
@@ -22,25 +23,35 @@ import Synchronization
 public final class Bridge: @unchecked Sendable {
     // @unchecked Sendable: the mutable pipeline state below is touched only on the pipeline
     // thread inside `run()` (rebalance events are delivered synchronously on that thread from
-    // within `consumer.poll`); `stopping` is atomic; `producer`, the tracker and `store` are
-    // thread-safe themselves.
+    // within `consumer.poll`); `stopping` is atomic; `loadedCatalog` is behind a Mutex;
+    // `producer`, the tracker, `health` and `store` are thread-safe themselves.
 
     let config: BridgeConfig
     let logger: Logger
     let store: EventStore
     /// Replaced after failed deliveries (pipeline thread only).
     var producer: KafkaProducer
-    let pipeline: EventPipeline
+    /// Replaced by a reload between two polls (pipeline thread only); its dedup stage never is.
+    var pipeline: EventPipeline
     let commits: CommitStage
-    /// Prepares each polled batch on `limits.workers` threads.
-    let preparer: BatchPreparer
+    /// Prepares each polled batch on `limits.workers` threads (replaced with `pipeline`).
+    var preparer: BatchPreparer
+    /// A catalog loaded for a reload, waiting for the pipeline thread (`applyReload`).
+    let loadedCatalog = Mutex<Result<BridgeCatalog, ConfigError>?>(nil)
+    /// Loads reloaded catalogs off the pipeline thread, one at a time.
+    let reloadQueue = DispatchQueue(label: "eventbridge.reload", qos: .utility)
+    /// The whole `kafka` map (the changelog's clients take what they need from it).
     let kafkaConfig: KafkaConfig
+    /// The producer's and the consumer's librdkafka properties (`BridgeConfig.clientConfigs`).
+    let clients: (producer: KafkaConfig, consumer: KafkaConfig)
     /// Nil with `changelog.enabled = false` (the store is then the only copy of the state).
     let changelogWriter: ChangelogWriter?
     let follower: ChangelogFollower?
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
     var metricsServer: MetricsServer?
+    /// What `/readyz` says (written on the pipeline thread and by the broker watch).
+    let health: BridgeHealth
     /// The in-process reconcile behind `eventbridge_reconcile_*` and `eventbridge_exceptions_*` (with the endpoint).
     var reconciler: Reconciler?
     /// Subscriber name of each output topic, for the published-events metric.
@@ -51,6 +62,10 @@ public final class Bridge: @unchecked Sendable {
     var consumer: KafkaConsumer?
     var assigned: Set<TopicPartition> = []
     var paused = false
+    /// Partitions stopped at a record that cannot be written (`block`): nothing of them is handled.
+    var blocked: Set<TopicPartition> = []
+    /// Each assigned partition's commit point and since when it stands (stuck-partition readiness).
+    var progress: [TopicPartition: Progress] = [:]
     /// Per partition, the store's processed offset when it was assigned: lower offsets are skipped.
     var recordedBelow: [TopicPartition: Int64] = [:]
     /// The last offset consumed per partition (for the consumer-lag metric).
@@ -60,6 +75,13 @@ public final class Bridge: @unchecked Sendable {
     /// Paces rewinds after failed deliveries (reset after a minute without one).
     var rewindBackoff: Backoff
     var lastRewind = ContinuousClock.now
+    /// Assigned partitions whose store state has not been checked yet (`checkAssignedState`).
+    var stateUnchecked: Set<TopicPartition> = []
+    /// The store file was deleted or replaced: no offset may be committed any more.
+    var storeLost = false
+    /// Go on from the group's committed offsets on partitions this store has no state for
+    /// (`eventbridge run --accept-empty-state`). Set before `run`.
+    public var acceptEmptyState = false
     /// Parked inputs whose release (or expiry) is in flight, not yet committed (`Bridge+Release`).
     var releasing: Set<PartitionPosition> = []
     /// The next number per release lane (`GateStage.releasePartition`).
@@ -72,19 +94,25 @@ public final class Bridge: @unchecked Sendable {
     /// Records of a restoring partition that a poll returned anyway: consumed again from here.
     var skippedWhileRestoring: [TopicPartition: Int64] = [:]
 
-    public init(config: BridgeConfig, logger: Logger) throws {
+    /// Checks and builds everything from `config` (`BridgeConfig.setUp`) before it opens the store.
+    public convenience init(config: BridgeConfig, logger: Logger) throws {
+        try self.init(config: config, setup: try config.setUp(), logger: logger)
+    }
+
+    /// A bridge from a checked setup (`BridgeConfig.setUp`); opens the store, creates the producer.
+    public init(config: BridgeConfig, setup: BridgeSetup, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        let registry = try ContractRegistry.load(directory: config.resolve(config.contractsDir))
-        let adapters = try AdapterCatalog(directory: config.resolve(config.mappingsDir))
         let storeConfig = config.store.configuration(path: config.resolve(config.store.path))
         try FileManager.default.createDirectory(atPath: (storeConfig.path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
-        pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
+        pipeline = try EventPipeline(config: config, catalog: setup.catalog, store: store)
         kafkaConfig = KafkaConfig(config.kafka)
+        clients = (setup.producer, setup.consumer)
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
-        metrics = PipelineMetrics(registry: metricsRegistry, objectives: Objectives(registry: registry, settings: config.observability))
+        metrics = PipelineMetrics(registry: metricsRegistry, objectives: Objectives(registry: setup.catalog.registry, settings: config.observability))
+        health = BridgeHealth(thresholds: .init(config.health), catalogDigest: setup.catalog.digest)
         if config.changelog.enabled {
             let topics = ChangelogTopics(groupId: config.groupId, sources: config.sources.map(\.topic))
             let admin = try KafkaAdmin(config: kafkaConfig.forConsumer, logger: logger.with(label: "kafka.admin"))
@@ -103,7 +131,7 @@ public final class Bridge: @unchecked Sendable {
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         rewindBackoff = config.retry.backoff
         subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }
-        producer = try Bridge.makeProducer(kafkaConfig, tracker: commits.tracker, logger: logger)
+        producer = try Bridge.makeProducer(clients.producer, tracker: commits.tracker, logger: logger)
     }
 
     /// Asks `run()` to stop: consumption stops, in-flight work finishes and is committed.
@@ -116,13 +144,21 @@ public final class Bridge: @unchecked Sendable {
         logger.info("bridge starting", ["sources": config.sources.map(\.topic).joined(separator: ","),
                                         "group": config.groupId, "store": config.resolve(config.store.path)])
         try startMetricsServer()
+        let watch = try BrokerWatch(kafka: clients.consumer, health: health, logger: logger.with(label: "kafka.watch"))
+        watch.start()
         follower?.start()
         defer {
+            watch.stop()
             reconciler?.stop()
             metricsServer?.stop()
             metrics.bridge.up.set(0)
         }
         var backoff = config.retry.backoff
+        // Also when a `Stop` ends the run: the producer flushed, the store closed.
+        defer {
+            shutdownProducerAndStore()
+            logger.info("bridge stopped", metrics.fields)
+        }
         while !isStopping {
             do {
                 try runConsumer()
@@ -132,18 +168,11 @@ public final class Bridge: @unchecked Sendable {
                 backoff.sleep(while: { !self.isStopping })
             }
         }
-        shutdownProducerAndStore()
-        logger.info("bridge stopped", metrics.fields)
     }
 
     /// One consumer session: subscribe, loop until stop or a fault, then hand everything back.
     private func runConsumer() throws {
-        // Cooperative-sticky unless configured otherwise: a rebalance moves only the partitions that
-        // change owner, and the others keep flowing (docs/scaling.md).
-        let consumerConfig = kafkaConfig.forConsumer
-            .withDefaults(["partition.assignment.strategy": "cooperative-sticky"])
-            .merging(["group.id": config.groupId, "enable.auto.commit": "false", "auto.offset.reset": "earliest"])
-        let consumer = try KafkaConsumer(config: consumerConfig, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
+        let consumer = try KafkaConsumer(config: clients.consumer, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
             self.rebalanced(event)
         }
         self.consumer = consumer
@@ -154,19 +183,25 @@ public final class Bridge: @unchecked Sendable {
             self.consumer = nil
             assigned.removeAll()
             paused = false
+            unblockAll()
+            progress.removeAll()
+            health.setStuck([])
         }
         try consumer.subscribe(topics: config.sources.map(\.topic))
         while !isStopping {
-            if let fault = commits.tracker.takeFaults().first { try rewind(consumer, after: fault) }
+            applyReload()
+            try handleFaults(consumer)
             takeChangelogNews(consumer)
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
+            if !stateUnchecked.isEmpty { try checkAssignedState(consumer) }
             let prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
             for (record, prepared) in zip(records, prepared) {
                 guard !isStopping else { break }
                 try handle(record, prepared: prepared)
             }
             if ContinuousClock.now - lastCommit >= commitInterval {
+                try requireStoreFile()
                 commit(sync: false)
                 refreshLag()
             }

@@ -14,28 +14,52 @@ import KafkaClient
 /// `decide` throws only for infrastructure failures (the store unreadable), which are transient:
 /// the caller retries the same input and never dead-letters it for that.
 final class EventPipeline: @unchecked Sendable {
-    // @unchecked: every stored property but `dedup` and `entityState` is immutable and Sendable,
-    // and `prepare` touches only those; `dedup` and `entityState` are used by `decide` on the
-    // pipeline thread alone.
+    // @unchecked: every stored property but `dedup`, `gate` and `entityState` is immutable and
+    // Sendable, and `prepare` touches only those; `dedup`, `gate` and `entityState` are used by
+    // `decide` on the pipeline thread alone.
     let decode: DecodeStage
     let adapt: AdaptStage
     let contract: ContractStage
     let route: RouteStage
     let dedup: DedupStage
+    /// The readiness state (pipeline thread); kept, like `dedup`, across a reload.
     let gate: GateStage
+    /// Last known entity states for partial updates (pipeline thread); kept, like `dedup`, across a reload.
     let entityState: EntityStateStage
+    /// The prerequisite rules `prepare` reads: of this pipeline's catalog (a reload rebuilds them,
+    /// `gate` keeps the state).
+    let gateRules: GateStage.Rules
+    /// The producer's `message.max.bytes`: an output larger than this dead-letters its input
+    /// (`publish.too_large`) instead of failing its delivery; DLQ records are cut to it.
+    let maxMessageBytes: Int
 
-    init(
+    convenience init(
         config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?,
         entityState: EntityStateStage? = nil
     ) throws {
+        try self.init(config: config, registry: registry, adapters: adapters, dedup: DedupStage(store: store, staleAction: config.sequencing.stale),
+                      gate: GateStage(rules: try GateStage.Rules(config: config.sequencing, registry: registry), store: store),
+                      entityState: entityState ?? EntityStateStage(store: store))
+    }
+
+    convenience init(config: BridgeConfig, catalog: BridgeCatalog, store: EventStore?) throws {
+        try self.init(config: config, registry: catalog.registry, adapters: catalog.adapters, store: store)
+    }
+
+    /// Stages built around existing dedup, gate and entity-state stages: a reload swaps the immutable
+    /// stages and keeps the pending keys and revisions of events in flight, readiness and parked
+    /// counts, and known entity states (`Bridge+Reload.swift`).
+    init(config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, dedup: DedupStage, gate: GateStage,
+         entityState: EntityStateStage) throws {
         decode = DecodeStage(maxRecordBytes: config.limits.maxRecordBytes, maxDepth: config.limits.maxDepth)
         adapt = try AdaptStage(config: config, adapters: adapters)
         contract = ContractStage(registry: registry)
         route = RouteStage(config.subscribers)
-        dedup = DedupStage(store: store, staleAction: config.sequencing.stale)
-        gate = GateStage(rules: try GateStage.Rules(config: config.sequencing, registry: registry), store: store)
-        self.entityState = entityState ?? EntityStateStage(store: store)
+        self.dedup = dedup
+        self.gate = gate
+        self.entityState = entityState
+        gateRules = try GateStage.Rules(config: config.sequencing, registry: registry)
+        maxMessageBytes = KafkaProducer.maxMessageBytes(config.clientConfigs.producer) ?? KafkaConfig.defaultMaxMessageBytes
     }
 
     /// What an input comes to before the dedup state is consulted.
@@ -112,11 +136,18 @@ final class EventPipeline: @unchecked Sendable {
                 continue
             case .success(let p): plan = p
             }
-            plan.requirement = gate.rules.requirement(contract: ok.contract, data: ok.data, topic: record.topic)
-            plan.readinessKey = gate.rules.readinessKey(type: event.type, entityKey: plan.entityKey)
+            plan.requirement = gateRules.requirement(contract: ok.contract, data: ok.data, topic: record.topic)
+            plan.readinessKey = gateRules.readinessKey(type: event.type, entityKey: plan.entityKey)
             let routes = route.select(type: event.type, data: ok.data).map { route.routes[$0] }
             let outputs = routes.isEmpty ? []
                 : EncodeStage.records(event, ok, plan: &plan, record: record, sourceURI: source.settings.sourceURI, routes: routes)
+            if let large = outputs.first(where: { $0.wireSize > maxMessageBytes }) {
+                prepared.append(.failure(PipelineFailure(
+                    stage: .publish, code: FailureCode.publishTooLarge,
+                    message: "the CloudEvent for \(large.topic) is \(large.wireSize) bytes; the producer's message.max.bytes is \(maxMessageBytes)",
+                    contract: plan.contract)))
+                continue
+            }
             prepared.append(.ready(plan: plan, outputs: outputs))
         }
         return .events(prepared)

@@ -15,9 +15,7 @@ public final class OfflinePipeline {
     private let commits: CommitStage?
 
     public init(config: BridgeConfig, store: EventStore?) throws {
-        let registry = try ContractRegistry.load(directory: config.resolve(config.contractsDir))
-        let adapters = try AdapterCatalog(directory: config.resolve(config.mappingsDir))
-        let pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
+        let pipeline = try EventPipeline(config: config, catalog: try BridgeCatalog.load(config), store: store)
         self.pipeline = pipeline
         preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         commits = store.map { CommitStage(store: $0, dedup: pipeline.dedup, gate: pipeline.gate, entityState: pipeline.entityState) }
@@ -47,8 +45,9 @@ public final class OfflinePipeline {
         case .publish(let events, let records):
             (outputs, outcome) = (records, InputOutcome(outcome: .published, events: events))
         case .deadLetter(let failure):
-            let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: pipeline.dlqTopic(of: record) ?? "dlq", now: RFC3339.now())
-            (outputs, outcome) = ([dlq], InputOutcome(outcome: .deadLettered, errorCode: failure.code, contract: failure.contract))
+            let dlq = DeadLetterStage.record(for: record, failure: failure, dlqTopic: pipeline.dlqTopic(of: record) ?? "dlq", now: RFC3339.now(),
+                                             maxBytes: pipeline.maxMessageBytes)
+            (outputs, outcome) = (dlq.map { [$0] } ?? [], InputOutcome(outcome: .deadLettered, errorCode: failure.code, contract: failure.contract))
         case .duplicate(_, let events):
             (outputs, outcome) = ([], InputOutcome(outcome: .duplicate, events: events))
         case .filtered:

@@ -38,6 +38,12 @@ enum FailureCode {
     static let contractUnknownVersion = "contract.unknown_version"
     static let eventNoKey = "event.no_key"
     static let eventStale = "event.stale"
+    /// The contract's revision is an integer beyond the 64-bit range (−2^63 … 2^64 − 1) the staleness guard compares.
+    static let eventRevisionOutOfRange = "event.revision_out_of_range"
+    /// The contract's revision is neither an integer nor a string (a fraction, a boolean, null …).
+    static let eventRevisionInvalid = "event.revision_invalid"
+    /// An output (a CloudEvent for a subscriber) is larger than the producer's `message.max.bytes`.
+    static let publishTooLarge = "publish.too_large"
     /// A parked event's prerequisite did not arrive before its deadline (or an operator expired it).
     static let prerequisiteTimeout = "sequencing.prerequisite_timeout"
 }

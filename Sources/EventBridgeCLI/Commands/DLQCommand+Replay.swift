@@ -21,7 +21,9 @@ struct DLQReplayCommand: CLICommand {
         record). A record already replayed is skipped unless --force. Interrupted (Ctrl-C stops
         between records; even a kill between produce and mark) the next run resumes: a reserved,
         unmarked record is first looked for in its source partition and produced only if absent,
-        so each record is replayed once. Records that already failed retry.maxAttempts times are
+        so each record is replayed once. A bridge running on this store must run the catalog on
+        disk (its /readyz names it): otherwise the command refuses (exit 1) — reload it first
+        (eventbridge reload). Records that already failed dlq.replay.maxAttempts times are
         refused (loop guard). Without --yes the command shows the count and asks on stdin (no
         stdin: exit 2).
 
@@ -61,6 +63,10 @@ struct DLQReplayCommand: CLICommand {
         let walker = try DLQWalker(configPath: options.configPath, local: options.local, filters: filters)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
         let config = walker.context.config
+        if let refusal = Self.catalogRefusal(config, configPath: options.configPath) {
+            printError(refusal)
+            return .failed
+        }
         let logger = Logger(label: "dlq", level: .error)
         let replayer = DeadLetterReplayer(book: book, kafka: KafkaConfig(config.kafka), maxAttempts: config.dlq.replayMaxAttempts,
                                           actor: DeadLetterReplayer.defaultActor(), logger: logger)
@@ -152,6 +158,29 @@ struct DLQReplayCommand: CLICommand {
             let to = target?.description ?? "\(e.sourceTopic ?? "?"):\(e.sourcePartition.map(String.init) ?? "?")"
             print("\(action) \(e.position) → \(to) (attempt \(e.attempt + 1), \(e.code ?? "?"))")
         }
+    }
+
+    /// Why replaying now would fail again, if it would: the bridge running on this store runs
+    /// another catalog than the one on disk (the fix not loaded yet: every record would go back to
+    /// the DLQ and burn an attempt), or its catalog cannot be asked. Nil when no bridge runs here
+    /// (the next start loads the catalog on disk) or the catalogs match.
+    static func catalogRefusal(_ config: BridgeConfig, configPath: String) -> String? {
+        guard let running = RunningBridge.find(config) else { return nil }
+        let disk = BridgeCatalog.digest(of: config)
+        guard let digest = running.catalogDigest else {
+            if config.metrics.address == nil {
+                printError("note: cannot check the running bridge's catalog (pid \(running.pid)): \(running.unknownBecause ?? "")")
+                return nil
+            }
+            return "refusing to replay: a bridge runs on this store (pid \(running.pid)) but \(running.unknownBecause ?? "its catalog is unknown"), "
+                + "so it may still run an old catalog"
+        }
+        guard digest == disk else {
+            return "refusing to replay: the running bridge (pid \(running.pid)) runs catalog \(digest), the catalog on disk is \(disk). "
+                + "Its replayed records would be held to the old contracts and mappings, go back to the DLQ and use up an attempt. "
+                + "Load the new catalog first: eventbridge reload --config \(configPath)"
+        }
+        return nil
     }
 
     /// High-water marks of every source partition before anything is produced: where a replay of

@@ -27,7 +27,7 @@ struct DLQFilters {
       --code CODE          only this error code (e.g. schema.required)
       --since DURATION     only failures in the last DURATION (30m, 24h, 7d)
       --until DURATION     only failures older than DURATION
-      --limit N            at most N records
+      --limit N            at most N records (N ≥ 1)
       --all                include records marked resolved
     """
 
@@ -38,7 +38,11 @@ struct DLQFilters {
         untilSeconds = try Self.duration(a.option("--until"), "--until")
         limit = try a.int("--limit")
         all = a.flag("--all")
+        if let limit, limit < 1 { throw UsageError("--limit takes a number of records ≥ 1, got \(limit)") }
     }
+
+    /// True when a filter narrows the records (`--limit` and `--all` do not).
+    var narrows: Bool { source != nil || code != nil || sinceSeconds != nil || untilSeconds != nil }
 
     static func duration(_ text: String?, _ name: String) throws -> Int? {
         guard let text else { return nil }
@@ -56,7 +60,8 @@ struct DLQFilters {
     }
 }
 
-/// Walks the DLQ topics of the configured sources (or one), with filters applied.
+/// Walks the DLQ topics of the configured sources (or one), with filters applied: one entry per
+/// failed input (its earliest DLQ record, with `copies`), resolved when any copy is.
 struct DLQWalker {
     let context: BridgeContext
     let filters: DLQFilters
@@ -78,9 +83,8 @@ struct DLQWalker {
         for source in sources {
             let partitions = try await admin.describeTopics([source.dlqTopic]).flatMap { $0.partitions.map(\.id) }
             if partitions.isEmpty { continue }
-            try reader.forEach(topic: source.dlqTopic, partitions: partitions) { entry in
-                let resolution: DeadLetterResolution? = (try? book?.resolution(of: entry.position)) ?? nil
-                let resolved = resolution != nil
+            try reader.forEachInput(topic: source.dlqTopic, partitions: partitions) { entry in
+                let resolved = entry.allPositions.contains { ((try? book?.resolution(of: $0)) ?? nil) != nil }
                 guard filters.matches(entry, nowMillis: now, resolved: resolved) else { return true }
                 try body(entry)
                 seen += 1
@@ -115,7 +119,8 @@ struct DLQListCommand: CLICommand {
             }
             let age = e.failedAtMillis.map { DLQAge.describe(seconds: (now - $0) / 1000) } ?? "?"
             let message = (e.message ?? "").prefix(80)
-            print("\(e.position)  \(age)  from \(e.source ?? "?")  \(e.code ?? "?")  \(e.contract ?? "-")  attempt \(e.attempt)  \(message)")
+            let copies = e.allPositions.count > 1 ? "  (\(e.allPositions.count) copies)" : ""
+            print("\(e.position)  \(age)  from \(e.source ?? "?")  \(e.code ?? "?")  \(e.contract ?? "-")  attempt \(e.attempt)  \(message)\(copies)")
         }
         if !options.json { print("\(count) record\(count == 1 ? "" : "s")") }
         return .ok
@@ -138,16 +143,23 @@ struct DLQShowCommand: CLICommand {
     func run() async throws -> ExitCode {
         guard let pos = PartitionPosition(parsing: position) else { throw UsageError("the position must be TOPIC:PARTITION:OFFSET") }
         let context = try options.context()
+        let dlqTopics = context.config.sources.map(\.dlqTopic)
+        guard dlqTopics.contains(pos.topic) else {
+            throw UsageError("\(pos.topic) is not a DLQ topic of this config (its DLQ topics: \(dlqTopics.joined(separator: ", ")))")
+        }
         let reader = DeadLetterReader(kafka: KafkaConfig(context.config.kafka), logger: Logger(label: "dlq", level: .error))
         var found: DeadLetterEntry?
         try reader.forEach(topic: pos.topic, partitions: [pos.partition], from: [pos.partition: pos.offset]) { e in
             if e.record.offset == pos.offset { found = e }
             return false
         }
-        guard let e = found else {
+        guard var e = found else {
             printError("no record at \(position)")
             return .failed
         }
+        // Its copies: other DLQ records of the same input (a crash made the bridge dead-letter it again).
+        let partitions = try await context.admin().describeTopics([pos.topic]).flatMap { $0.partitions.map(\.id) }
+        e.copies = try reader.copyIndex(topic: pos.topic, partitions: partitions)[e.inputID] ?? []
         if options.json {
             var doc = e.json.objectValue ?? JSONObject()
             doc["key"] = e.record.key.map { .string(String(decoding: $0, as: UTF8.self)) } ?? .null
@@ -156,6 +168,11 @@ struct DLQShowCommand: CLICommand {
             return .ok
         }
         print("DLQ record \(e.position)")
+        if let first = e.allPositions.first, first != e.position {
+            print("  a copy of \(first): the same input dead-lettered again after a restart; list, stats, resolve and replay use \(first)")
+        } else if e.allPositions.count > 1 {
+            print("  copies: \(e.allPositions.dropFirst().map(\.description).joined(separator: ", ")) (the same input, dead-lettered again after a restart)")
+        }
         print("  key       \(e.record.key.map { DLQAge.safe($0, limit: 200) } ?? "(null)")")
         for h in e.record.headers {
             print("  \(h.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(h.value.map { DLQAge.safe($0, limit: 300) } ?? "(null)")")
@@ -237,7 +254,19 @@ struct DLQResolveCommand: CLICommand {
     static let name = "resolve"
     static let abstract = "Mark DLQ records as handled so list and stats hide them"
     static var help: String {
-        "USAGE: eventbridge dlq resolve --config FILE [filters] --yes [--reason TEXT] [--by WHO]\n\nFILTERS:\n" + DLQFilters.help
+        """
+        USAGE: eventbridge dlq resolve --config FILE (FILTERS | --all) --yes --reason TEXT [--by WHO]
+
+        Marks the matching unresolved DLQ records resolved (an earlier resolution, such as a replay's
+        "replayed as …", is never overwritten). Without a filter it would mark every record: then
+        --all must say so.
+
+        FILTERS:
+        \(DLQFilters.help.replacingOccurrences(of: "  --all                include records marked resolved\n", with: ""))
+          --all                every unresolved record (required when no filter is given)
+          --reason TEXT        why (required; shown with the resolution)
+          --by WHO             who (default: $USER)
+        """
     }
 
     var configPath: String
@@ -251,17 +280,26 @@ struct DLQResolveCommand: CLICommand {
         yes = arguments.flag("--yes")
         local = arguments.flag("--local")
         configPath = try arguments.required("--config")
-        reason = try arguments.option("--reason") ?? "resolved by hand"
+        reason = try arguments.option("--reason") ?? ""
         by = try arguments.option("--by") ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         filters = try DLQFilters(&arguments)
     }
 
     func validate() throws {
         guard yes else { throw UsageError("resolve changes the store: add --yes (and filters) to confirm") }
+        guard filters.narrows || filters.all else {
+            throw UsageError("resolve without a filter (--source, --code, --since, --until) marks every DLQ record: add --all to mean it")
+        }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw UsageError("resolve needs --reason TEXT: say why the records need no replay")
+        }
     }
 
     func run() async throws -> ExitCode {
-        let walker = try DLQWalker(configPath: configPath, local: local, filters: filters)
+        // Only unresolved records: an earlier resolution (a replay's included) is never overwritten.
+        var unresolved = filters
+        unresolved.all = false
+        let walker = try DLQWalker(configPath: configPath, local: local, filters: unresolved)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
         let now = WallClock.nowMillis()
         var n = 0

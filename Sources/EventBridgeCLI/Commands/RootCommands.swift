@@ -4,6 +4,7 @@ enum RootCommands {
     static var all: [any CLICommand.Type] {
         [
             RunCommand.self,
+            ReloadCommand.self,
             ConfigCommand.self,
             TraceCommand.self,
             ReconcileCommand.self,

@@ -7,29 +7,40 @@ struct RunCommand: CLICommand {
     static let name = "run"
     static let abstract = "Run the bridge: consume sources, validate, normalize, dedup, publish"
     static let help = """
-    USAGE: eventbridge run --config FILE [--log-level LEVEL]
+    USAGE: eventbridge run --config FILE [--log-level LEVEL] [--accept-empty-state]
 
     Joins the consumer group, runs every input through the pipeline and publishes CloudEvents to
     the subscriber topics. Logs are JSON lines on stderr. SIGTERM or Ctrl-C stops consuming,
-    finishes in-flight work, commits, and exits 0; a second signal exits at once.
+    finishes in-flight work, commits, and exits 0; a second signal exits at once. SIGHUP reloads
+    the contracts and mappings (`eventbridge reload`).
 
     OPTIONS:
       --config FILE        the bridge configuration (see docs/configuration.md)
       --log-level LEVEL    overrides log.level: trace, debug, info, notice, warning, error
+      --accept-empty-state go on from the group's committed offsets on partitions this store has no
+                           state for (a new or wiped store; events published before may be published
+                           again). Without it the bridge stops on such a partition (exit 1).
+
+    Refuses (exit 2) a config `config check` refuses, and a store another bridge has open.
     """
 
     var configPath: String
     var logLevel: String?
+    var acceptEmptyState: Bool
 
     init(arguments: inout Arguments) throws {
         configPath = try arguments.required("--config")
         logLevel = try arguments.option("--log-level")
+        acceptEmptyState = arguments.flag("--accept-empty-state")
     }
 
     func run() async throws -> ExitCode {
         let config: BridgeConfig
+        let setup: BridgeSetup
         do {
             config = try BridgeConfig.load(path: configPath)
+            // Everything but the store and the connections, checked before either is touched.
+            setup = try config.setUp(file: configPath)
         } catch {
             printError(error.description)
             return .usage
@@ -43,7 +54,8 @@ struct RunCommand: CLICommand {
         for w in config.warnings { logger.warning("configuration: \(w.message)", ["path": w.path]) }
         let bridge: Bridge
         do {
-            bridge = try Bridge(config: config, logger: logger)
+            bridge = try Bridge(config: config, setup: setup, logger: logger)
+            bridge.acceptEmptyState = acceptEmptyState
         } catch {
             logger.critical("cannot start the bridge", ["error": "\(error)"])
             printError("error: cannot start the bridge: \(error)")
@@ -53,7 +65,12 @@ struct RunCommand: CLICommand {
             logger.notice("signal received, stopping", ["signal": sig == SIGTERM ? "SIGTERM" : "SIGINT"])
             bridge.stop()
         }
-        defer { signals.cancel() }
+        // SIGHUP: load the catalog on disk again (`eventbridge reload`), as often as asked.
+        let hangups = SignalWatcher(signals: [SIGHUP], repeats: true) { _ in bridge.requestReload() }
+        defer {
+            signals.cancel()
+            hangups.cancel()
+        }
         let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
             // The pipeline blocks its thread (poll, fsync): a thread of its own, never the cooperative pool.
             let thread = Thread {

@@ -46,12 +46,7 @@ extension StateChange {
         case .dedupKey(let k, let at):
             return (Array("d:\(k.description)".utf8), json(["at": .int(at)]))
         case .revision(let family, let entity, let revision, let at):
-            let r: JSONValue
-            switch revision {
-            case .integer(let i): r = .int(i)
-            case .text(let s): r = .string(s)
-            }
-            return (Array("r:\(family)\u{1f}\(entity)".utf8), json(["rev": r, "at": .int(at)]))
+            return (Array("r:\(family)\u{1f}\(entity)".utf8), json(["rev": revision.json, "at": .int(at)]))
         case .entityState(let scope, let entity, let record, let at):
             let value = record.map { json(["record": .string(String(decoding: $0, as: UTF8.self)), "at": .int(at)]) }
             return (Array("e:\(scope)\u{1f}\(entity)".utf8), value)
@@ -129,8 +124,7 @@ extension StateChange {
         case "r":
             let parts = rest.split(separator: "\u{1f}", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, let at = int("at"), let rev = doc?["rev"] else { return nil }
-            let revision: StoredRevision
-            if let i = rev.numberValue?.int64 { revision = .integer(i) } else if let s = rev.stringValue { revision = .text(s) } else { return nil }
+            guard let revision = StoredRevision(json: rev) else { return nil }
             self = .revision(family: String(parts[0]), entityKey: String(parts[1]), revision, atMillis: at)
         case "e":
             let parts = rest.split(separator: "\u{1f}", maxSplits: 1, omittingEmptySubsequences: false)

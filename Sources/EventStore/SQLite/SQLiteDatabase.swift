@@ -26,7 +26,10 @@ final class SQLiteDatabase {
         self.mode = mode
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         switch mode {
-        case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readWriteCreate:
+            // Finance data: only the owner reads the store (SQLite would create it 0644 under the usual umask).
+            StoreIntegrity.createPrivately(path)
+            flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         case .readOnly: flags |= SQLITE_OPEN_READONLY
         }
         var db: OpaquePointer?

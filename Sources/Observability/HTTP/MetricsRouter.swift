@@ -43,8 +43,9 @@ struct MetricsRouter: Sendable {
             return HTTPResponse(status: 200, contentType: ExpositionFormat.contentType, body: body)
         case "/readyz":
             let state = readiness()
-            if state.isReady { return .text(200, "ready") }
-            return .text(503, "not ready: " + (state.reason.isEmpty ? "unknown" : sanitized(state.reason)))
+            let details = state.details.map { "\n" + sanitized($0) }.joined()
+            if state.isReady { return .text(200, "ready" + details) }
+            return .text(503, "not ready: " + (state.reason.isEmpty ? "unknown" : sanitized(state.reason)) + details)
         default:
             return .text(200, "ok")
         }

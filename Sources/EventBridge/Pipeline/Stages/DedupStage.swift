@@ -43,10 +43,28 @@ final class DedupStage {
         }
         let dedupText = contract.dedupKey(of: accepted.data) ?? entityKey
         let dedupKey = DedupKey(family: event.type, values: [dedupText])
-        let revision = contract.revision(of: accepted.data).flatMap { StoredRevision(json: $0.json) }
+        // A revision the guard cannot compare fails the input: skipping the guard would publish it
+        // unrecorded, and a later, lower revision would overwrite it (docs/design.md §6).
+        var revision: StoredRevision? = nil
+        if let value = contract.revision.resolve(in: accepted.data) {
+            guard let r = StoredRevision(json: value) else { return .failure(unusableRevision(value, event, entityKey, contract)) }
+            revision = r
+        }
         return .success(PlannedEvent(
             id: EncodeStage.ceID(dedupKey), contract: contract.ref, entityKey: entityKey, dedupKey: dedupKey,
             entity: revision == nil ? nil : EntityRef(family: event.type, key: entityKey), revision: revision))
+    }
+
+    private static func unusableRevision(_ value: JSONValue, _ event: CanonicalEvent, _ entityKey: String, _ contract: Contract) -> PipelineFailure {
+        let text = JSONWriter.compact.string(value)
+        if case .number(let n) = value, n.isIntegral {
+            return PipelineFailure(stage: .sequence, code: FailureCode.eventRevisionOutOfRange,
+                                   message: "revision \(text) of \(event.type) \(entityKey) at \(contract.revision) is beyond the 64-bit "
+                                       + "range the staleness guard compares (\(JSONNumber.integer64Range))", contract: contract.ref)
+        }
+        return PipelineFailure(stage: .sequence, code: FailureCode.eventRevisionInvalid,
+                               message: "revision \(text) of \(event.type) \(entityKey) at \(contract.revision) is neither an integer nor a "
+                                   + "string: the staleness guard cannot compare it", contract: contract.ref)
     }
 
     /// Dedup and staleness against what was published before, in input order; remembers what this

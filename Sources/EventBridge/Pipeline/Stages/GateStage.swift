@@ -222,5 +222,11 @@ final class GateStage {
 
     static func isReleasePartition(_ partition: TopicPartition) -> Bool { partition.topic.hasPrefix(releasePrefix) }
 
+    /// The source partition whose releases `partition` follows; `partition` itself when it is no release lane.
+    static func sourcePartition(of partition: TopicPartition) -> TopicPartition {
+        guard isReleasePartition(partition) else { return partition }
+        return TopicPartition(topic: String(partition.topic.dropFirst(releasePrefix.count)), partition: partition.partition)
+    }
+
     private static let releasePrefix = "\u{1}release\u{1}"
 }
