@@ -33,6 +33,8 @@ public struct Contract: Sendable {
     let schemaCheck: SchemaCheck
     /// `rules`, prepared to be checked together.
     let ruleSet: RuleSet
+    /// The schema, the rules and the key pointers can all be checked on a `JSONTape` (`Contract+Tape.swift`).
+    let supportsTape: Bool
 
     init(
         type: String, version: Int, key: JSONPointer, dedupKey: [JSONPointer], revision: JSONPointer, compatibility: CompatibilityMode,
@@ -55,6 +57,8 @@ public struct Contract: Sendable {
         self.json = json
         self.schemaCheck = schemaCheck
         ruleSet = RuleSet(rules)
+        supportsTape = TapeSchemaEvaluator.supports(schemaCheck.compiled.program) && ruleSet.supportsTape
+            && ([key, revision] + dedupKey + [prerequisite?.key].compactMap { $0 }).allSatisfy(\.isASCII)
     }
 
     /// A readiness prerequisite: an event of `type` keyed by the value at `key` in this event.

@@ -17,7 +17,7 @@ public enum MoneyFormat {
         return text.withUTF8(decimals(utf8:))
     }
 
-    private static func decimals(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    static func decimals(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var utf8 = bytes.makeIterator()
         var digits = 0
         var fraction = -1

@@ -178,7 +178,8 @@ struct RegexDFA: Sendable {
         return Array(text.utf8).withUnsafeBufferPointer { firstMatch(utf8: $0) }
     }
 
-    private func firstMatch(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// `firstMatch` over valid UTF-8 bytes.
+    func firstMatch(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         asciiClass.withUnsafeBufferPointer { ascii in
             transitions.withUnsafeBufferPointer { transitions in
                 flags.withUnsafeBufferPointer { flags in
