@@ -1,33 +1,64 @@
 /// A contract compiled for the tape path (docs/decisions.md, 2026-12-04): the verdict and the keys
 /// of an event read from its input bytes in place. Each answer is exactly the `JSONValue` method's
 /// of the same name; `ContractTapeTests` holds them to those over the contracts' examples, their
-/// broken variants and the rules corpus. A contract the tape cannot check exactly answers nil and
-/// the caller takes the `JSONValue` path.
+/// broken variants, the demo traffic, the rules corpus and the schema conformance suite. A contract
+/// the tape cannot check exactly has no `TapeContract`, and the caller takes the `JSONValue` path.
+final class TapeContract: Sendable {
+    let schema: TapeSchema
+    let rules: TapeRules
+    /// `key`, `revision`, `dedupKey…`, then the prerequisite's key, compiled.
+    let pointers: TapePaths
+    let dedupCount: Int
+    let hasPrerequisite: Bool
+
+    init?(schema: CompiledSchema, rules: RuleSet, key: JSONPointer, revision: JSONPointer, dedupKey: [JSONPointer], prerequisite: JSONPointer?) {
+        guard let schema = TapeSchema.compile(schema.program), let rules = TapeRules.compile(rules, schema: schema) else { return nil }
+        var builder = TapePathBuilder(schema: schema)
+        for p in [key, revision] + dedupKey + [prerequisite].compactMap({ $0 }) {
+            guard builder.add(p) != nil else { return nil }
+        }
+        self.schema = schema
+        self.rules = rules
+        pointers = TapePaths(builder)
+        dedupCount = dedupKey.count
+        hasPrerequisite = prerequisite != nil
+    }
+
+    func value(_ pointer: Int, _ tape: JSONTape, _ data: JSONTape.Index) -> JSONTape.Index? {
+        tape.first(Int32(pointer), in: pointers, from: data, pool: tape.slotPool(for: pointers))
+    }
+}
+
 extension Contract {
+    /// Whether this contract can be checked on a tape (`holds` answers).
+    public var supportsTape: Bool { tape != nil }
+
     /// Whether the event at `data` holds — its schema and every finance rule, exactly
     /// `validate(_:).isValid` — or nil when this contract has no tape check. A `false` carries no
     /// report: the caller validates the `JSONValue` for the violations.
     public func holds(_ tape: JSONTape, _ data: JSONTape.Index) -> Bool? {
-        guard supportsTape else { return nil }
-        return TapeSchemaEvaluator.isValid(schemaCheck.compiled.program, tape, data) && ruleSet.holds(tape, data)
+        guard let compiled = self.tape else { return nil }
+        return compiled.schema.isValid(tape, data) && compiled.rules.holds(tape, data)
     }
 
-    /// `entityKey(of:)` on a tape (a contract with `supportsTape`).
+    /// `entityKey(of:)` on a tape (nil also when the contract has no tape check).
     public func entityKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
-        key.resolve(in: tape, data).flatMap { Contract.keyText(tape, $0) }
+        self.tape?.value(0, tape, data).flatMap { Contract.keyText(tape, $0) }
     }
 
     /// `prerequisiteKey(of:)` on a tape.
     public func prerequisiteKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
-        prerequisite.flatMap { p in p.key.resolve(in: tape, data).flatMap { Contract.keyText(tape, $0) } }
+        guard let compiled = self.tape, compiled.hasPrerequisite else { return nil }
+        return compiled.value(2 + compiled.dedupCount, tape, data).flatMap { Contract.keyText(tape, $0) }
     }
 
     /// `dedupKey(of:)` on a tape: the canonical JSON array of the values, strings and `Int64`s
     /// written straight from the input, anything else through `canonicalNumbers` and the writer.
     public func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        guard let compiled = self.tape else { return nil }
         var out: [UInt8] = [UInt8(ascii: "[")]
-        for (n, p) in dedupKey.enumerated() {
-            guard let v = p.resolve(in: tape, data) else { return nil }
+        for n in 0..<compiled.dedupCount {
+            guard let v = compiled.value(2 + n, tape, data) else { return nil }
             if n > 0 { out.append(UInt8(ascii: ",")) }
             if tape.kind(v) == .string && tape.isPlainString(v) {
                 // No escapes: nothing the writer would escape (`"`, `\`, controls), UTF-8 as is.
@@ -46,7 +77,14 @@ extension Contract {
 
     /// `revision(of:)` on a tape.
     public func revision(of tape: JSONTape, _ data: JSONTape.Index) -> Revision? {
-        revision.resolve(in: tape, data).flatMap { Revision(tape.value($0)) }
+        self.tape?.value(1, tape, data).flatMap { Revision(tape.value($0)) }
+    }
+
+    /// `keyText(pointer.resolve(in: data))` on a tape, for any pointer (one with non-ASCII tokens
+    /// is resolved on the materialized value, as the tape compares names as bytes).
+    public static func keyText(at pointer: JSONPointer, in tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        guard pointer.isASCII else { return keyText(pointer.resolve(in: tape.value(data))) }
+        return pointer.resolve(in: tape, data).flatMap { keyText(tape, $0) }
     }
 
     /// `keyText` of a tape value: a string, or an integral number's canonical digits.

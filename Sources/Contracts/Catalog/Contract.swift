@@ -33,8 +33,8 @@ public struct Contract: Sendable {
     let schemaCheck: SchemaCheck
     /// `rules`, prepared to be checked together.
     let ruleSet: RuleSet
-    /// The schema, the rules and the key pointers can all be checked on a `JSONTape` (`Contract+Tape.swift`).
-    let supportsTape: Bool
+    /// The schema, rules and key pointers compiled for tapes (`Contract+Tape.swift`), when they can be.
+    let tape: TapeContract?
 
     init(
         type: String, version: Int, key: JSONPointer, dedupKey: [JSONPointer], revision: JSONPointer, compatibility: CompatibilityMode,
@@ -57,8 +57,7 @@ public struct Contract: Sendable {
         self.json = json
         self.schemaCheck = schemaCheck
         ruleSet = RuleSet(rules)
-        supportsTape = TapeSchemaEvaluator.supports(schemaCheck.compiled.program) && ruleSet.supportsTape
-            && ([key, revision] + dedupKey + [prerequisite?.key].compactMap { $0 }).allSatisfy(\.isASCII)
+        tape = TapeContract(schema: schemaCheck.compiled, rules: ruleSet, key: key, revision: revision, dedupKey: dedupKey, prerequisite: prerequisite?.key)
     }
 
     /// A readiness prerequisite: an event of `type` keyed by the value at `key` in this event.

@@ -31,7 +31,7 @@ public struct JSONTape {
         var end: UInt32
         /// The index just past this value and its descendants.
         var next: UInt32
-        /// Members (objects) or elements (arrays); 0 for scalars.
+        /// Members (objects) or elements (arrays); a member name's hash (`nameHash`); 0 otherwise.
         var count: UInt32
     }
 
@@ -53,6 +53,14 @@ public struct JSONTape {
     let entries: UnsafePointer<Entry>
     /// Number of entries; the root is entry 0.
     public let count: Int
+    /// What a check learned about each entry, for the checks after it (zero: nothing), see
+    /// `TapeNotes`. Written by `TapeSchema` as it validates, read by rules and key lookups.
+    let notes: UnsafeMutablePointer<UInt64>
+    /// A money string's exact value when its note says so.
+    let amounts: UnsafeMutablePointer<Int64>
+    /// The storage behind the tape (its slot pool and notes' owner). `unowned(unsafe)`: a tape
+    /// exists only inside `JSONTape.parse`'s closure, which holds the storage.
+    unowned(unsafe) let storage: JSONTapeStorage
 
     public typealias Index = Int
     public static let root: Index = 0
@@ -198,14 +206,26 @@ public struct JSONTape {
 /// allocates nothing.
 public final class JSONTapeStorage: @unchecked Sendable {
     // @unchecked Sendable: the buffers are used by the one parse that took the storage out of
-    // `pool` (under its lock) until it gives it back; pooled storages are not touched.
+    // `spares` (under its lock) until it gives it back; pooled storages are not touched.
     var entries: UnsafeMutablePointer<JSONTape.Entry>
     var capacity: Int
-    /// Digests and entry indices of the member names of the objects being parsed.
-    var names: UnsafeMutablePointer<(digest: UInt64, entry: Int32)>
+    /// Entry indices of the member names of the objects being parsed.
+    var names: UnsafeMutablePointer<Int32>
     var nameCapacity: Int
+    /// The parser's stack of open containers.
+    var frames: UnsafeMutablePointer<TapeParser.Frame>
+    var frameCapacity: Int
+    /// `JSONTape.notes` and `JSONTape.amounts`, one per entry (`capacity` of each).
+    var notes: UnsafeMutablePointer<UInt64>
+    var amounts: UnsafeMutablePointer<Int64>
+    /// The schema whose notes the tape holds (nil until a check completes; see `TapeNotes`).
+    var notesOwner: ObjectIdentifier?
+    /// Slot maps of objects (`TapeNotes`): the value entry of each property, or -1.
+    var pool: UnsafeMutablePointer<Int32>
+    var poolCapacity: Int
+    var poolCount = 0
 
-    private static let pool = Mutex<[JSONTapeStorage]>([])
+    private static let spares = Mutex<[JSONTapeStorage]>([])
     private static let pooledLimit = 16
 
     init() {
@@ -213,19 +233,37 @@ public final class JSONTapeStorage: @unchecked Sendable {
         entries = .allocate(capacity: capacity)
         nameCapacity = 128
         names = .allocate(capacity: nameCapacity)
+        frameCapacity = 130
+        frames = .allocate(capacity: frameCapacity)
+        notes = .allocate(capacity: capacity)
+        amounts = .allocate(capacity: capacity)
+        poolCapacity = 512
+        pool = .allocate(capacity: poolCapacity)
     }
 
     deinit {
         entries.deallocate()
         names.deallocate()
+        frames.deallocate()
+        notes.deallocate()
+        amounts.deallocate()
+        pool.deallocate()
     }
 
-    static func take() -> JSONTapeStorage { pool.withLock { $0.popLast() } ?? JSONTapeStorage() }
+    /// Room for `count` frames (the parse's depth limit).
+    func reserveFrames(_ count: Int) {
+        guard count > frameCapacity else { return }
+        frames.deallocate()
+        frames = .allocate(capacity: count)
+        frameCapacity = count
+    }
+
+    static func take() -> JSONTapeStorage { spares.withLock { $0.popLast() } ?? JSONTapeStorage() }
 
     static func giveBack(_ storage: JSONTapeStorage) {
         // A storage grown by an unusually large document is not kept.
-        guard storage.capacity <= 1 << 16 else { return }
-        pool.withLock { if $0.count < pooledLimit { $0.append(storage) } }
+        guard storage.capacity <= 1 << 16, storage.frameCapacity <= 1_024 else { return }
+        spares.withLock { if $0.count < pooledLimit { $0.append(storage) } }
     }
 
     func growEntries(to needed: Int) {
@@ -235,11 +273,15 @@ public final class JSONTapeStorage: @unchecked Sendable {
         fresh.moveInitialize(from: entries, count: capacity)
         entries.deallocate()
         entries = fresh
+        notes.deallocate()
+        notes = .allocate(capacity: bigger)
+        amounts.deallocate()
+        amounts = .allocate(capacity: bigger)
         capacity = bigger
     }
 
     func growNames() {
-        let fresh = UnsafeMutablePointer<(digest: UInt64, entry: Int32)>.allocate(capacity: nameCapacity * 2)
+        let fresh = UnsafeMutablePointer<Int32>.allocate(capacity: nameCapacity * 2)
         fresh.moveInitialize(from: names, count: nameCapacity)
         names.deallocate()
         names = fresh
@@ -256,7 +298,11 @@ extension JSONTape {
         guard bytes.count <= options.maxBytes, bytes.count < Int(UInt32.max), bytes.baseAddress != nil else { return body(nil) }
         var parser = TapeParser(bytes: bytes, storage: storage, maxDepth: min(max(options.maxDepth, 1), JSONParseOptions.hardMaxDepth))
         guard let count = parser.document() else { return body(nil) }
-        return body(JSONTape(bytes: bytes, entries: UnsafePointer(storage.entries), count: count))
+        storage.notes.update(repeating: 0, count: count)
+        storage.notesOwner = nil
+        storage.poolCount = 0
+        return body(JSONTape(bytes: bytes, entries: UnsafePointer(storage.entries), count: count, notes: storage.notes,
+                             amounts: storage.amounts, storage: storage))
     }
 
     /// `parse` over an array's bytes.

@@ -3,7 +3,7 @@ import Basics
 /// The `format`s this validator asserts (when `SchemaOptions.assertFormats` is on or a schema
 /// opts into the format-assertion vocabulary). Any other format name is an annotation only.
 /// Formats apply to strings; other instance types always pass.
-enum SchemaFormat: String, Sendable {
+enum SchemaFormat: String, Sendable, CaseIterable {
     case date
     case dateTime = "date-time"
     case uuid

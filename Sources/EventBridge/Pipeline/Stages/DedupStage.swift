@@ -41,12 +41,17 @@ final class DedupStage {
             return .failure(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
                                             message: "the event has no entity key at \(contract.key)", contract: contract.ref))
         }
-        let dedupText = contract.dedupKey(of: accepted.data) ?? entityKey
-        let dedupKey = DedupKey(family: event.type, values: [dedupText])
-        let revision = contract.revision(of: accepted.data).flatMap { StoredRevision(json: $0.json) }
-        return .success(PlannedEvent(
-            id: EncodeStage.ceID(dedupKey), contract: contract.ref, entityKey: entityKey, dedupKey: dedupKey,
-            entity: revision == nil ? nil : EntityRef(family: event.type, key: entityKey), revision: revision))
+        return .success(plan(type: event.type, contract: contract.ref, entityKey: entityKey,
+                             dedupText: contract.dedupKey(of: accepted.data) ?? entityKey, revision: contract.revision(of: accepted.data)))
+    }
+
+    /// The keys of an accepted event from its key texts (the tape path reads them from the input).
+    static func plan(type: String, contract: ContractRef, entityKey: String, dedupText: String, revision: Revision?) -> PlannedEvent {
+        let dedupKey = DedupKey(family: type, values: [dedupText])
+        let stored = revision.flatMap { StoredRevision(json: $0.json) }
+        return PlannedEvent(
+            id: EncodeStage.ceID(dedupKey), contract: contract, entityKey: entityKey, dedupKey: dedupKey,
+            entity: stored == nil ? nil : EntityRef(family: type, key: entityKey), revision: stored)
     }
 
     /// Dedup and staleness against what was published before, in input order; remembers what this

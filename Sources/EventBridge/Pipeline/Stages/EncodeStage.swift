@@ -38,14 +38,23 @@ enum EncodeStage {
         _ event: CanonicalEvent, _ accepted: ContractStage.Accepted, plan: inout PlannedEvent,
         record: KafkaConsumerRecord, sourceURI: String, routes: [RouteStage.Route]
     ) -> [KafkaProducerRecord] {
-        let time = event.time ?? eventTime(record)
-        plan.timeMillis = RFC3339.milliseconds(time)
         let data = accepted.upcast ? JSONWriter.compact.bytes(accepted.data)
             : event.dataText.map(Array.init) ?? JSONWriter.compact.bytes(accepted.data)
+        return records(type: event.type, time: event.time, data: data, traceparent: event.traceparent, plan: &plan,
+                       record: record, sourceURI: sourceURI, routes: routes)
+    }
+
+    /// The records of an event given by its parts, `data` already serialized (the tape path's entry).
+    static func records(
+        type: String, time: String?, data: [UInt8], traceparent: String?, plan: inout PlannedEvent,
+        record: KafkaConsumerRecord, sourceURI: String, routes: [RouteStage.Route]
+    ) -> [KafkaProducerRecord] {
+        let time = time ?? eventTime(record)
+        plan.timeMillis = RFC3339.milliseconds(time)
         let cloudEvent = CloudEvent(
-            id: plan.id, type: event.type, source: sourceURI, subject: plan.entityKey, time: time,
+            id: plan.id, type: type, source: sourceURI, subject: plan.entityKey, time: time,
             dataschema: plan.contract.dataschema, data: data,
-            traceparent: event.traceparent.flatMap { isValidTraceparent($0) ? $0 : nil },
+            traceparent: traceparent.flatMap { isValidTraceparent($0) ? $0 : nil },
             sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
         return routes.map { self.record(cloudEvent, topic: $0.topic, mode: $0.mode) }
     }
