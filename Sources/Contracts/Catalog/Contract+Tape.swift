@@ -25,7 +25,7 @@ final class TapeContract: Sendable {
     }
 
     func value(_ pointer: Int, _ tape: JSONTape, _ data: JSONTape.Index) -> JSONTape.Index? {
-        tape.first(Int32(pointer), in: pointers, from: data, pool: tape.slotPool(for: pointers))
+        TapePathWalker(tape, pointers).first(Int32(pointer), from: data)
     }
 }
 

@@ -84,6 +84,9 @@ public struct JSONTape {
         return UnsafeBufferPointer(rebasing: bytes[Int(e.start + 1)..<Int(e.end - 1)])
     }
 
+    /// The byte length of a string's content between the quotes (escapes not decoded).
+    @inline(__always) func rawLength(_ i: Index) -> Int { Int(entries[i].end &- entries[i].start) &- 2 }
+
     /// A string whose raw content is its value: no escapes.
     @inline(__always) public func isPlainString(_ i: Index) -> Bool { entries[i].flags & Self.escaped == 0 }
     /// A string of ASCII bytes only and no escapes: its bytes compare as Swift strings do.

@@ -68,6 +68,9 @@ struct TapeName {
 struct TapeNameBuilder {
     var blob: [UInt8] = []
 
+    /// The blob with 16 zero bytes after it, so a name's bytes can be read a word at a time.
+    var padded: [UInt8] { blob + Array(repeating: 0, count: 16) }
+
     mutating func add(_ name: String) -> TapeName {
         let bytes = Array(name.utf8)
         let offset = blob.count
@@ -126,18 +129,14 @@ extension JSONTape {
     @inline(__always)
     func word(_ offset: Int, count: Int) -> UInt64 { TapeWords(raw: raw, n: bytes.count, start: 0).word(offset, count) }
 
-    /// The hash of a name's bytes, eight at a time as `words` reads them. The parser stores it in
-    /// each member name's entry; compiled tables and paths carry it for their names.
+    /// The hash of a name: its length and first eight bytes (as `words` reads them) — cheap,
+    /// and enough to spread a schema's property names; names that share both are told apart by
+    /// comparing the rest. The parser stores it in each member name's entry; compiled tables and
+    /// paths carry it for their names.
     @inline(__always)
     static func nameHash<Words: NameWords>(length: Int, _ words: Words) -> UInt32 {
-        var h: UInt64 = 0x243F_6A88_85A3_08D3 ^ UInt64(truncatingIfNeeded: length)
-        var k = 0
-        while k < length {
-            h = (h ^ words.word(k, min(8, length &- k))) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 29
-            k &+= 8
-        }
-        h = h &* 0xFF51_AFD7_ED55_8CCD
+        let head = words.word(0, min(8, length))
+        let h = (head ^ UInt64(truncatingIfNeeded: length) << 59) &* 0x9E37_79B9_7F4A_7C15
         return UInt32(truncatingIfNeeded: h >> 32)
     }
 
@@ -156,7 +155,14 @@ extension JSONTape {
     @inline(__always)
     func isName(_ start: Int, _ length: Int, _ name: TapeName, _ blob: UnsafePointer<UInt8>) -> Bool {
         guard length == Int(name.length), word(start, count: min(length, 8)) == name.head else { return false }
-        return length <= 8 || JSONBytes.equal(raw + start + 8, UnsafeRawPointer(blob + Int(name.offset) + 8), count: length - 8)
+        if length <= 8 { return true }
+        let rest = length &- 8
+        if rest <= 8 && start &+ 16 <= bytes.count {
+            // One more word each side (the blob is padded, `TapeNameBuilder.padded`), masked.
+            let mask: UInt64 = rest == 8 ? ~0 : (1 << UInt64(rest &* 8)) &- 1
+            return (JSONBytes.word(raw, start &+ 8) ^ JSONBytes.word(UnsafeRawPointer(blob), Int(name.offset) &+ 8)) & mask == 0
+        }
+        return JSONBytes.equal(raw + start + 8, UnsafeRawPointer(blob + Int(name.offset) + 8), count: rest)
     }
 
     /// Whether the member name entry `e` is `name`: hashes first (stored by the parser), then bytes.

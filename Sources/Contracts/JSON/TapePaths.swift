@@ -29,10 +29,10 @@ struct TapePathBuilder {
 
     /// Adds a path of tokens (nil: wildcard); its id, or nil when a token is not ASCII (tape
     /// names compare as bytes, Swift strings by canonical equivalence: they agree on ASCII only)
-    /// or more wildcards nest than `TapeMatches` follows.
+    /// or more wildcards nest than a `TapeCursor` follows.
     mutating func add(_ tokens: [String?]) -> Int32? {
         guard tokens.allSatisfy({ $0?.utf8.allSatisfy { $0 < 0x80 } ?? true }),
-              tokens.filter({ $0 == nil }).count <= TapeMatches.frameLimit
+              tokens.filter({ $0 == nil }).count <= TapeCursor.frameLimit
         else { return nil }
         let start = steps.count
         for token in tokens {
@@ -68,7 +68,7 @@ final class TapePaths: @unchecked Sendable {
     init(_ builder: TapePathBuilder) {
         steps = FlatBuffer(builder.steps)
         paths = FlatBuffer(builder.paths)
-        blob = FlatBuffer(builder.names.blob)
+        blob = FlatBuffer(builder.names.padded)
         positions = FlatBuffer(builder.positions)
         tables = builder.schema?.tableNames.count ?? 0
         schema = builder.schema.map(ObjectIdentifier.init)
@@ -92,79 +92,85 @@ extension JSONTape {
         default: return nil
         }
     }
-
-    /// What path `id` names from `value`: the value of a wildcard-free path, the first match of
-    /// one with wildcards (`PathPattern.firstValue`, `JSONPointer.resolve`).
-    @inline(__always)
-    func first(_ id: Int32, in paths: TapePaths, from value: Index, pool: UnsafeMutablePointer<Int32>?) -> Index? {
-        var matches = TapeMatches(self, paths, id, from: value, pool: pool)
-        return matches.next()
-    }
-
-    /// The slot pool, when the notes on this tape are those of the schema `paths` was compiled
-    /// against (`TapeNotes`); nil: look names up by scanning.
-    func slotPool(for paths: TapePaths) -> UnsafeMutablePointer<Int32>? {
-        paths.schema != nil && storage.notesOwner == paths.schema ? storage.pool : nil
-    }
 }
 
-/// The matches of a compiled path from one value, in document order (`PathPattern.forEachValue`),
-/// as an iterator: rules loop over them without closures. Wildcards walk the elements of arrays
-/// and the member values of objects; up to `frameLimit` of them nest (no contract path has more).
-struct TapeMatches {
+/// Follows compiled paths on one tape: `first` for a single value, `matches`/`next` to iterate
+/// every match in document order (`PathPattern.forEachValue`) without closures. Names are read
+/// from slot maps where the schema left them (`TapeNotes`), else found by scanning.
+struct TapePathWalker {
     let tape: JSONTape
     let steps: UnsafeMutablePointer<TapePathStep>
+    let ranges: UnsafeMutablePointer<TapePathRange>
     let blob: UnsafePointer<UInt8>
-    let end: Int
-    /// Slot maps to read names from (nil: scan members), with the steps' table positions.
     let pool: UnsafeMutablePointer<Int32>?
     let positions: UnsafeMutablePointer<Int32>
     let tables: Int
-    /// A value resolved to the end of the path, not yet returned.
-    private var pending: JSONTape.Index?
-    /// Open wildcards: the next child to visit, the container's end, the step after the wildcard.
-    private var cursors: (Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0)
-    private var objects: (Bool, Bool) = (false, false)
-    private var depth = 0
-    static let frameLimit = 2
 
-    @inline(__always)
-    init(_ tape: JSONTape, _ paths: TapePaths, _ id: Int32, from value: JSONTape.Index, pool: UnsafeMutablePointer<Int32>?) {
+    init(_ tape: JSONTape, _ paths: TapePaths) {
         self.tape = tape
         steps = paths.steps.base
+        ranges = paths.paths.base
         blob = UnsafePointer(paths.blob.base)
-        self.pool = pool
+        // The slot maps are used only when the notes are those of the schema the paths know.
+        pool = paths.schema != nil && tape.storage.notesOwner == paths.schema ? tape.storage.pool : nil
         positions = paths.positions.base
         tables = paths.tables
-        let path = paths.paths[id]
-        end = Int(path.start) &+ Int(path.count)
-        resolve(value, from: Int(path.start))
     }
 
+    /// The one value a wildcard-free path names, or the first match of one with wildcards.
     @inline(__always)
-    mutating func next() -> JSONTape.Index? {
+    func first(_ id: Int32, from value: JSONTape.Index) -> JSONTape.Index? {
+        let path = ranges[Int(id)]
+        if !path.hasWildcard {
+            var current = value
+            var k = Int(path.start)
+            let end = k &+ Int(path.count)
+            while k < end {
+                guard let next = child(current, k) else { return nil }
+                current = next
+                k &+= 1
+            }
+            return current
+        }
+        var cursor = matches(id, from: value)
+        return next(&cursor)
+    }
+
+    /// A cursor over the matches of path `id` from `value`.
+    @inline(__always)
+    func matches(_ id: Int32, from value: JSONTape.Index) -> TapeCursor {
+        let path = ranges[Int(id)]
+        var cursor = TapeCursor(end: Int(path.start) &+ Int(path.count))
+        resolve(&cursor, value, from: Int(path.start))
+        return cursor
+    }
+
+    /// The next match, or nil when there are no more.
+    @inline(__always)
+    func next(_ c: inout TapeCursor) -> JSONTape.Index? {
         while true {
-            if let v = pending {
-                pending = nil
+            if c.pending >= 0 {
+                let v = c.pending
+                c.pending = -1
                 return v
             }
-            guard depth > 0 else { return nil }
-            let (k, limit, step, isObject) = depth == 1 ? (cursors.0, cursors.1, cursors.2, objects.0) : (cursors.3, cursors.4, cursors.5, objects.1)
+            guard c.depth > 0 else { return nil }
+            let top = c.depth == 1
+            let (k, limit, step, isObject) = top ? (c.k0, c.limit0, c.step0, c.object0) : (c.k1, c.limit1, c.step1, c.object1)
             guard k < limit else {
-                depth &-= 1
+                c.depth &-= 1
                 continue
             }
             let child = isObject ? k &+ 1 : k
-            let after = tape.next(child)
-            if depth == 1 { cursors.0 = after } else { cursors.3 = after }
-            resolve(child, from: step)
+            if top { c.k0 = tape.next(child) } else { c.k1 = tape.next(child) }
+            resolve(&c, child, from: step)
         }
     }
 
     /// The member or element named step `k` names: from the object's slot map when the schema
     /// left one whose table has the name, else by `JSONTape.child`.
     @inline(__always)
-    private func child(_ value: JSONTape.Index, _ step: TapePathStep, _ k: Int) -> JSONTape.Index? {
+    func child(_ value: JSONTape.Index, _ k: Int) -> JSONTape.Index? {
         if let pool, tape.kind(value) == .object {
             let note = tape.notes[value]
             let table = Int(truncatingIfNeeded: (note >> 32) & 0xFFFF)
@@ -176,40 +182,47 @@ struct TapeMatches {
                 }
             }
         }
-        return tape.child(value, step, blob)
+        return tape.child(value, steps[k], blob)
     }
 
     /// Follows named steps from `value`; stops at a wildcard (opening it) or at the end.
     @inline(__always)
-    private mutating func resolve(_ value: JSONTape.Index, from start: Int) {
+    private func resolve(_ c: inout TapeCursor, _ value: JSONTape.Index, from start: Int) {
         var current = value
         var k = start
-        while k < end {
-            let step = steps[k]
-            if step.wildcard {
+        while k < c.end {
+            if steps[k].wildcard {
                 let kind = tape.kind(current)
                 guard kind == .array || kind == .object else { return }
-                depth &+= 1
-                // Deeper wildcards than the frames hold are refused when compiling (`TapePathBuilder`).
-                if depth == 1 {
-                    cursors.0 = current &+ 1
-                    cursors.1 = tape.next(current)
-                    cursors.2 = k &+ 1
-                    objects.0 = kind == .object
+                c.depth &+= 1
+                // Deeper wildcards than a cursor holds are refused when compiling (`TapePathBuilder`).
+                if c.depth == 1 {
+                    (c.k0, c.limit0, c.step0, c.object0) = (current &+ 1, tape.next(current), k &+ 1, kind == .object)
                 } else {
-                    cursors.3 = current &+ 1
-                    cursors.4 = tape.next(current)
-                    cursors.5 = k &+ 1
-                    objects.1 = kind == .object
+                    (c.k1, c.limit1, c.step1, c.object1) = (current &+ 1, tape.next(current), k &+ 1, kind == .object)
                 }
                 return
             }
-            guard let next = child(current, step, k) else { return }
+            guard let next = child(current, k) else { return }
             current = next
             k &+= 1
         }
-        pending = current
+        c.pending = current
     }
+}
+
+/// Where an iteration over a path's matches stands: a value not yet returned, and up to
+/// `frameLimit` open wildcards (the next child, the container's end, the step after it).
+struct TapeCursor {
+    static let frameLimit = 2
+    let end: Int
+    var pending = -1
+    var depth = 0
+    var k0 = 0, limit0 = 0, step0 = 0
+    var k1 = 0, limit1 = 0, step1 = 0
+    var object0 = false, object1 = false
+
+    init(end: Int) { self.end = end }
 }
 
 extension JSONPointer {

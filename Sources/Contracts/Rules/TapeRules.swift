@@ -39,7 +39,7 @@ final class TapeRules: @unchecked Sendable {
     }
 
     /// Compiles `set` (its paths against `schema`'s tables, see `TapeNotes`), or nil when a path
-    /// token is not ASCII or paths nest more wildcards than `TapeMatches` follows.
+    /// token is not ASCII or paths nest more wildcards than a `TapeCursor` follows.
     static func compile(_ set: RuleSet, schema: TapeSchema?) -> TapeRules? {
         var builder = TapePathBuilder(schema: schema)
         var lists: [Int32] = []
@@ -93,7 +93,7 @@ final class TapeRules: @unchecked Sendable {
 
     /// True when `RuleSet.evaluate` would append no violation for the document at `root`.
     func holds(_ tape: JSONTape, _ root: JSONTape.Index) -> Bool {
-        var run = TapeRulesRun(rules: self, tape: tape, root: root)
+        let run = TapeRulesRun(rules: self, tape: tape, root: root)
         // The item sums rules share (`RuleSet`): one per sharing group, found by its first rule.
         var shared: (rule: Int32, sum: ItemSum?) = (-1, nil)
         var others: [(rule: Int32, sum: ItemSum?)] = []
@@ -119,32 +119,30 @@ final class TapeRules: @unchecked Sendable {
     }
 }
 
-/// One check of one document. Places and matches are iterated (`TapeScopes`, `TapeMatches`),
+/// One check of one document. Places and matches are iterated (`TapeScopes`, `TapeCursor`),
 /// never visited through closures: nothing is captured, allocated or checked at run time.
 struct TapeRulesRun {
     let rules: TapeRules
     let tape: JSONTape
     let root: JSONTape.Index
-    let paths: TapePaths
-    let pool: UnsafeMutablePointer<Int32>?
+    let walker: TapePathWalker
 
     init(rules: TapeRules, tape: JSONTape, root: JSONTape.Index) {
         self.rules = rules
         self.tape = tape
         self.root = root
-        paths = rules.paths
-        pool = tape.slotPool(for: rules.paths)
+        walker = TapePathWalker(tape, rules.paths)
     }
 
     @inline(__always) func first(_ path: Int32, _ from: JSONTape.Index) -> JSONTape.Index? {
-        path < 0 ? nil : tape.first(path, in: paths, from: from, pool: pool)
+        path < 0 ? nil : walker.first(path, from: from)
     }
 
-    @inline(__always) func matches(_ path: Int32, _ from: JSONTape.Index) -> TapeMatches { TapeMatches(tape, paths, path, from: from, pool: pool) }
+    @inline(__always) func matches(_ path: Int32, _ from: JSONTape.Index) -> TapeCursor { walker.matches(path, from: from) }
 
     /// Every place rule `r` is checked (`FinanceRule.forEachScope`).
     @inline(__always) func scopes(_ r: TapeRules.Rule) -> TapeScopes {
-        TapeScopes(tape: tape, groups: r.items >= 0 ? matches(r.items, root) : nil, root: root)
+        TapeScopes(walker: walker, groups: r.items >= 0 ? matches(r.items, root) : nil, root: root)
     }
 
     /// The currency value for a place: from the document or relative to the item.
@@ -152,14 +150,14 @@ struct TapeRulesRun {
     func currency(_ r: TapeRules.Rule, item: JSONTape.Index) -> JSONTape.Index? { first(r.c, r.flag ? root : item) }
 
     /// No violation of rule `i` (see `TapeRules.holds`).
-    mutating func holds(_ i: Int, itemSum: inout ItemSum?) -> Bool {
+    func holds(_ i: Int, itemSum: inout ItemSum?) -> Bool {
         let r = rules.compiled[i]
         switch rules.rules[i].kind {
         case .balanced:
             // Each match of `items` (or the document) is one balance (`FinanceRule.forEachGroup`).
             if r.items < 0 { return balances(i, r, root) }
             var groups = matches(r.items, root)
-            while let match = groups.next() {
+            while let match = walker.next(&groups) {
                 if !balances(i, r, match) { return false }
             }
         case .sumEquals:
@@ -185,7 +183,7 @@ struct TapeRulesRun {
                 guard let minor = Self.minorUnit(tape, currency(r, item: scope)) else { continue }
                 for p in 0..<Int(r.listCount) {
                     var values = matches(rules.lists[Int(r.listStart) + p], scope)
-                    while let v = values.next() {
+                    while let v = walker.next(&values) {
                         if (Self.decimals(tape, v) ?? 0) > minor { return false }
                     }
                 }
@@ -195,7 +193,7 @@ struct TapeRulesRun {
             while let scope = places.next() {
                 for p in 0..<Int(r.listCount) {
                     var values = matches(rules.lists[Int(r.listStart) + p], scope)
-                    while let v = values.next() {
+                    while let v = walker.next(&values) {
                         if Self.isNegative(tape, v) { return false }
                     }
                 }
@@ -251,7 +249,7 @@ struct TapeRulesRun {
             while let item = places.next() {
                 if r.c >= 0, let expectedCurrency, let c = first(r.c, item), tape.value(c) != expectedCurrency { mismatch = true }
                 var amounts = matches(r.a, item)
-                while let v = amounts.next() {
+                while let v = walker.next(&amounts) {
                     if let d = Self.amount(tape, v) { sum += d } else { malformed = true }
                 }
             }
@@ -260,7 +258,7 @@ struct TapeRulesRun {
         }
         for p in 0..<Int(r.listCount) {
             var addends = matches(rules.lists[Int(r.listStart) + p], root)
-            while let v = addends.next() {
+            while let v = walker.next(&addends) {
                 if let d = Self.amount(tape, v) { sum += d } else { malformed = true }
             }
         }
@@ -333,33 +331,37 @@ struct TapeRulesRun {
 /// The places a rule is checked, as `FinanceRule.forEachScope`: each element of a match of
 /// `items` that is an array (a match that is not is one place), or the document without `items`.
 struct TapeScopes {
-    let tape: JSONTape
-    var groups: TapeMatches?
+    let walker: TapePathWalker
+    /// The matches of `items`; without `items`, the document is the one place.
+    var groups: TapeCursor
+    let perItem: Bool
     let root: JSONTape.Index
     private var rootDone = false
     private var element = 0
     private var elementsEnd = 0
 
-    init(tape: JSONTape, groups: TapeMatches?, root: JSONTape.Index) {
-        self.tape = tape
-        self.groups = groups
+    init(walker: TapePathWalker, groups: TapeCursor?, root: JSONTape.Index) {
+        self.walker = walker
+        self.groups = groups ?? TapeCursor(end: 0)
+        perItem = groups != nil
         self.root = root
     }
 
     @inline(__always)
     mutating func next() -> JSONTape.Index? {
         while true {
+            let tape = walker.tape
             if element < elementsEnd {
                 let e = element
                 element = tape.next(e)
                 return e
             }
-            guard groups != nil else {
+            guard perItem else {
                 if rootDone { return nil }
                 rootDone = true
                 return root
             }
-            guard let group = groups?.next() else { return nil }
+            guard let group = walker.next(&groups) else { return nil }
             guard tape.kind(group) == .array else { return group }
             element = group &+ 1
             elementsEnd = tape.next(group)

@@ -47,6 +47,10 @@ final class TapeSchema: @unchecked Sendable {
         var maxLength: Int32
     }
 
+    /// `Op.small` of a `format` op: the format's position in `SchemaFormat.allCases`; money's is
+    /// a literal (a lazily initialized static costs a `swift_once` check on every read).
+    static let moneyCode: UInt8 = 4
+
     let program: SchemaProgram
     let root: Int32
     /// The names of each table in `tables`, in position order (rule paths and key pointers are
@@ -83,7 +87,7 @@ final class TapeSchema: @unchecked Sendable {
         tables = FlatBuffer(b.tables)
         masks = FlatBuffer(b.masks)
         limits = FlatBuffer(b.limits)
-        blob = FlatBuffer(b.nameBuilder.blob)
+        blob = FlatBuffer(b.nameBuilder.padded)
         automata = FlatBuffer(b.automata)
         dfaBytes = FlatBuffer(b.dfaBytes)
         dfaTransitions = FlatBuffer(b.dfaTransitions)
@@ -91,13 +95,13 @@ final class TapeSchema: @unchecked Sendable {
 
     /// Compiles `program` for tapes, or nil when a tape cannot answer for it exactly.
     static func compile(_ program: SchemaProgram) -> TapeSchema? {
-        guard !program.usesDynamicScope, !program.nodes.contains(where: \.collectsAnnotations) else { return nil }
+        guard Builder.moneyCodeHolds, !program.usesDynamicScope, !program.nodes.contains(where: \.collectsAnnotations) else { return nil }
         var builder = Builder(program: program)
         guard builder.build() else { return nil }
         return TapeSchema(program: program, builder: builder)
     }
 
-    private struct Builder {
+    fileprivate struct Builder {
         let program: SchemaProgram
         var nodes: [Node] = []
         var ops: [Op] = []
@@ -196,6 +200,11 @@ final class TapeSchema: @unchecked Sendable {
             return Int32(automata.count - 1)
         }
 
+        static func formatCode(_ format: SchemaFormat) -> UInt8 { UInt8(SchemaFormat.allCases.firstIndex(of: format) ?? 0) }
+
+        /// `moneyCode` is money's code (checked once, when a program is compiled).
+        static let moneyCodeHolds: Bool = formatCode(.money) == TapeSchema.moneyCode
+
         /// `ref` to the end of `node`'s reference chain; `b` is the extra depth the chain costs.
         func reference(_ node: Int32) -> Op {
             let final = finals[Int(node)]
@@ -277,7 +286,7 @@ final class TapeSchema: @unchecked Sendable {
             case .minLength(let n): return Op(code: .minLength, a: Int32(clamping: n))
             case .maxLength(let n): return Op(code: .maxLength, a: Int32(clamping: n))
             case .pattern(let i): return Op(code: .pattern, a: i, b: automaton(i))
-            case .format(let format): return Op(code: .format, a: Int32(SchemaFormat.allCases.firstIndex(of: format) ?? 0))
+            case .format(let format): return Op(code: .format, small: Self.formatCode(format))
             }
         }
     }
@@ -365,9 +374,19 @@ struct TapeSchemaRun {
             case .pattern:
                 if kind == .string && !pattern(op, i) { return false }
             case .minLength:
-                if kind == .string && scalarCount(i, atLeast: Int(op.a)) < Int(op.a) { return false }
+                guard kind == .string else { break }
+                if tape.isASCIIString(i) {
+                    if tape.rawLength(i) < Int(op.a) { return false }
+                } else if scalarCount(i, atLeast: Int(op.a)) < Int(op.a) {
+                    return false
+                }
             case .maxLength:
-                if kind == .string && scalarCount(i, atLeast: Int(op.a) &+ 1) > Int(op.a) { return false }
+                guard kind == .string else { break }
+                if tape.isASCIIString(i) {
+                    if tape.rawLength(i) > Int(op.a) { return false }
+                } else if scalarCount(i, atLeast: Int(op.a) &+ 1) > Int(op.a) {
+                    return false
+                }
             case .items:
                 if kind == .array && !items(op, i, depth: depth) { return false }
             default:
@@ -435,16 +454,21 @@ struct TapeSchemaRun {
 
     /// A `format`; a money amount is read once here and noted for the rules (`TapeNotes`).
     @inline(__always)
-    private func format(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
-        let format = SchemaFormat.allCases[Int(op.a)]
-        guard tape.isPlainString(i) else { return format.isValid(tape.string(i)) }
-        if format == .money {
+    private mutating func format(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
+        if op.small == TapeSchema.moneyCode && tape.isPlainString(i) {
             guard let amount = MoneyFormat.scan(utf8: tape.rawString(i)) else { return false }
             tape.notes[i] = TapeNotes.money(decimals: amount.decimals, small: amount.value != nil)
             if let value = amount.value { tape.amounts[i] = value }
             return true
         }
-        if let valid = format.isValid(utf8: tape.rawString(i)) { return valid }
+        return otherFormat(op, i)
+    }
+
+    /// Every format but a plain money amount (kept out of `evaluate`'s loop).
+    @inline(never)
+    private mutating func otherFormat(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
+        let format = SchemaFormat.allCases[Int(op.small)]
+        if tape.isPlainString(i), let valid = format.isValid(utf8: tape.rawString(i)) { return valid }
         return format.isValid(tape.string(i))
     }
 
@@ -567,7 +591,7 @@ struct TapeSchemaRun {
         return true
     }
 
-    private func matches(_ pattern: TableIndex, _ name: JSONTape.Index) -> Bool {
+    private mutating func matches(_ pattern: TableIndex, _ name: JSONTape.Index) -> Bool {
         let regex = schema.program.tables.patterns[Int(pattern)].regex
         var budget = schema.program.regexStepLimit
         return regex.firstMatch(in: tape.string(name), budget: &budget) ?? false
@@ -575,7 +599,7 @@ struct TapeSchemaRun {
 
     // MARK: Assertions
 
-    private func pattern(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
+    private mutating func pattern(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
         if op.b >= 0 && tape.isASCIIString(i) {
             let a = schema.automata[op.b]
             let text = tape.rawString(i)
@@ -595,12 +619,18 @@ struct TapeSchemaRun {
                 return flags[state] & RegexDFA.acceptsAtEnd != 0
             }
         }
+        return regexPattern(op, i)
+    }
+
+    /// A pattern the ASCII automaton does not take: the reference's regex on the string.
+    @inline(never)
+    private mutating func regexPattern(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
         let regex = schema.program.tables.patterns[Int(op.a)].regex
         var budget = schema.program.regexStepLimit
         return regex.firstMatch(in: tape.string(i), budget: &budget) ?? false
     }
 
-    private func compare(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
+    private mutating func compare(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
         if op.b >= 0, let v = tape.int64(i) {
             let limit = schema.limits[op.b]
             switch op.code {
@@ -622,14 +652,15 @@ struct TapeSchemaRun {
 
     /// Whether the plain string at `i` has the bytes of name `id`.
     @inline(__always)
-    private func isString(_ i: JSONTape.Index, _ id: Int32) -> Bool {
+    private mutating func isString(_ i: JSONTape.Index, _ id: Int32) -> Bool {
         let (start, length) = tape.nameBytes(i)
         return tape.isName(start, length, schema.names[id], blob)
     }
 
     /// A string's length in Unicode scalars (as `String.unicodeScalars.count`); counting may stop
     /// early once the answer to "at least `limit`" is known from the byte count.
-    private func scalarCount(_ i: JSONTape.Index, atLeast limit: Int) -> Int {
+    @inline(never)
+    private mutating func scalarCount(_ i: JSONTape.Index, atLeast limit: Int) -> Int {
         guard tape.isPlainString(i) else { return tape.string(i).unicodeScalars.count }
         let raw = tape.rawString(i)
         if tape.isASCIIString(i) { return raw.count }
@@ -641,7 +672,7 @@ struct TapeSchemaRun {
     }
 
     /// `InstanceEquality.equal` between the tape's value and a schema value.
-    private func equal(_ i: JSONTape.Index, _ value: JSONValue) -> Bool {
+    private mutating func equal(_ i: JSONTape.Index, _ value: JSONValue) -> Bool {
         switch (tape.kind(i), value) {
         case (.null, .null): return true
         case (.true, .bool(let b)): return b
