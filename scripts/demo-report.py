@@ -10,6 +10,8 @@ import sys
 store, log_path = sys.argv[1], sys.argv[2]
 db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
 rows = db.execute("SELECT p.topic, l.type, l.outcome, l.error_code, l.at FROM ledger l JOIN partitions p ON p.id = l.part").fetchall()
+released = db.execute("SELECT l.type, count(*) FROM ledger l WHERE l.note LIKE 'released when %' GROUP BY l.type").fetchall()
+waiting = db.execute("SELECT type, prerequisite, count(*) FROM parked GROUP BY type, prerequisite ORDER BY prerequisite").fetchall()
 db.close()
 
 table = collections.defaultdict(collections.Counter)
@@ -35,6 +37,13 @@ conserved = totals["in"] == sum(totals[c] for c in cols[1:])
 print(f"\nconservation: inputs {totals['in']} = published {totals['published']} + duplicate {totals['duplicate']}"
       f" + filtered {totals['filtered']} + parked {totals['parked']} + dead-lettered {totals['dead_lettered']}"
       f" -> {'holds' if conserved else 'BROKEN'}")
+print("\nreadiness gating (invoices wait for their customer's finance.customer.ready):")
+for type_, n in released:
+    print(f"  {type_}: {n} arrived before their customer was ready, were parked, and were released once it was")
+if waiting:
+    customers = sorted({p.split("|", 1)[1] for _, p, _ in waiting})
+    print(f"  still parked: {sum(n for _, _, n in waiting)} event(s) of {len(customers)} customer(s) not ready yet "
+          f"({', '.join(customers[:3])}{', …' if len(customers) > 3 else ''}); see `eventbridge parked list`")
 print("\ndead-lettered by code:")
 for topic in sorted(codes):
     print(f"  {topic}: " + ", ".join(f"{code} ×{n}" for code, n in codes[topic].most_common()))

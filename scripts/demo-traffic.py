@@ -22,12 +22,26 @@ def emit(key, type_, data, headers=None):
     lines.append({"key": key, "headers": h, "value": data})
 
 
+def ready(i):
+    r = traffic.example("finance.customer.ready")
+    r["customerId"] = f"CUST-{run}-{i:06d}"
+    r["eventId"] = traffic.event_uuid("ready", run, i)
+    emit(r["customerId"], "finance.customer.ready", r)
+
+
+# Readiness gating: invoices wait for their customer's finance.customer.ready. Customers 0–19 are
+# ready before their invoices arrive, 20–89 only after (their invoices are parked, then released),
+# 90–96 never during the demo (their invoices stay parked until the deadline).
 for i in range(97):
     c = traffic.customer(i, revision=2, run=run)
     emit(c["customerId"], "finance.customer.upserted", c)
+for i in range(20):
+    ready(i)
 for i in range(n_invoices):
     inv = traffic.invoice(i, run=run)
     emit(inv["invoiceId"], "finance.invoice.posted", inv)
+for i in range(20, 90):
+    ready(i)
 for i in range(200):
     je = traffic.journal(i, run=run)
     emit(je["journalEntryId"], "finance.journal_entry.posted", je)

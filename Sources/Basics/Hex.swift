@@ -24,6 +24,17 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The value of one hex digit (either case), nil for anything else.
+    @inlinable
+    public static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x57
+        case 0x41...0x46: return c - 0x37
+        default: return nil
+        }
+    }
+
     /// True for `0-9a-f` (lowercase only, as W3C trace context and UUIDs we write use).
     @inlinable @inline(__always)
     public static func isLowercaseDigit(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) }

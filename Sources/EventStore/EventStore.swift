@@ -147,12 +147,42 @@ public final class EventStore: @unchecked Sendable {
     /// pipeline process the next inputs while the transaction and its fsync run on the writer.
     /// Batches are written in the order they are handed over. Until `wait()` returns, lookups may
     /// or may not see the batch: its keys stay with the dedup stage until then.
-    public func commitInBackground(_ batch: StoreBatch) -> PendingStoreCommit {
+    ///
+    /// `after` runs on the writer first and must succeed for the batch to be written: the bridge
+    /// waits there for the changelog's acknowledgement of the batch's changes (docs/scaling.md).
+    public func commitInBackground(_ batch: StoreBatch, after: (@Sendable () throws -> Void)? = nil) -> PendingStoreCommit {
         let pending = PendingStoreCommit()
         queue.async {
-            pending.complete(Result { try self.write(batch) })
+            pending.complete(Result {
+                try after?()
+                try self.write(batch)
+            })
         }
         return pending
+    }
+
+    // MARK: Changelog
+
+    /// Applies changes read from changelog topics, in their order, and records how far each
+    /// changelog partition is applied (`positions`: the next offset to read) — one transaction,
+    /// durable when it returns. Dedup keys and ledger rows older than their retention are skipped:
+    /// the changelog may still hold what the store already pruned. Blocks: call it off the
+    /// cooperative pool.
+    public func apply(_ changes: [(partition: TopicPartition?, change: StateChange)], positions: [TopicPartition: Int64],
+                      nowMillis: Int64 = WallClock.nowMillis()) throws {
+        var batch = StoreBatch()
+        batch.restoring = true
+        let dedupCutoff = nowMillis - Int64(configuration.dedupRetentionSeconds) * 1000
+        let ledgerCutoff = nowMillis - Int64(configuration.ledgerRetentionSeconds) * 1000
+        for (partition, change) in changes {
+            switch change {
+            case .dedupKey(_, let at) where at < dedupCutoff: continue
+            case .outcome(let e) where e.atMillis < ledgerCutoff: continue
+            default: batch.apply(change, partition: partition)
+            }
+        }
+        for (tp, next) in positions { batch.setChangelogPosition(next: next, for: tp) }
+        try commitAndWait(batch)
     }
 
     /// Runs on `queue`.

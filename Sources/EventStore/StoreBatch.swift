@@ -28,6 +28,10 @@ public struct StoreBatch: Sendable {
     private(set) var parks: [ParkedEvent] = []
     private(set) var releases: [PartitionPosition] = []
     private(set) var readiness: [String: (partition: TopicPartition, atMillis: Int64)] = [:]
+    private(set) var requests: [ParkedRequest] = []
+    private(set) var changelogPositions: [TopicPartition: Int64] = [:]
+    /// Set by `EventStore.apply`: changes restored from a changelog may already be in the store.
+    var restoring = false
     private(set) var replays: [DeadLetterReplay] = []
     private(set) var resolutions: [DeadLetterResolution] = []
 
@@ -36,7 +40,8 @@ public struct StoreBatch: Sendable {
     /// Nothing to write.
     public var isEmpty: Bool {
         dedupKeys.isEmpty && revisions.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
-            && releases.isEmpty && readiness.isEmpty && replays.isEmpty && resolutions.isEmpty
+            && releases.isEmpty && readiness.isEmpty && replays.isEmpty && resolutions.isEmpty && requests.isEmpty
+            && changelogPositions.isEmpty
     }
 
     /// Number of ledger entries (inputs) in the batch.
@@ -102,6 +107,53 @@ public struct StoreBatch: Sendable {
 
     /// Marks a DLQ record resolved.
     public mutating func markResolved(_ resolution: DeadLetterResolution) { resolutions.append(resolution) }
+
+    /// Records an operator's request about a parked event (replacing an earlier one).
+    public mutating func request(_ request: ParkedRequest) { requests.append(request) }
+
+    // MARK: Changelog
+
+    /// Sets how far this store has applied a changelog partition (the next offset to read).
+    public mutating func setChangelogPosition(next: Int64, for changelog: TopicPartition) {
+        changelogPositions[changelog] = max(next, changelogPositions[changelog] ?? 0)
+    }
+
+    /// The batch's state changes for the changelog, in the order to write them: per source
+    /// partition (nil: the global topic). Parks come before releases, as the writer applies them.
+    public var stateChanges: [(partition: TopicPartition?, change: StateChange)] {
+        var out: [(partition: TopicPartition?, change: StateChange)] = []
+        out.reserveCapacity(dedupKeys.count + outcomes.count + revisions.count + offsets.count + 4)
+        for k in dedupKeys { out.append((k.partition, .dedupKey(k.key, firstSeenMillis: k.firstSeenMillis))) }
+        for (key, r) in revisions.sorted(by: { ($0.key.family, $0.key.entityKey) < ($1.key.family, $1.key.entityKey) }) {
+            out.append((r.partition, .revision(family: key.family, entityKey: key.entityKey, r.revision, atMillis: r.atMillis)))
+        }
+        for e in outcomes { out.append((e.source.topicPartition, .outcome(e))) }
+        for p in parks { out.append((p.source.topicPartition, .parked(p))) }
+        for r in releases { out.append((r.topicPartition, .unparked(r))) }
+        for (tp, next) in offsets.sorted(by: { $0.key < $1.key }) { out.append((tp, .processed(next: next))) }
+        for (key, r) in readiness.sorted(by: { $0.key < $1.key }) { out.append((nil, .ready(key: key, partition: r.partition, atMillis: r.atMillis))) }
+        for r in replays { out.append((nil, .replay(r))) }
+        for r in resolutions { out.append((nil, .resolution(r))) }
+        for q in requests { out.append((nil, .request(q))) }
+        return out
+    }
+
+    /// Adds one change read from a changelog (restore).
+    mutating func apply(_ change: StateChange, partition: TopicPartition?) {
+        switch change {
+        case .dedupKey(let key, let at): if let partition { insertDedupKey(key, partition: partition, firstSeenMillis: at) }
+        case .revision(let family, let entity, let revision, let at):
+            if let partition { setRevision(revision, family: family, entityKey: entity, partition: partition, atMillis: at) }
+        case .outcome(let entry): record(entry)
+        case .parked(let event): park(event)
+        case .unparked(let source): release(source)
+        case .processed(let next): if let partition { setProcessedOffset(next: next, for: partition) }
+        case .ready(let key, let from, let at): setReady(key, partition: from, atMillis: at)
+        case .replay(let r): recordReplay(r)
+        case .resolution(let r): markResolved(r)
+        case .request(let q): request(q)
+        }
+    }
 }
 
 /// (type family, entity key): the key of the last-revision table.

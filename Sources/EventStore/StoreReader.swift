@@ -19,6 +19,17 @@ public final class StoreReader: Sendable {
         StoreReader(connection: try LockedConnection.open(StoreConfiguration(path: path), readOnly: true))
     }
 
+    /// How far this store has applied each changelog partition: the next offset to read.
+    public func changelogPositions() throws -> [TopicPartition: Int64] {
+        try connection.withDatabase { db in
+            let s = try db.prepare("SELECT topic, partition, next_offset FROM changelog_positions")
+            defer { s.reset() }
+            var out: [TopicPartition: Int64] = [:]
+            while try s.step() { out[TopicPartition(topic: s.string(0) ?? "", partition: Int32(truncatingIfNeeded: s.int64(1)))] = s.int64(2) }
+            return out
+        }
+    }
+
     /// Closes the connection; later queries fail with `closed`.
     public func close() { connection.close() }
 

@@ -1,5 +1,6 @@
-/// The store's tables (schema version 2), created on first open; a version-1 file is migrated
-/// in place (version 2 added readiness, parked-event requests and the ledger's `note`).
+/// The store's tables (schema version 3), created on first open; older files are migrated in
+/// place (version 2 added readiness, parked-event requests and the ledger's `note`; version 3 the
+/// changelog positions).
 ///
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
@@ -7,7 +8,7 @@
 /// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
-    static let version: Int64 = 2
+    static let version: Int64 = 3
 
     static let statements: [String] = [
         // Source topic partitions, numbered so other rows carry a small integer.
@@ -85,6 +86,13 @@ enum StoreSchema {
         """
         CREATE TABLE IF NOT EXISTS readiness(
           key TEXT PRIMARY KEY, part INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID
+        """,
+        // How far this store has applied each changelog partition (docs/scaling.md): the next
+        // changelog offset to read. Behind the topic's end means: restore before processing.
+        """
+        CREATE TABLE IF NOT EXISTS changelog_positions(
+          topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+          PRIMARY KEY(topic, partition)) WITHOUT ROWID
         """,
         // Operator requests on parked events (`eventbridge parked release|expire`), carried out by
         // the running bridge, which deletes the row in the transaction that records the outcome.

@@ -71,7 +71,9 @@ final class StoreWriter {
                 try writeParking(batch)
                 try writeReadiness(batch)
                 try writeOffsets(batch)
-                for replay in batch.replays { try DeadLetterBook.insert(replay, into: db) }
+                for replay in batch.replays { try DeadLetterBook.insert(replay, into: db, ifAbsent: batch.restoring) }
+                try writeRequests(batch)
+                try writeChangelogPositions(batch)
                 for resolution in batch.resolutions { try DeadLetterBook.insert(resolution, into: db) }
             }
         } catch {
@@ -296,6 +298,24 @@ final class StoreWriter {
         }
     }
 
+    private func writeRequests(_ batch: StoreBatch) throws {
+        for q in batch.requests { try ParkingRequests.insert(q, part: try partitionID(q.source.topicPartition), into: db) }
+    }
+
+    private func writeChangelogPositions(_ batch: StoreBatch) throws {
+        guard !batch.changelogPositions.isEmpty else { return }
+        let upsert = try db.prepare("""
+            INSERT INTO changelog_positions(topic, partition, next_offset) VALUES(?, ?, ?)
+            ON CONFLICT(topic, partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
+            """)
+        for (tp, next) in batch.changelogPositions.sorted(by: { $0.key < $1.key }) {
+            upsert.bind(1, tp.topic)
+            upsert.bind(2, Int64(tp.partition))
+            upsert.bind(3, next)
+            try upsert.run()
+        }
+    }
+
     private func writeReadiness(_ batch: StoreBatch) throws {
         guard !batch.readiness.isEmpty else { return }
         let insert = try db.prepare("INSERT OR IGNORE INTO readiness(key, part, at) VALUES(?, ?, ?)")
@@ -311,7 +331,7 @@ final class StoreWriter {
         guard !batch.offsets.isEmpty else { return }
         let upsert = try db.prepare("""
             INSERT INTO offsets(part, next_offset, updated) VALUES(?, ?, ?)
-            ON CONFLICT(part) DO UPDATE SET next_offset = excluded.next_offset, updated = excluded.updated
+            ON CONFLICT(part) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset), updated = excluded.updated
             """)
         let now = WallClock.nowMillis()
         for (partition, next) in batch.offsets.sorted(by: { $0.key < $1.key }) {

@@ -19,7 +19,7 @@ import Testing
         metrics.rebalances(kind: "assign").increment()
         metrics.setConsumerLagProvider { [.init(topic: "erp", partition: 3, lag: 17)] }
         metrics.setStoreStatsProvider { .init(sizeBytes: 4096, keys: ["dedup": 10, "parked": 1]) }
-        metrics.parked.set(1)
+        metrics.setParkedProvider { [.init(type: "finance.invoice.posted", count: 1, oldestAgeSeconds: 42)] }
         metrics.inFlight.set(5)
         metrics.processingDuration.observe(0.0001)
         metrics.commitDuration.observe(0.01)
@@ -36,7 +36,8 @@ import Testing
             "eventbridge_replayed_records_total{topic=\"erp\"} 1", "eventbridge_offset_commits_total{result=\"ok\"} 1",
             "eventbridge_rebalances_total{kind=\"assign\"} 1",
             "eventbridge_consumer_lag_records{partition=\"3\",topic=\"erp\"} 17", "eventbridge_store_size_bytes 4096",
-            "eventbridge_store_keys{kind=\"dedup\"} 10", "eventbridge_parked_events 1", "eventbridge_inflight_inputs 5",
+            "eventbridge_store_keys{kind=\"dedup\"} 10", "eventbridge_parked_events{type=\"finance.invoice.posted\"} 1",
+            "eventbridge_parked_oldest_age_seconds{type=\"finance.invoice.posted\"} 42", "eventbridge_inflight_inputs 5",
             "eventbridge_processing_duration_seconds_bucket{le=\"0.0001\"} 1",
             "eventbridge_offset_commit_duration_seconds_count 1",
         ] {

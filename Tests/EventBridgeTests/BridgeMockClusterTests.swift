@@ -45,6 +45,10 @@ import TestSupport
             try cluster.createTopic(source, partitions: 2)
             try cluster.createTopic(dlq, partitions: 2)
             try cluster.createTopic(output, partitions: 2)
+            // The mock cluster has no CreateTopics API: the changelog topics the bridge would create.
+            let topics = ChangelogTopics(groupId: config.groupId, sources: [source])
+            try cluster.createTopic(topics.changelog(of: source), partitions: 2)
+            try cluster.createTopic(topics.global, partitions: 1)
         }
 
         /// Runs the bridge on its own thread until `until` holds (or 60 s), then stops it cleanly.
@@ -93,6 +97,14 @@ import TestSupport
         }
 
         func close() { try? FileManager.default.removeItem(at: directory) }
+
+        /// Loses the store, as a machine that is replaced does.
+        func deleteStore() throws {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = config.resolve(config.store.path) + suffix
+                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            }
+        }
     }
 
     private static func example(_ file: String, _ change: (inout JSONObject) -> Void) throws -> JSONObject {
@@ -225,6 +237,28 @@ import TestSupport
         #expect(Set(codes) == ["json.syntax", "contract.unknown_type", "record.tombstone"])
         #expect(dead.contains { $0.value == Array("{\"type\": \"finance.invoice.posted\", ".utf8) })
         #expect(dead.contains { $0.value == nil && $0.key == Array("INV-x".utf8) })
+    }
+
+    /// The store is a cache of the changelog: a bridge whose store is gone restores the partitions'
+    /// dedup keys, outcomes and commit points from it before it processes them, so an upstream
+    /// re-send is still a duplicate and the ledger still answers for the earlier inputs.
+    @Test func aLostStoreIsRestoredFromTheChangelog() async throws {
+        let run = try Run(logger: logger)
+        defer { run.close() }
+        try await run.produce((0..<10).map { ("INV-\($0)", try Self.invoice("INV-\($0)")) }, logger: logger)
+        try run.runBridge(logger: logger) { run.recordedInputs() == 10 }
+        try run.deleteStore()
+        try await run.produce((0..<12).map { ("INV-\($0)", try Self.invoice("INV-\($0)")) }, logger: logger)
+        try run.runBridge(logger: logger) { run.recordedInputs() == 22 }
+        let published = try await run.consume(run.output, count: 12, logger: logger)
+        #expect(published.count == 12, "each event once, although the second bridge started with no store")
+        let reader = try run.store()
+        defer { reader.close() }
+        var counts: [LedgerEntry.Outcome: Int] = [:]
+        for (tp, next) in try reader.processedOffsets() {
+            for (o, n) in try reader.reconcile(tp, offsets: 0...(next - 1)).counts { counts[o, default: 0] += n }
+        }
+        #expect(counts == [.published: 12, .duplicate: 10], "every input of both runs has its outcome in the restored store")
     }
 
     @Test func aRestartedBridgeRepublishesNothing() async throws {

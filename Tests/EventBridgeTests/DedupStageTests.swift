@@ -22,7 +22,8 @@ import Testing
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventbridge-dedup-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let config = try BridgeConfig.load(path: S.repositoryRoot + "/examples/bridge.json", environment: ["EVENTBRIDGE_BOOTSTRAP": "127.0.0.1:1"])
+            var config = try BridgeConfig.load(path: S.repositoryRoot + "/examples/bridge.json", environment: ["EVENTBRIDGE_BOOTSTRAP": "127.0.0.1:1"])
+            config.sequencing.gating = false  // these invoices' customers are never ready: dedup is the subject here
             var storeConfig = StoreConfiguration(path: directory.appendingPathComponent("store.sqlite").path)
             storeConfig.pruneIntervalSeconds = 0
             store = try EventStore.open(storeConfig, logger: .disabled)

@@ -107,6 +107,7 @@ class Cluster:
                     continue
                 pos[m.partition()] = m.offset() + 1
                 out.append({"partition": m.partition(), "offset": m.offset(), "key": m.key(), "value": m.value(),
+                            "timestamp": m.timestamp()[1],
                             "headers": {k: (v.decode(errors="replace") if v is not None else None) for k, v in (m.headers() or [])},
                             "raw_headers": m.headers() or []})
             done = True

@@ -41,18 +41,20 @@ def test_replay_resumes_after_kills_at_each_step_and_force(cluster, make_bridge,
     n = 12
     bridge, src = dead_letter_run(cluster, make_bridge, names, n)
     cfg = bridge.config_path
-    positions = [json.loads(l)["position"] for l in cli(binary, "dlq", "list", "--config", cfg, "--json").stdout.splitlines()]
+    positions = [json.loads(l)["position"] for l in cli(binary, "dlq", "list", "--local", "--config", cfg, "--json").stdout.splitlines()]
     assert len(positions) == n
 
-    first = cli(binary, "dlq", "replay", "--config", cfg, "--yes", "--max", "4", "--json")
+    first = cli(binary, "dlq", "replay", "--local", "--config", cfg, "--yes", "--max", "4", "--json")
     assert first.returncode == 0, first.stderr
     done = [json.loads(l) for l in first.stdout.splitlines()]
     assert [d["action"] for d in done] == ["replayed"] * 4
     # Each replay goes back to the partition its input came from.
     for d in done:
-        dlq = json.loads(cli(binary, "dlq", "show", "--config", cfg, d["position"], "--json").stdout)
+        dlq = json.loads(cli(binary, "dlq", "show", "--local", "--config", cfg, d["position"], "--json").stdout)
         assert d["target"].rsplit(":", 1)[0] == dlq["source"].rsplit(":", 1)[0]
 
+    # The kill windows are simulated by editing the bridge's own store, so every command here reads it
+    # (--local) rather than the changelog view.
     db = sqlite3.connect(bridge.store_path)
     # Killed after the broker acknowledged, before the confirmation: drop two confirmations.
     produced_unconfirmed = [d["position"] for d in done[:2]]
@@ -71,11 +73,11 @@ def test_replay_resumes_after_kills_at_each_step_and_force(cluster, make_bridge,
     db.commit()
     db.close()
 
-    dry = cli(binary, "dlq", "replay", "--config", cfg, "--dry-run")
+    dry = cli(binary, "dlq", "replay", "--local", "--config", cfg, "--dry-run")
     assert dry.returncode == 0 and f"{n - 2 - 1} records to replay (3 interrupted earlier)" in dry.stdout, dry.stdout
     assert "1 reserved by a run still in progress" in dry.stdout
 
-    resumed = cli(binary, "dlq", "replay", "--config", cfg, "--yes", "--json")
+    resumed = cli(binary, "dlq", "replay", "--local", "--config", cfg, "--yes", "--json")
     assert resumed.returncode == 0, resumed.stderr
     actions = {json.loads(l)["position"]: json.loads(l)["action"] for l in resumed.stdout.splitlines()}
     assert {p: actions[p] for p in produced_unconfirmed} == {p: "found" for p in produced_unconfirmed}
@@ -85,16 +87,16 @@ def test_replay_resumes_after_kills_at_each_step_and_force(cluster, make_bridge,
     per_position = replays_on(cluster, src)
     assert set(per_position) == set(positions) - {reserved_busy} and set(per_position.values()) == {1}, per_position
 
-    again = cli(binary, "dlq", "replay", "--config", cfg, "--yes")
+    again = cli(binary, "dlq", "replay", "--local", "--config", cfg, "--yes")
     assert again.returncode == 0 and "0 records to replay" in again.stdout, again.stdout
 
     # --force sends a replayed record again, as the next replay in the book.
-    forced = cli(binary, "dlq", "replay", "--config", cfg, "--yes", "--force", "--max", "1", "--json")
+    forced = cli(binary, "dlq", "replay", "--local", "--config", cfg, "--yes", "--force", "--max", "1", "--json")
     assert forced.returncode == 0, forced.stderr
     forced_position = json.loads(forced.stdout.splitlines()[0])["position"]
     assert replays_on(cluster, src)[forced_position] == 2
-    trace = cli(binary, "trace", "--config", cfg, "--source", json.loads(
-        cli(binary, "dlq", "show", "--config", cfg, forced_position, "--json").stdout)["source"], "--json")
+    trace = cli(binary, "trace", "--local", "--config", cfg, "--source", json.loads(
+        cli(binary, "dlq", "show", "--local", "--config", cfg, forced_position, "--json").stdout)["source"], "--json")
     traced = json.loads(trace.stdout.splitlines()[0])["replays"]
     assert [r["state"] for r in traced] == ["done", "done"] and traced[1]["to"].startswith(src + ":")
     assert traced[1]["to"].rsplit(":", 1)[1].isdigit()
@@ -154,5 +156,5 @@ def test_status_is_exact_and_reconcile_checks_outputs(cluster, make_bridge, name
                (json.dumps([f"{out}:0:999999"]),))
     db.commit()
     db.close()
-    r = cli(binary, "reconcile", "--config", str(copied_config))
+    r = cli(binary, "reconcile", "--config", str(copied_config), "--local")
     assert r.returncode == 1 and "1 of" in r.stdout and f"{out}:0:999999" in r.stdout, r.stdout

@@ -23,6 +23,7 @@ public struct BridgeConfig: Sendable {
     public var limits: LimitSettings
     public var sequencing: SequencingSettings
     public var metrics: MetricsSettings
+    public var changelog: ChangelogSettings = ChangelogSettings()
     public var logLevel: Logger.Level
     /// The directory of the config file: relative paths in the file are resolved against it.
     public var baseDirectory: String
@@ -133,6 +134,16 @@ public struct BridgeConfig: Sendable {
         /// How long a parked event waits for its prerequisite unless its rule says otherwise.
         public var deadlineSeconds: Int = 3600
         public var prerequisites: [Prerequisite]
+    }
+
+    /// The changelog topics that back the store (docs/scaling.md).
+    public struct ChangelogSettings: Sendable {
+        /// Off: the store is the only copy of the state (one instance, no failover).
+        public var enabled = true
+        /// Create missing changelog topics at start (else a missing one is an error).
+        public var createTopics = true
+        /// Replication factor of created topics (-1: the broker's default).
+        public var replicationFactor: Int32 = -1
     }
 
     public struct MetricsSettings: Sendable {

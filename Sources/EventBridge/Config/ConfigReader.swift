@@ -21,7 +21,7 @@ struct ConfigReader {
             return nil
         }
         unknownKeys(root, "", allowed: ["kafka", "groupId", "contracts", "mappings", "store", "sources", "subscribers",
-                                        "retry", "dlq", "limits", "sequencing", "metrics", "log", "$comment"])
+                                        "retry", "dlq", "limits", "sequencing", "changelog", "metrics", "log", "$comment"])
         var kafka: [String: String] = [:]
         if let k = root["kafka"] {
             if let o = k.objectValue {
@@ -89,10 +89,24 @@ struct ConfigReader {
         for (i, s) in subscribers.enumerated() where !seenNames.insert(s.name).inserted {
             problem("/subscribers/\(i)/name", "duplicate subscriber name '\(s.name)'")
         }
+        var changelog = BridgeConfig.ChangelogSettings()
+        if let c = root["changelog"], let o = object(c, "/changelog") {
+            unknownKeys(o, "/changelog", allowed: ["enabled", "createTopics", "replicationFactor", "$comment"])
+            for (key, set) in [("enabled", { (b: Bool) in changelog.enabled = b }), ("createTopics", { changelog.createTopics = $0 })] {
+                guard let v = o[key] else { continue }
+                if let b = v.boolValue { set(b) } else { problem("/changelog/\(key)", "must be true or false") }
+            }
+            if let v = o["replicationFactor"] {
+                if let n = v.numberValue?.int64, n == -1 || (n >= 1 && n <= 32) { changelog.replicationFactor = Int32(n) } else {
+                    problem("/changelog/replicationFactor", "must be -1 (the broker's default) or 1–32")
+                }
+            }
+        }
         guard let store, let retry, let dlq, let limits, let sequencing else { return nil }
         return BridgeConfig(kafka: kafka, groupId: groupId, contractsDir: contractsDir, mappingsDir: mappingsDir, store: store,
                             sources: sources, subscribers: subscribers, retry: retry, dlq: dlq, limits: limits, sequencing: sequencing,
-                            metrics: .init(address: metricsAddress), logLevel: level, baseDirectory: baseDirectory, warnings: warnings)
+                            metrics: .init(address: metricsAddress), changelog: changelog, logLevel: level, baseDirectory: baseDirectory,
+                            warnings: warnings)
     }
 
     // MARK: sections

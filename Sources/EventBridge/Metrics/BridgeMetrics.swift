@@ -64,10 +64,17 @@ final class BridgeMetrics: Sendable {
     let up: Gauge
     /// `eventbridge_ready`: 1 when the group is joined, the store open and the broker reachable.
     let ready: Gauge
-    /// `eventbridge_parked_events`: events parked waiting for a prerequisite.
-    let parked: Gauge
     /// `eventbridge_inflight_inputs`: inputs produced but not yet acknowledged and committed.
     let inFlight: Gauge
+    /// `eventbridge_changelog_restoring_partitions`: assigned partitions paused while their state is restored.
+    let restoringPartitions: Gauge
+    /// `eventbridge_changelog_restore_seconds`: how long restoring one partition's state took.
+    let restoreDuration: Histogram
+    /// `eventbridge_changelog_restored_records_total` / `_bytes_total`: what restores read.
+    let restoredRecords: Counter
+    let restoredBytes: Counter
+    /// `eventbridge_changelog_applied_changes_total`: changes applied from changelogs (restores and other writers).
+    let changelogApplied: Counter
     /// `eventbridge_processing_duration_seconds`: consume-to-outcome time of one record.
     let processingDuration: Histogram
     /// `eventbridge_offset_commit_duration_seconds`: time of one offset commit (store commit
@@ -83,9 +90,17 @@ final class BridgeMetrics: Sendable {
         up = registry.gauge("eventbridge_up", help: "1 while the bridge process runs.")
         ready = registry.gauge("eventbridge_ready",
                                help: "1 when the consumer group is joined, the store is open and the broker is reachable.")
-        parked = registry.gauge("eventbridge_parked_events", help: "Events parked waiting for a prerequisite event.")
         inFlight = registry.gauge("eventbridge_inflight_inputs",
                                   help: "Input records produced but not yet acknowledged and committed.")
+        restoringPartitions = registry.gauge("eventbridge_changelog_restoring_partitions",
+                                             help: "Assigned source partitions paused while their state is restored from the changelog.")
+        restoreDuration = registry.histogram("eventbridge_changelog_restore_seconds",
+                                             help: "Time to restore one source partition's state from its changelog, in seconds.",
+                                             buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300])
+        restoredRecords = registry.counter("eventbridge_changelog_restored_records_total", help: "Changelog records read by restores.")
+        restoredBytes = registry.counter("eventbridge_changelog_restored_bytes_total", help: "Changelog bytes (keys and values) read by restores.")
+        changelogApplied = registry.counter("eventbridge_changelog_applied_changes_total",
+                                            help: "State changes applied from changelog topics (restores, and other writers' records).")
         processingDuration = registry.histogram(
             "eventbridge_processing_duration_seconds",
             help: "Time from consuming a record to its recorded outcome, in seconds.", buckets: Self.processingBuckets)
@@ -192,6 +207,25 @@ final class BridgeMetrics: Sendable {
                           help: "Records between the consumer's position and the partition's high-water mark.",
                           type: .gauge) {
             provider().map { .init(labels: ["topic": $0.topic, "partition": String($0.partition)], value: Double($0.lag)) }
+        }
+    }
+
+    /// Parked events of one type: how many, and how long the oldest has waited.
+    struct ParkedStats: Sendable, Equatable {
+        var type: String
+        var count: Int
+        var oldestAgeSeconds: Double
+    }
+
+    /// Feeds `eventbridge_parked_events{type}` and `eventbridge_parked_oldest_age_seconds{type}` at
+    /// scrape time (replaces an earlier provider).
+    func setParkedProvider(_ provider: @escaping @Sendable () -> [ParkedStats]) {
+        registry.callback("eventbridge_parked_events", help: "Events parked waiting for a prerequisite event, by type.", type: .gauge) {
+            provider().map { .init(labels: ["type": $0.type], value: Double($0.count)) }
+        }
+        registry.callback("eventbridge_parked_oldest_age_seconds", help: "How long the oldest parked event of each type has waited, in seconds.",
+                          type: .gauge) {
+            provider().map { .init(labels: ["type": $0.type], value: $0.oldestAgeSeconds) }
         }
     }
 

@@ -60,7 +60,7 @@ extension Bridge {
             paused = true
             logger.debug("paused: in-flight limit reached", ["inFlight": String(inFlight)])
         } else if paused && inFlight < config.limits.maxInFlight / 2 {
-            try? consumer.resume(Array(assigned))
+            try? consumer.resume(Array(assigned.subtracting(restoring)))
             paused = false
         }
         if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }

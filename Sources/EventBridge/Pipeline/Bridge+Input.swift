@@ -20,6 +20,11 @@ extension Bridge {
         let tracker = commits.tracker
         let started = ContinuousClock.now
         defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started + (prepared?.took ?? .zero)) }
+        if restoring.contains(tp) {
+            // Fetched before the partition was paused for its restore: consumed again afterwards.
+            skippedWhileRestoring[tp] = min(skippedWhileRestoring[tp] ?? record.offset, record.offset)
+            return
+        }
         metrics.consumed(record)
         lastConsumed[tp] = record.offset
         if isRecorded(record) {

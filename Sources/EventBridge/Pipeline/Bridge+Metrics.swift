@@ -19,6 +19,13 @@ extension Bridge {
             let wal = fileSize(storePath + "-wal")
             return BridgeMetrics.StoreStats(sizeBytes: size + wal, keys: ["dedup": Int64(store.dedupKeyCount)])
         }
+        let reader = store.reader
+        metrics.bridge.setParkedProvider {
+            let now = WallClock.nowMillis()
+            return ((try? reader.parkedSummary()) ?? []).map {
+                .init(type: $0.type, count: $0.count, oldestAgeSeconds: Double(max(0, now - $0.oldestParkedAtMillis)) / 1000)
+            }
+        }
         let server = MetricsServer(registry: metricsRegistry, configuration: .init(address: address), logger: logger.with(label: "metrics"),
                                    readiness: { metrics.isReady.load(ordering: .relaxed) ? .ready : .notReady("no partitions assigned yet") })
         try server.start()

@@ -31,7 +31,10 @@ extension Bridge {
             for tp in assigned.sorted() where budget > 0 {
                 for key in pipeline.gate.releasable(in: tp) where budget > 0 {
                     for parked in try store.reader.parkedEvents(waitingFor: key, in: tp, limit: budget) where !releasing.contains(parked.source) {
-                        try release(parked, arrival: .released(force: false), note: nil)
+                        let waited = Double(WallClock.nowMillis() - parked.parkedAtMillis) / 1000
+                        let note = pipeline.gate.isEnabled ? "released when \(parked.prerequisite) was ready, after \(String(format: "%.1f", waited)) s"
+                            : "released: readiness gating is switched off"
+                        try release(parked, arrival: .released(force: false), note: note)
                         budget -= 1
                     }
                 }

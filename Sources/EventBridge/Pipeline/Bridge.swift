@@ -35,6 +35,9 @@ public final class Bridge: @unchecked Sendable {
     /// Prepares each polled batch on `limits.workers` threads.
     let preparer: BatchPreparer
     let kafkaConfig: KafkaConfig
+    /// Nil with `changelog.enabled = false` (the store is then the only copy of the state).
+    let changelogWriter: ChangelogWriter?
+    let follower: ChangelogFollower?
     let metricsRegistry: MetricsRegistry
     let metrics: PipelineMetrics
     var metricsServer: MetricsServer?
@@ -62,6 +65,10 @@ public final class Bridge: @unchecked Sendable {
     var lastSweep = ContinuousClock.now
     /// The last settled transaction committed readiness or resolved parked inputs: sweep at once.
     var sweepDue = false
+    /// Assigned partitions whose state is being restored from the changelog: paused until done.
+    var restoring: Set<TopicPartition> = []
+    /// Records of a restoring partition that a poll returned anyway: consumed again from here.
+    var skippedWhileRestoring: [TopicPartition: Int64] = [:]
 
     public init(config: BridgeConfig, logger: Logger) throws {
         self.config = config
@@ -73,12 +80,25 @@ public final class Bridge: @unchecked Sendable {
                                                 withIntermediateDirectories: true)
         store = try EventStore.open(storeConfig, logger: logger.with(label: "store"))
         pipeline = try EventPipeline(config: config, registry: registry, adapters: adapters, store: store)
-        commits = CommitStage(store: store, dedup: pipeline.dedup, gate: pipeline.gate)
-        preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
         kafkaConfig = KafkaConfig(config.kafka)
-        rewindBackoff = config.retry.backoff
         metricsRegistry = MetricsRegistry(logger: logger.with(label: "metrics"))
         metrics = PipelineMetrics(registry: metricsRegistry)
+        if config.changelog.enabled {
+            let topics = ChangelogTopics(groupId: config.groupId, sources: config.sources.map(\.topic))
+            let admin = try KafkaAdmin(config: kafkaConfig.forConsumer, logger: logger.with(label: "kafka.admin"))
+            let settings = config.changelog
+            let adminLogger = logger.with(label: "changelog")
+            try blocking { try await topics.ensure(admin: admin, create: settings.createTopics, replicationFactor: settings.replicationFactor, logger: adminLogger) }
+            let session = UUID().uuidString.lowercased()
+            changelogWriter = try ChangelogWriter(topics: topics, kafka: kafkaConfig, session: session, logger: logger)
+            follower = ChangelogFollower(topics: topics, kafka: kafkaConfig, store: store, session: session, metrics: metrics.bridge, logger: logger)
+        } else {
+            changelogWriter = nil
+            follower = nil
+        }
+        commits = CommitStage(store: store, dedup: pipeline.dedup, gate: pipeline.gate, changelog: changelogWriter)
+        preparer = BatchPreparer(pipeline: pipeline, workers: config.limits.workers)
+        rewindBackoff = config.retry.backoff
         subscriberOfTopic = config.subscribers.reversed().reduce(into: [:]) { $0[$1.topic] = $1.name }
         producer = try Bridge.makeProducer(kafkaConfig, tracker: commits.tracker, logger: logger)
     }
@@ -93,6 +113,7 @@ public final class Bridge: @unchecked Sendable {
         logger.info("bridge starting", ["sources": config.sources.map(\.topic).joined(separator: ","),
                                         "group": config.groupId, "store": config.resolve(config.store.path)])
         try startMetricsServer()
+        follower?.start()
         defer {
             metricsServer?.stop()
             metrics.bridge.up.set(0)
@@ -113,8 +134,11 @@ public final class Bridge: @unchecked Sendable {
 
     /// One consumer session: subscribe, loop until stop or a fault, then hand everything back.
     private func runConsumer() throws {
-        let consumerConfig = kafkaConfig.forConsumer.merging(["group.id": config.groupId, "enable.auto.commit": "false",
-                                                              "auto.offset.reset": "earliest"])
+        // Cooperative-sticky unless configured otherwise: a rebalance moves only the partitions that
+        // change owner, and the others keep flowing (docs/scaling.md).
+        let consumerConfig = kafkaConfig.forConsumer
+            .withDefaults(["partition.assignment.strategy": "cooperative-sticky"])
+            .merging(["group.id": config.groupId, "enable.auto.commit": "false", "auto.offset.reset": "earliest"])
         let consumer = try KafkaConsumer(config: consumerConfig, logger: logger.with(label: "kafka.consumer")) { [unowned self] event in
             self.rebalanced(event)
         }
@@ -130,6 +154,7 @@ public final class Bridge: @unchecked Sendable {
         try consumer.subscribe(topics: config.sources.map(\.topic))
         while !isStopping {
             if let fault = commits.tracker.takeFaults().first { try rewind(consumer, after: fault) }
+            takeChangelogNews(consumer)
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
             let prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
@@ -163,6 +188,8 @@ public final class Bridge: @unchecked Sendable {
 
     private func shutdownProducerAndStore() {
         close(producer)
+        follower?.stop()
+        if let changelogWriter { try? blocking { await changelogWriter.close() } }
         store.close()
     }
 }

@@ -58,7 +58,7 @@ struct DLQReplayCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let walker = try DLQWalker(configPath: options.configPath, filters: filters)
+        let walker = try DLQWalker(configPath: options.configPath, local: options.local, filters: filters)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
         let config = walker.context.config
         let logger = Logger(label: "dlq", level: .error)
@@ -94,13 +94,9 @@ struct DLQReplayCommand: CLICommand {
             return .ok
         }
         if plan.isEmpty { return .ok }
-        if !yes {
-            print("Replay \(plan.count) record\(plan.count == 1 ? "" : "s")? [y/N] ", terminator: "")
-            guard let answer = readLine() else { throw UsageError("no answer on standard input: add --yes to replay without asking") }
-            guard answer.lowercased().hasPrefix("y") else {
-                print("nothing replayed")
-                return .ok
-            }
+        if !yes, try !confirm("Replay \(plan.count) record\(plan.count == 1 ? "" : "s")?") {
+            print("nothing replayed")
+            return .ok
         }
         let interrupted = Atomic<Bool>(false)
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { _ in interrupted.store(true, ordering: .relaxed) }

@@ -62,10 +62,10 @@ struct DLQWalker {
     let filters: DLQFilters
     let book: DeadLetterBook?
 
-    init(configPath: String, filters: DLQFilters) throws {
-        context = try BridgeContext(configPath: configPath)
+    init(configPath: String, local: Bool = false, filters: DLQFilters) throws {
+        context = try BridgeContext(configPath: configPath, local: local)
         self.filters = filters
-        book = try? DeadLetterBook.open(path: context.config.resolve(context.config.store.path))
+        book = try? context.book()
     }
 
     func forEach(_ body: (DeadLetterEntry) throws -> Void) async throws {
@@ -107,7 +107,7 @@ struct DLQListCommand: CLICommand {
     func run() async throws -> ExitCode {
         let now = WallClock.nowMillis()
         var count = 0
-        try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
+        try await DLQWalker(configPath: options.configPath, local: options.local, filters: filters).forEach { e in
             count += 1
             if options.json {
                 printJSON(e.json)
@@ -137,7 +137,7 @@ struct DLQShowCommand: CLICommand {
 
     func run() async throws -> ExitCode {
         guard let pos = PartitionPosition(parsing: position) else { throw UsageError("the position must be TOPIC:PARTITION:OFFSET") }
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         let reader = DeadLetterReader(kafka: KafkaConfig(context.config.kafka), logger: Logger(label: "dlq", level: .error))
         var found: DeadLetterEntry?
         try reader.forEach(topic: pos.topic, partitions: [pos.partition], from: [pos.partition: pos.offset]) { e in
@@ -199,7 +199,7 @@ struct DLQStatsCommand: CLICommand {
         let now = WallClock.nowMillis()
         var bySource: [String: Int] = [:], byCode: [String: Int] = [:], byContract: [String: Int] = [:], aging: [String: Int] = [:]
         var oldest: Int64?, newest: Int64?, total = 0
-        try await DLQWalker(configPath: options.configPath, filters: filters).forEach { e in
+        try await DLQWalker(configPath: options.configPath, local: options.local, filters: filters).forEach { e in
             total += 1
             bySource[e.sourceTopic ?? "?", default: 0] += 1
             byCode[e.code ?? "?", default: 0] += 1
@@ -245,9 +245,11 @@ struct DLQResolveCommand: CLICommand {
     var yes: Bool
     var reason: String
     var by: String
+    var local: Bool
 
     init(arguments: inout Arguments) throws {
         yes = arguments.flag("--yes")
+        local = arguments.flag("--local")
         configPath = try arguments.required("--config")
         reason = try arguments.option("--reason") ?? "resolved by hand"
         by = try arguments.option("--by") ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
@@ -259,7 +261,7 @@ struct DLQResolveCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let walker = try DLQWalker(configPath: configPath, filters: filters)
+        let walker = try DLQWalker(configPath: configPath, local: local, filters: filters)
         guard let book = walker.book else { throw UsageError("cannot open the store for writing") }
         let now = WallClock.nowMillis()
         var n = 0

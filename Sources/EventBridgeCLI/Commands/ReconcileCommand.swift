@@ -27,7 +27,7 @@ struct ReconcileCommand: CLICommand {
     init(arguments: inout Arguments) throws { options = try ConfigOptions(&arguments) }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         let committed = try await context.committed(try context.admin())
         var unaccounted = 0
         var documents: [JSONValue] = []

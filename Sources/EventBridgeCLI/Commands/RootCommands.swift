@@ -9,6 +9,7 @@ enum RootCommands {
             ReconcileCommand.self,
             StatusCommand.self,
             DLQCommand.self,
+            ParkedCommand.self,
             ContractsCommand.self,
             ProduceCommand.self,
             JSONCommand.self,

@@ -23,7 +23,7 @@ struct StatusCommand: CLICommand {
     init(arguments: inout Arguments) throws { options = try ConfigOptions(&arguments) }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: options.configPath)
+        let context = try options.context()
         let admin = try context.admin()
         let committed = Dictionary(try await context.committed(admin).map { ($0.partition, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let config = context.config
@@ -63,9 +63,13 @@ struct StatusCommand: CLICommand {
         let store: JSONValue = ["path": .string(config.resolve(config.store.path)), "bytes": .int(s.fileBytes),
                                 "walBytes": .int(s.walBytes), "dedupKeys": .int(s.dedupKeys), "ledgerRows": .int(s.ledgerRows),
                                 "parked": .int(s.parkedEvents)]
+        let parked = try context.store.parkedSummary()
+        let parkedJSON: [JSONValue] = parked.map {
+            ["type": .string($0.type), "count": .int($0.count), "oldestAgeSeconds": .int(max(0, now - $0.oldestParkedAtMillis) / 1000)]
+        }
         if options.json {
             printJSON(["group": .string(config.groupId), "partitions": .array(partitions), "totalLag": .int(totalLag),
-                       "dlq": .array(dlqs), "store": store])
+                       "dlq": .array(dlqs), "parked": .array(parkedJSON), "store": store])
             return unknown == 0 ? .ok : .failed
         }
         print("group \(config.groupId)")
@@ -78,6 +82,9 @@ struct StatusCommand: CLICommand {
         for d in dlqs {
             let age = d["oldestAgeSeconds"].flatMap { Int64($0.description) }.map { ", oldest \(DLQAge.describe(seconds: $0)) old" } ?? ""
             print("DLQ \(d["topic"]?.stringValue ?? "")  \(d["depth"]?.description ?? "0") record(s)\(age)")
+        }
+        for p in parked {
+            print("parked \(p.type)  \(p.count) event(s), oldest waiting \(DLQAge.describe(seconds: max(0, now - p.oldestParkedAtMillis) / 1000))")
         }
         print("store \(config.resolve(config.store.path))  \(s.fileBytes) bytes (of which WAL \(s.walBytes)), \(s.dedupKeys) dedup keys, "
               + "\(s.ledgerRows) ledger rows, \(s.parkedEvents) parked")

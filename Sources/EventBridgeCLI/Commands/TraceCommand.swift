@@ -22,9 +22,11 @@ struct TraceCommand: CLICommand {
     var key: String?
     var source: String?
     var json: Bool
+    var local: Bool
 
     init(arguments: inout Arguments) throws {
         json = arguments.flag("--json")
+        local = arguments.flag("--local")
         configPath = try arguments.required("--config")
         eventID = try arguments.option("--event-id")
         key = try arguments.option("--key")
@@ -38,7 +40,7 @@ struct TraceCommand: CLICommand {
     }
 
     func run() async throws -> ExitCode {
-        let context = try BridgeContext(configPath: configPath)
+        let context = try BridgeContext(configPath: configPath, local: local)
         var entries: [LedgerEntry]
         if let eventID {
             entries = try context.store.ledgerEntries(eventID: eventID)
@@ -49,11 +51,15 @@ struct TraceCommand: CLICommand {
             entries = try context.store.ledgerEntry(at: position).map { [$0] } ?? []
         }
         entries.sort { $0.source < $1.source }
-        let book = try? DeadLetterBook.open(path: context.config.resolve(context.config.store.path))
+        let book = try? context.book()
         defer { book?.close() }
         var documents: [JSONValue] = []
         for e in entries {
             var doc = e.json.objectValue ?? JSONObject()
+            if e.outcome == .parked, let p = try context.store.parkedEvent(at: e.source) {
+                doc["waitingFor"] = .string(p.prerequisite)
+                doc["deadline"] = .string(RFC3339.format(milliseconds: p.deadlineMillis))
+            }
             let dlq = e.dlqPosition
             let replays = dlq.flatMap { try? book?.replays(of: $0) } ?? []
             // The latest replay's landing position is in its confirmation; a reservation holds only a lower bound.
@@ -81,11 +87,13 @@ struct TraceCommand: CLICommand {
                 for r in d["replays"]?.arrayValue ?? [] {
                     print("  replay #\(r["replay"] ?? .null)  → \(r["to"]?.stringValue ?? "?")  \(r["state"]?.stringValue ?? "")  by \(r["by"]?.stringValue ?? "?")")
                 }
+                if e.outcome == .parked, let p = try context.store.parkedEvent(at: e.source) {
+                    print("  waits for  \(p.prerequisite) until \(RFC3339.format(milliseconds: p.deadlineMillis))")
+                }
+                if let note = e.note { print("  note       \(note)") }
                 print("  recorded   \(RFC3339.format(milliseconds: e.atMillis))")
             }
         }
         return entries.isEmpty ? .failed : .ok
     }
-
-    /// `topic:partition:offset` (the topic may itself contain ':').
 }

@@ -106,3 +106,11 @@ enum CommandRunner {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
+
+/// Asks a yes/no question on the terminal (default no). Without an answer on standard input (a
+/// script), it is a usage error that says to add `--yes`.
+func confirm(_ question: String) throws -> Bool {
+    print("\(question) [y/N] ", terminator: "")
+    guard let answer = readLine() else { throw UsageError("no answer on standard input: add --yes to go ahead without asking") }
+    return answer.lowercased().hasPrefix("y")
+}

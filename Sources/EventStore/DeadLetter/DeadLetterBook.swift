@@ -6,11 +6,16 @@ import Basics
 /// runs (WAL: one writer at a time; a held lock waits `busy_timeout`, then fails retriable).
 /// The bridge can record the same rows in a `StoreBatch`.
 public final class DeadLetterBook: Sendable {
+    /// Writes a recorded change on to where other readers see it (the global changelog) once it
+    /// holds locally; a failure there fails the call.
+    public typealias Mirror = @Sendable (StateChange) throws -> Void
+
     private let connection: LockedConnection
+    private let mirror: Mirror?
 
     /// Opens the store at `path` (created, with its schema, when it does not exist). A write
     /// waits up to `busyTimeoutMilliseconds` for the bridge's lock, then fails retriable (`busy`).
-    public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws -> DeadLetterBook {
+    public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5_000, mirror: Mirror? = nil) throws -> DeadLetterBook {
         var configuration = StoreConfiguration(path: path)
         configuration.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         let connection = try LockedConnection.open(configuration, readOnly: false)
@@ -18,11 +23,12 @@ public final class DeadLetterBook: Sendable {
             try db.execute("PRAGMA journal_mode = WAL")
             try StoreSchema.prepare(db)
         }
-        return DeadLetterBook(connection: connection)
+        return DeadLetterBook(connection: connection, mirror: mirror)
     }
 
-    init(connection: LockedConnection) {
+    init(connection: LockedConnection, mirror: Mirror? = nil) {
         self.connection = connection
+        self.mirror = mirror
     }
 
     public func close() { connection.close() }
@@ -31,11 +37,13 @@ public final class DeadLetterBook: Sendable {
     /// already recorded — the guard against replaying twice by accident.
     public func recordReplay(_ replay: DeadLetterReplay) throws {
         try connection.withDatabase { db in try db.transaction { try Self.insert(replay, into: db) } }
+        try mirror?(.replay(replay))
     }
 
     /// Marks a DLQ record resolved (replacing an earlier mark).
     public func markResolved(_ resolution: DeadLetterResolution) throws {
         try connection.withDatabase { db in try db.transaction { try Self.insert(resolution, into: db) } }
+        try mirror?(.resolution(resolution))
     }
 
     /// Every replay of a DLQ position, by attempt.
@@ -77,11 +85,14 @@ public final class DeadLetterBook: Sendable {
         s.bind(3, position.offset)
     }
 
-    static func insert(_ replay: DeadLetterReplay, into db: SQLiteDatabase) throws {
+    /// Inserts a replay; a second insert of the same attempt is a `conflict` — or, with `ifAbsent`
+    /// (restoring from a changelog), kept as the first one.
+    static func insert(_ replay: DeadLetterReplay, into db: SQLiteDatabase, ifAbsent: Bool = false) throws {
         if try db.scalar(
             "SELECT 1 FROM dlq_replays WHERE topic = ? AND partition = ? AND offset = ? AND attempt = ?",
             { bind(replay.dlqPosition, $0); $0.bind(4, replay.attempt) }) != nil
         {
+            if ifAbsent { return }
             throw StoreError(.conflict, message: "attempt \(replay.attempt) of \(replay.dlqPosition) is already recorded", context: "dlq replay")
         }
         let s = try db.prepare("""

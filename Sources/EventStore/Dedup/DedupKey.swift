@@ -66,6 +66,18 @@ public struct DedupKey: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
+    /// A key from its 32 hex digits (`description`); nil for anything else.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 32 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<16 {
+            guard let hi = Hex.value(digits[2 * i]), let lo = Hex.value(digits[2 * i + 1]) else { return nil }
+            bytes[i] = hi << 4 | lo
+        }
+        self = bytes.withUnsafeBytes { DedupKey(bytes: $0) }
+    }
+
     /// 32 lowercase hex digits.
     public var description: String { Hex.string(bytes) }
 

@@ -30,18 +30,22 @@ public struct ParkedRequest: Hashable, Sendable {
 /// read-write connection, as `DeadLetterBook`: a held lock waits `busy_timeout`).
 public final class ParkingRequests: Sendable {
     private let connection: LockedConnection
+    private let mirror: DeadLetterBook.Mirror?
 
     /// Opens the store at `path`, which must exist (a request about a parked event needs the
     /// store that parked it).
-    public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws -> ParkingRequests {
+    public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5_000, mirror: DeadLetterBook.Mirror? = nil) throws -> ParkingRequests {
         var configuration = StoreConfiguration(path: path)
         configuration.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         let connection = try LockedConnection.open(configuration, readOnly: false)
         try connection.withDatabase { db in try StoreSchema.prepare(db) }
-        return ParkingRequests(connection: connection)
+        return ParkingRequests(connection: connection, mirror: mirror)
     }
 
-    init(connection: LockedConnection) { self.connection = connection }
+    init(connection: LockedConnection, mirror: DeadLetterBook.Mirror?) {
+        self.connection = connection
+        self.mirror = mirror
+    }
 
     public func close() { connection.close() }
 
@@ -49,7 +53,7 @@ public final class ParkingRequests: Sendable {
     /// is not parked (any more).
     @discardableResult
     public func submit(_ request: ParkedRequest) throws -> Bool {
-        try connection.withDatabase { db in
+        let parked = try connection.withDatabase { db in
             try db.transaction {
                 let parked = try db.scalar("""
                     SELECT 1 FROM parked k JOIN partitions p ON p.id = k.part WHERE p.topic = ? AND p.partition = ? AND k.offset = ?
@@ -59,18 +63,25 @@ public final class ParkingRequests: Sendable {
                     $0.bind(3, request.source.offset)
                 }
                 guard parked != nil, let part = try StoreReader.partitionID(db, request.source.topicPartition) else { return false }
-                let insert = try db.prepare("""
-                    INSERT OR REPLACE INTO parked_requests(part, offset, action, actor, reason, at) VALUES(?, ?, ?, ?, ?, ?)
-                    """)
-                insert.bind(1, part)
-                insert.bind(2, request.source.offset)
-                insert.bind(3, request.action.rawValue)
-                insert.bind(4, request.actor)
-                insert.bind(5, request.reason)
-                insert.bind(6, request.atMillis)
-                try insert.run()
+                try Self.insert(request, part: part, into: db)
                 return true
             }
         }
+        if parked { try mirror?(.request(request)) }
+        return parked
+    }
+
+    /// Shared with the store's writer (requests restored from the changelog).
+    static func insert(_ request: ParkedRequest, part: Int64, into db: SQLiteDatabase) throws {
+        let insert = try db.prepare("""
+            INSERT OR REPLACE INTO parked_requests(part, offset, action, actor, reason, at) VALUES(?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(1, part)
+        insert.bind(2, request.source.offset)
+        insert.bind(3, request.action.rawValue)
+        insert.bind(4, request.actor)
+        insert.bind(5, request.reason)
+        insert.bind(6, request.atMillis)
+        try insert.run()
     }
 }

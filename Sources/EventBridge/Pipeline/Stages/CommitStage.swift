@@ -53,6 +53,8 @@ final class CommitStage {
     private let store: EventStore
     private let dedup: DedupStage
     private let gate: GateStage?
+    /// The changelog the batch's changes go to first (nil: the store is the only copy).
+    private let changelog: ChangelogWriter?
     private var inFlight: InFlight?
 
     /// A transaction on the store's writer, and what follows once it is durable.
@@ -79,10 +81,11 @@ final class CommitStage {
         var ready: [String]
     }
 
-    init(store: EventStore, dedup: DedupStage, gate: GateStage? = nil) {
+    init(store: EventStore, dedup: DedupStage, gate: GateStage? = nil, changelog: ChangelogWriter? = nil) {
         self.store = store
         self.dedup = dedup
         self.gate = gate
+        self.changelog = changelog
     }
 
     var hasTransactionInFlight: Bool { inFlight != nil }
@@ -136,7 +139,12 @@ final class CommitStage {
         }
         let offsets = next.filter { !GateStage.isReleasePartition($0.key) }
         for (partition, offset) in offsets { batch.setProcessedOffset(next: offset, for: partition) }
-        inFlight = InFlight(batch: batch, write: store.commitInBackground(batch), keys: keys, entities: entities,
+        // With a changelog, the store commits the batch only once the changelog has it: the state
+        // can then always be rebuilt by whichever instance gets the partition next.
+        var after: (@Sendable () throws -> Void)? = nil
+        if let logged = changelog?.write(batch.stateChanges) { after = { try logged.wait() } }
+        inFlight = InFlight(batch: batch, write: store.commitInBackground(batch, after: after),
+                            keys: keys, entities: entities,
                             offsets: offsets.map { PartitionPosition($0.key, offset: $0.value) }.sorted(),
                             ready: ready, resolved: resolved, released: released)
     }
@@ -152,6 +160,7 @@ final class CommitStage {
             try pending.write.wait()
             duration = pending.write.duration
         } catch {
+            if let changelog { try changelog.write(pending.batch.stateChanges).wait() }
             try store.commitAndWait(pending.batch)
             duration = ContinuousClock.now - started
         }

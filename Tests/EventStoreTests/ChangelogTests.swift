@@ -1,0 +1,100 @@
+import Basics
+import Foundation
+import Testing
+@testable import EventStore
+
+/// The store's state as changelog records: every kind of change survives encoding, and a fresh
+/// store that applies a store's changes in order answers as the original does.
+@Suite struct ChangelogTests {
+    typealias F = StoreFixtures
+
+    private func parked(_ offset: Int64) -> ParkedEvent {
+        ParkedEvent(source: PartitionPosition(F.orders, offset: offset), prerequisite: "finance.customer.ready|C-1", eventType: "finance.invoice.posted",
+                    entityKey: "INV-\(offset)", deadlineMillis: 9_000, parkedAtMillis: 1_000, payload: [], recordKey: Array("k".utf8),
+                    recordValue: [0, 1, 255], recordHeaders: [.init(name: "h", value: Array("v".utf8)), .init(name: "n", value: nil)],
+                    recordTimestampMillis: 77)
+    }
+
+    @Test func everyKindOfChangeSurvivesItsRecord() {
+        let now = WallClock.nowMillis()
+        let changes: [(TopicPartition?, StateChange)] = [
+            (F.orders, .dedupKey(F.key(7), firstSeenMillis: now)),
+            (F.orders, .revision(family: "finance.invoice", entityKey: "INV\u{1f}odd", .integer(-3), atMillis: 5)),
+            (F.orders, .revision(family: "finance.customer", entityKey: "C-1", .text("2024-05-01T08:00:00.000000000Z"), atMillis: 5)),
+            (F.orders, .outcome(F.entry(F.orders, 12, .published, eventID: "ev-1", entity: "INV-1", at: now))),
+            (F.orders, .outcome(LedgerEntry(source: PartitionPosition(F.orders, offset: 13), outcome: .deadLettered, eventType: "t", contractVersion: 2,
+                                            dlqPosition: PartitionPosition(topic: "erp:x.dlq", partition: 1, offset: 9), errorCode: "json.syntax", atMillis: now, note: "n"))),
+            (F.orders, .parked(parked(14))),
+            (F.orders, .unparked(PartitionPosition(F.orders, offset: 14))),
+            (F.orders, .processed(next: 15)),
+            (nil, .ready(key: "finance.customer.ready|C-1", partition: F.payments, atMillis: 3)),
+            (nil, .replay(DeadLetterReplay(dlqPosition: PartitionPosition(topic: "a.dlq", partition: 0, offset: 4), attempt: 2, replayedAtMillis: 6,
+                                           target: PartitionPosition(F.orders, offset: 99), actor: "ops"))),
+            (nil, .resolution(DeadLetterResolution(dlqPosition: PartitionPosition(topic: "a.dlq", partition: 0, offset: 4), resolvedAtMillis: 7, actor: "a", reason: "r"))),
+            (nil, .request(ParkedRequest(source: PartitionPosition(F.orders, offset: 14), action: .expire, actor: "b", reason: "gone", atMillis: 8))),
+        ]
+        for (partition, change) in changes {
+            let (key, value) = change.record
+            #expect(StateChange(key: key, value: value, source: partition) == change, "\(change)")
+            #expect(change.isGlobal == (partition == nil))
+        }
+        #expect(StateChange(key: Array("zz:1".utf8), value: nil, source: F.orders) == nil)  // a tag this build does not know
+        #expect(StateChange(key: Array("l:1".utf8), value: Array("{oops".utf8), source: F.orders) == nil)
+    }
+
+    @Test func aFreshStoreRestoredFromTheChangesAnswersAsTheOriginal() throws {
+        let original = try TemporaryStore()
+        let store = try original.open()
+        defer { store.close() }
+        var log: [(partition: TopicPartition?, change: StateChange)] = []
+        let now = WallClock.nowMillis()
+        for round in 0..<3 {
+            var batch = StoreBatch()
+            for n in 0..<50 { try store.checkAndInsert(F.key(round * 50 + n), partition: F.orders, atMillis: now, into: &batch) }
+            batch.setRevision(.integer(Int64(round)), family: "finance.invoice", entityKey: "INV-1", partition: F.orders, atMillis: now)
+            batch.record(F.entry(F.orders, Int64(round), .published, eventID: "ev-\(round)", entity: "INV-1", at: now))
+            if round == 0 { batch.park(parked(40)) }
+            if round == 2 { batch.release(PartitionPosition(F.orders, offset: 40)) }
+            batch.park(parked(Int64(50 + round)))
+            batch.setReady("finance.customer.ready|C-\(round)", partition: F.payments, atMillis: now)
+            batch.setProcessedOffset(next: Int64(round + 1), for: F.orders)
+            log += batch.stateChanges
+            try store.commitAndWait(batch)
+        }
+        // Through the wire format, as the restore reads it.
+        let read = log.map { entry -> (partition: TopicPartition?, change: StateChange) in
+            let (key, value) = entry.change.record
+            return (entry.partition, StateChange(key: key, value: value, source: entry.partition)!)
+        }
+        let fresh = try TemporaryStore()
+        let restored = try fresh.open()
+        defer { restored.close() }
+        let changelog = TopicPartition(topic: "g.orders.changelog", partition: 2)
+        try restored.apply(Array(read.prefix(60)), positions: [changelog: 60])
+        try restored.apply(Array(read.dropFirst(60)), positions: [changelog: Int64(read.count)])
+        try restored.apply(Array(read.dropFirst(60)), positions: [changelog: Int64(read.count)])  // applying twice changes nothing
+
+        #expect(restored.dedupKeyCount == 150)
+        #expect(try (0..<150).allSatisfy { try restored.contains(F.key($0)) })
+        #expect(try restored.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(2))
+        #expect(try restored.reader.processedOffsets() == [F.orders: 3])
+        #expect(try restored.reader.parkedEvents().map(\.source.offset) == [50, 51, 52])
+        #expect(try restored.reader.parkedEvent(at: PartitionPosition(F.orders, offset: 50)) == store.reader.parkedEvent(at: PartitionPosition(F.orders, offset: 50)))
+        #expect(try restored.reader.isReady("finance.customer.ready|C-2"))
+        #expect(try restored.reader.ledgerEntries(entityKey: "INV-1").count == 3)
+        #expect(try restored.reader.changelogPositions() == [changelog: Int64(read.count)])
+    }
+
+    @Test func expiredKeysAndRowsAreNotRestored() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open { $0.dedupRetentionSeconds = 60; $0.ledgerRetentionSeconds = 60 }
+        defer { store.close() }
+        let now = WallClock.nowMillis()
+        try store.apply([(F.orders, .dedupKey(F.key(1), firstSeenMillis: now - 120_000)), (F.orders, .dedupKey(F.key(2), firstSeenMillis: now)),
+                         (F.orders, .outcome(F.entry(F.orders, 0, .published, at: now - 120_000))),
+                         (F.orders, .outcome(F.entry(F.orders, 1, .published, at: now)))], positions: [:], nowMillis: now)
+        #expect(try !store.contains(F.key(1)) && store.contains(F.key(2)))
+        #expect(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: 0)) == nil)
+        #expect(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: 1)) != nil)
+    }
+}
