@@ -127,6 +127,12 @@ public enum RFC3339 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Whether `format(milliseconds:)` writes exactly this instant (years 1–9999), so that
+    /// `milliseconds(format(milliseconds: ms)) == ms` without reading the text back.
+    public static func formatsExactly(milliseconds: Int64) -> Bool {
+        milliseconds >= CivilDate.minDays * 86_400_000 && milliseconds < (CivilDate.maxDays + 1) * 86_400_000
+    }
+
     /// Now, as `format(milliseconds:)` writes it.
     public static func now() -> String { format(milliseconds: WallClock.nowMillis()) }
 

@@ -217,7 +217,11 @@ final class StoreWriter {
             insert.bind(5, entry.eventType)
             insert.bind(6, entry.entityKey)
             insert.bind(7, entry.contractVersion.map(Int64.init))
-            insert.bind(8, entry.outputs.isEmpty ? nil : JSONWriter.compact.string(.array(entry.outputs.map { .string($0.description) })))
+            if entry.outputs.isEmpty {
+                insert.bindNull(8)
+            } else {
+                insert.bind(8, text: Self.outputsText(entry.outputs))
+            }
             insert.bind(9, entry.dlqPosition?.description)
             insert.bind(10, entry.errorCode)
             insert.bind(11, entry.atMillis)
@@ -248,6 +252,19 @@ final class StoreWriter {
             upsert.bind(5, span.maxAt)
             try upsert.run()
         }
+    }
+
+    /// The ledger's `outputs` column: the positions as a compact JSON array of strings, written
+    /// straight into bytes (what `JSONWriter.compact` writes for them, without a `JSONValue`).
+    static func outputsText(_ outputs: [PartitionPosition]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(outputs.count * 32)
+        for (k, position) in outputs.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(position.description, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     /// One `ledger_trace` row.

@@ -7,7 +7,7 @@ import Testing
 /// each `i_` file gets the outcome documented in docs/json-schema.md. Skipped, and saying so,
 /// when the folder is not next to the package.
 enum ParsingSuite {
-    static let folder = SchemaSuite.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance/json-parsing-test-suite/test_parsing")
+    static let folder = SchemaSuite.conformance.appendingPathComponent("json-parsing-test-suite/test_parsing")
     static var available: Bool { FileManager.default.fileExists(atPath: folder.path) }
 
     static func files(_ prefix: String) -> [String] {

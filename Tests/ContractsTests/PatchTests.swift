@@ -57,9 +57,7 @@ import Testing
 /// The json-patch-tests conformance suite (tests.json and spec_tests.json), located at
 /// `../shared/conformance/json-patch-tests` beside the package. Skipped, and said so, when absent.
 @Suite struct ConformancePatchTests {
-    static let folder: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/conformance/json-patch-tests")
+    static let folder: URL = SchemaSuite.conformance.appendingPathComponent("json-patch-tests")
 
     static var available: Bool { FileManager.default.fileExists(atPath: folder.appendingPathComponent("tests.json").path) }
 

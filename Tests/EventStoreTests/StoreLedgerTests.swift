@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import EventStore
 import Basics
+import Contracts
 import EventStore
 
 @Suite struct StoreLedgerTests {
@@ -141,5 +142,18 @@ import EventStore
         #expect(try store.reader.ledgerEntries(eventID: "ev-15").count == 1)
         #expect(try store.reader.stats().ledgerRows == 20)
         #expect(try store.reader.reconcile(F.orders, offsets: 0...29).gaps == [0...9])
+    }
+
+    /// The `outputs` column is what `JSONWriter.compact` writes for the positions (it is read back
+    /// as JSON), including topics that need escaping.
+    @Test func outputsTextIsTheWritersJSON() {
+        let sets: [[PartitionPosition]] = [
+            [PartitionPosition(topic: "finance.gl", partition: 3, offset: 42)],
+            [PartitionPosition(topic: "a", partition: 0, offset: 0), PartitionPosition(topic: "q\"uote\\é", partition: 12, offset: 9_000_000_000)],
+        ]
+        for outputs in sets {
+            let expected = JSONWriter.compact.string(.array(outputs.map { .string($0.description) }))
+            #expect(String(decoding: StoreWriter.outputsText(outputs), as: UTF8.self) == expected)
+        }
     }
 }

@@ -38,6 +38,8 @@ public struct Contract: Sendable {
     let schemaCheck: SchemaCheck
     /// `rules`, prepared to be checked together.
     let ruleSet: RuleSet
+    /// The schema, rules and key pointers compiled for tapes (`Contract+Tape.swift`), when they can be.
+    let tape: TapeContract?
 
     init(
         type: String, version: Int, key: JSONPointer, dedupKey: [JSONPointer], revision: JSONPointer, compatibility: CompatibilityMode,
@@ -60,6 +62,7 @@ public struct Contract: Sendable {
         self.json = json
         self.schemaCheck = schemaCheck
         ruleSet = RuleSet(rules)
+        tape = TapeContract(schema: schemaCheck.compiled, rules: ruleSet, key: key, revision: revision, dedupKey: dedupKey, prerequisite: prerequisite?.key)
     }
 
     /// A readiness prerequisite: an event of `type` keyed by the value at `key` in this event.
@@ -115,9 +118,6 @@ public struct Contract: Sendable {
         return JSONWriter.canonical.string(.array(values))
     }
 
-    /// The revision at `revision`, comparable with other revisions of the same type; nil when absent.
-    public func revision(of event: JSONValue) -> Revision? { revision.resolve(in: event).flatMap(Revision.init) }
-
     /// A key value as text: a string as it is, an integral number in canonical form; nil otherwise.
     public static func keyText(_ value: JSONValue?) -> String? {
         switch value {
@@ -136,65 +136,6 @@ public struct Contract: Sendable {
         case .array(let a): return .array(a.map(canonicalNumbers))
         case .object(let o): return .object(JSONObject(o.members.map { JSONObject.Member(key: $0.key, value: canonicalNumbers($0.value)) }))
         default: return value
-        }
-    }
-}
-
-/// An entity revision: an integer revision number or an event time, compared within one type.
-public struct Revision: Sendable, Hashable, Comparable, CustomStringConvertible {
-    enum Value: Hashable {
-        case number(ExactDecimal)
-        case instant(RuleDates.Instant)
-        case text(String)
-    }
-
-    let value: Value
-    /// The revision as it appeared in the event (a JSON number or string).
-    public let json: JSONValue
-
-    /// A revision from a JSON number, or from a string holding a date, a date-time or a decimal;
-    /// other strings compare as text. Nil for other JSON types.
-    public init?(_ json: JSONValue) {
-        switch json {
-        case .number(let n):
-            guard let d = ExactDecimal(n) else { return nil }
-            value = .number(d)
-        case .string(let s):
-            if let i = RuleDates.instant(s) {
-                value = .instant(i)
-            } else if let d = ExactDecimal(s) {
-                value = .number(d)
-            } else {
-                value = .text(s)
-            }
-        default:
-            return nil
-        }
-        self.json = json
-    }
-
-    public var description: String { json.stringValue ?? json.description }
-
-    public static func == (a: Revision, b: Revision) -> Bool { a.value == b.value }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
-
-    public static func < (a: Revision, b: Revision) -> Bool {
-        switch (a.value, b.value) {
-        case (.number(let x), .number(let y)): return x < y
-        case (.instant(let x), .instant(let y)): return x < y
-        case (.text(let x), .text(let y)): return x < y
-        default: return a.value.rank < b.value.rank
-        }
-    }
-}
-
-extension Revision.Value {
-    var rank: Int {
-        switch self {
-        case .number: return 0
-        case .instant: return 1
-        case .text: return 2
         }
     }
 }

@@ -17,33 +17,45 @@ public enum MoneyFormat {
         return text.withUTF8(decimals(utf8:))
     }
 
-    private static func decimals(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        var utf8 = bytes.makeIterator()
+    static func decimals(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? { scan(utf8: bytes)?.decimals }
+
+    /// A money amount's decimals and, when it has at most 18 digits, its exact value as
+    /// `SmallDecimal(utf8:)` reads it (value × 10^−decimals); nil when `bytes` is not a money
+    /// amount. One pass: the tape path checks the format and keeps the amount for the rules.
+    static func scan(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (decimals: Int, value: Int64?)? {
+        let n = bytes.count
+        guard n > 0, let p = bytes.baseAddress else { return nil }
+        var i = 0
+        let negative = p[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        guard i < n, p[i] &- 0x30 < 10 else { return nil }
         var digits = 0
-        var fraction = -1
-        var first = true
-        var leadingZero = false
-        while let b = utf8.next() {
-            switch b {
-            case UInt8(ascii: "-") where first:
-                first = false
-                continue
-            case 0x30...0x39:
-                if fraction >= 0 {
-                    fraction += 1
-                } else {
-                    if leadingZero { return nil }
-                    if digits == 0 && b == 0x30 { leadingZero = true }
-                }
-                digits += 1
-            case UInt8(ascii: ".") where fraction < 0 && digits > 0:
-                fraction = 0
-            default:
-                return nil
+        var magnitude: Int64 = 0
+        if p[i] == 0x30 {
+            // No leading zeros: a 0 is the whole integer part.
+            i &+= 1
+            digits = 1
+            if i < n && p[i] &- 0x30 < 10 { return nil }
+        } else {
+            while i < n, p[i] &- 0x30 < 10 {
+                if digits < 18 { magnitude = magnitude &* 10 &+ Int64(p[i] &- 0x30) }
+                digits &+= 1
+                i &+= 1
             }
-            first = false
         }
-        guard digits > 0, digits <= maxDigits, fraction != 0 else { return nil }
-        return max(fraction, 0)
+        var fraction = 0
+        if i < n {
+            guard p[i] == UInt8(ascii: ".") else { return nil }
+            i &+= 1
+            while i < n, p[i] &- 0x30 < 10 {
+                if digits < 18 { magnitude = magnitude &* 10 &+ Int64(p[i] &- 0x30) }
+                digits &+= 1
+                fraction &+= 1
+                i &+= 1
+            }
+            guard i == n, fraction > 0 else { return nil }
+        }
+        guard digits <= maxDigits else { return nil }
+        return (fraction, digits <= 18 ? (negative ? -magnitude : magnitude) : nil)
     }
 }

@@ -51,6 +51,39 @@ enum JSONBytes {
         return w
     }
 
+    /// The value of a hex digit (either case), or nil.
+    @inline(__always)
+    static func hexDigit(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x30...0x39: return UInt32(c - 0x30)
+        case 0x41...0x46: return UInt32(c - 0x41 + 10)
+        case 0x61...0x66: return UInt32(c - 0x61 + 10)
+        default: return nil
+        }
+    }
+
+    /// The four hex digits of a `\u` escape at `j`, or nil (too few bytes, or not hex).
+    static func hex4(_ p: UnsafeBufferPointer<UInt8>, at j: Int) -> UInt32? {
+        guard j + 4 <= p.count else { return nil }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            guard let d = hexDigit(p[j + k]) else { return nil }
+            v = v << 4 | d
+        }
+        return v
+    }
+
+    /// Whether `count` bytes at `a` and at `b` are equal, compared a word at a time.
+    @inline(__always)
+    static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        var k = 0
+        while k + 8 <= count {
+            if word(a, k) != word(b, k) { return false }
+            k += 8
+        }
+        return partialWord(a, k, count: count - k) == partialWord(b, k, count: count - k)
+    }
+
     /// A 64-bit digest of bytes, equal for equal byte sequences: a cheap filter before comparing
     /// strings, never a substitute for comparing them (it is not seeded).
     static func digest(_ base: UnsafeRawPointer, count: Int) -> UInt64 {

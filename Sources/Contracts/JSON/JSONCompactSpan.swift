@@ -100,7 +100,7 @@ public enum JSONCompactSpan {
     /// The length of the escape sequence at `i` when it is the one `JSONWriter` writes for the
     /// character it stands for (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, or `\u00xx` in
     /// lowercase for the other control characters); nil for any other (`\/`, `\u00e9` …).
-    private static func writerEscapeLength(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+    static func writerEscapeLength(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
         guard i + 1 < b.count else { return nil }
         switch b[i + 1] {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"),

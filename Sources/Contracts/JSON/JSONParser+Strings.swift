@@ -170,20 +170,10 @@ extension Parser {
     }
 
     func hex4(at j: Int) throws(JSONParseError) -> UInt32 {
+        if let v = JSONBytes.hex4(p, at: j) { return v }
         guard j + 4 <= n else { throw error(.syntax, "truncated \\u escape", at: j - 2) }
-        var v: UInt32 = 0
-        for k in 0..<4 {
-            let c = p[j + k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw error(.syntax, "invalid hex digit in \\u escape", at: j + k)
-            }
-            v = v << 4 | d
-        }
-        return v
+        let bad = (j..<(j + 4)).first { JSONBytes.hexDigit(p[$0]) == nil } ?? j
+        throw error(.syntax, "invalid hex digit in \\u escape", at: bad)
     }
 
     mutating func appendUTF8(_ v: UInt32) {

@@ -14,6 +14,12 @@ enum RuleDates {
 
     /// `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; nil otherwise.
     static func instant(_ text: String) -> Instant? {
+        var text = text
+        return text.withUTF8(instant(utf8:))
+    }
+
+    /// `instant` of the string with these UTF-8 bytes.
+    static func instant(utf8 text: UnsafeBufferPointer<UInt8>) -> Instant? {
         guard let t = RFC3339.parse(text, allowDateOnly: true) else { return nil }
         if !t.hasTime { return Instant(seconds: t.days * 86_400, nanoseconds: 0) }
         guard let utc = t.utcSeconds else { return nil }

@@ -7,9 +7,9 @@ struct RuleSet: Sendable {
     let rules: [FinanceRule]
     /// Per rule: the rule whose item sum it shares (the first with the same items and amount,
     /// possibly itself), or -1.
-    private let sumGroup: [Int]
+    let sumGroup: [Int]
     /// Some item sum is shared.
-    private let sharesSums: Bool
+    let sharesSums: Bool
 
     init(_ rules: [FinanceRule]) {
         self.rules = rules

@@ -10,6 +10,10 @@ final class PropertyTable: Sendable {
     let nodes: [NodeID]
     /// UTF-8 lengths of `names`: a cheap filter before comparing strings (O(1) for native strings).
     private let lengths: [Int]
+    /// The names' UTF-8 bytes back to back, name i at `utf8Starts[i]..<utf8Starts[i + 1]` (the
+    /// tape's lookups compare bytes).
+    private let utf8Names: [UInt8]
+    private let utf8Starts: [Int]
     /// Slots of the hash table (empty when the walk is used): a name's index, or -1.
     private let slots: [Int32]
     /// The full hash of the name in each slot, compared before the strings.
@@ -20,6 +24,8 @@ final class PropertyTable: Sendable {
         self.names = names
         self.nodes = nodes
         lengths = names.map(\.utf8.count)
+        utf8Names = names.flatMap { Array($0.utf8) }
+        utf8Starts = names.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.utf8.count) }
         guard names.count > Self.linearLimit else {
             slots = []
             slotHashes = []
@@ -59,6 +65,38 @@ final class PropertyTable: Sendable {
         }
     }
 
+    /// `position(of:)` for a name given as bytes: equal bytes, not Swift string equality (the
+    /// tape's names and the tables it is used with are ASCII, where the two agree).
+    @inline(__always)
+    func position(utf8 key: UnsafeBufferPointer<UInt8>) -> Int? {
+        utf8Names.withUnsafeBufferPointer { blob in
+            utf8Starts.withUnsafeBufferPointer { starts in
+                @inline(__always) func equals(_ i: Int) -> Bool {
+                    let start = starts[i]
+                    guard starts[i + 1] - start == key.count else { return false }
+                    return key.isEmpty || JSONBytes.equal(UnsafeRawPointer(blob.baseAddress.unsafelyUnwrapped + start),
+                                                          UnsafeRawPointer(key.baseAddress.unsafelyUnwrapped), count: key.count)
+                }
+                if slots.isEmpty {
+                    for i in 0..<names.count where equals(i) { return i }
+                    return nil
+                }
+                let h = Self.hash(bytes: key)
+                let mask = slots.count - 1
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let i = Int(slots[slot])
+                    if i < 0 { return nil }
+                    if slotHashes[slot] == h && equals(i) { return i }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+    }
+
+    /// Every name is ASCII (byte equality is name equality, see `position(utf8:)`).
+    var isASCII: Bool { utf8Names.allSatisfy { $0 < 0x80 } }
+
     /// The subschema for member `key`, or nil.
     @inline(__always)
     func find(_ key: String) -> NodeID? {
@@ -72,7 +110,8 @@ final class PropertyTable: Sendable {
         return Array(key.utf8).withUnsafeBufferPointer(hash(bytes:))
     }
 
-    private static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    @inline(__always)
+    static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         // Fold the high bits in: the table indexes with the low ones.

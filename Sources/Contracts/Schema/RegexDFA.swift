@@ -14,19 +14,19 @@ struct RegexDFA: Sendable {
 
     /// Scalars are grouped into classes that every instruction treats alike. Class of each
     /// ASCII byte.
-    private let asciiClass: [UInt8]
+    let asciiClass: [UInt8]
     /// Classes of non-ASCII scalars: the range starting at `nonASCIIStarts[k]` (ascending, the
     /// first is 0x80) up to the next start has class `nonASCIIClasses[k]`.
     private let nonASCIIStarts: [UInt32]
     private let nonASCIIClasses: [UInt8]
-    private let classCount: Int
+    let classCount: Int
     /// `transitions[state * classCount + class]`: the state after reading a scalar of `class`.
-    private let transitions: [UInt16]
-    private let flags: [UInt8]
-    private static let acceptsBeforeEnd: UInt8 = 1
-    private static let acceptsAtEnd: UInt8 = 2
+    let transitions: [UInt16]
+    let flags: [UInt8]
+    static let acceptsBeforeEnd: UInt8 = 1
+    static let acceptsAtEnd: UInt8 = 2
     /// No accepting state is reachable: the answer is no, whatever follows.
-    private static let dead: UInt8 = 4
+    static let dead: UInt8 = 4
 
     /// Compiles `program` (an `ECMARegex` program and its sets), or nil when it has an
     /// instruction the automaton does not model or the automaton would be too big.
@@ -178,7 +178,8 @@ struct RegexDFA: Sendable {
         return Array(text.utf8).withUnsafeBufferPointer { firstMatch(utf8: $0) }
     }
 
-    private func firstMatch(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// `firstMatch` over valid UTF-8 bytes.
+    func firstMatch(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         asciiClass.withUnsafeBufferPointer { ascii in
             transitions.withUnsafeBufferPointer { transitions in
                 flags.withUnsafeBufferPointer { flags in

@@ -3,7 +3,7 @@ import Basics
 /// The `format`s this validator asserts (when `SchemaOptions.assertFormats` is on or a schema
 /// opts into the format-assertion vocabulary). Any other format name is an annotation only.
 /// Formats apply to strings; other instance types always pass.
-enum SchemaFormat: String, Sendable {
+enum SchemaFormat: String, Sendable, CaseIterable {
     case date
     case dateTime = "date-time"
     case uuid
@@ -19,13 +19,24 @@ enum SchemaFormat: String, Sendable {
 
     func isValid(_ text: String) -> Bool {
         switch self {
-        case .date: return Self.withBytes(text, Self.isDate)
-        case .dateTime: return Self.withBytes(text, Self.isDateTime)
-        case .uuid: return Self.isUUID(text)
         case .email: return EmailFormat.isValid(text)
-        case .money: return MoneyFormat.isValid(text)
         case .currency: return ISOTables.isCurrency(text)
         case .country: return ISOTables.isCountry(text)
+        default: return Self.withBytes(text) { isValid(utf8: $0) ?? false }
+        }
+    }
+
+    /// `isValid` of the string with these UTF-8 bytes, for the formats that read bytes (and
+    /// currency and country codes in ASCII); nil where the answer needs the `String`.
+    func isValid(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        switch self {
+        case .date: return Self.isDate(b)
+        case .dateTime: return Self.isDateTime(b)
+        case .uuid: return Self.isUUID(b)
+        case .money: return MoneyFormat.decimals(utf8: b) != nil
+        case .currency: return ISOTables.minorUnit(ascii: b).map { $0 != nil }
+        case .country: return ISOTables.isCountry(ascii: b)
+        case .email: return nil
         }
     }
 
@@ -52,9 +63,9 @@ enum SchemaFormat: String, Sendable {
     }
 
     /// RFC 4122 textual form: 8-4-4-4-12 hex digits, any case, any version.
-    static func isUUID(_ text: String) -> Bool {
+    static func isUUID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var count = 0
-        for b in text.utf8 {
+        for b in bytes {
             if count == 8 || count == 13 || count == 18 || count == 23 {
                 guard b == UInt8(ascii: "-") else { return false }
             } else {

@@ -94,8 +94,11 @@ public struct CanonicalAdapter: Adapter {
         }
     }
 
+    /// An RFC 3339 date-time with an offset: what `time` (or `ce_time`) must be.
+    static func isValidTime(_ text: String) -> Bool { CivilTime.parseDateTime(text)?.offsetSeconds != nil }
+
     private static func checkTime(_ text: String, location: JSONPointer?) throws(AdapterFailure) -> String {
-        guard CivilTime.parseDateTime(text)?.offsetSeconds != nil else {
+        guard isValidTime(text) else {
             throw .transform("time \"\(text)\" is not an RFC 3339 date-time with an offset", at: location)
         }
         return text

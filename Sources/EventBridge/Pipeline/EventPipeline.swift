@@ -84,7 +84,14 @@ final class EventPipeline: @unchecked Sendable {
     }
 
     /// Decode, adapt, contract, keys, routes and encoding. Thread-safe: reads immutable state only.
+    /// A canonical input that holds takes the tape path (`EventPipeline+Tape.swift`); the rest,
+    /// and every failure, take the `JSONValue` path.
     func prepare(_ record: KafkaConsumerRecord) -> Prepared {
+        prepareOnTape(record) ?? prepareParsed(record)
+    }
+
+    /// `prepare` on the `JSONValue` path: the reference for every input.
+    func prepareParsed(_ record: KafkaConsumerRecord) -> Prepared {
         let decoded = decode.decode(record.value)
         let value = (try? decoded.get()) ?? .null
         switch adapt.adapt(record, decoded: decoded) {

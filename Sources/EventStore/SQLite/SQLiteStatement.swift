@@ -3,6 +3,9 @@ import CSQLite
 /// `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the bind call returns.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+/// A valid pointer for binding empty text (a NULL pointer binds SQL NULL): a static string's.
+private var emptyText: UnsafePointer<CChar> { UnsafeRawPointer(("" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self) }
+
 /// One prepared statement (`sqlite3_stmt*`), owned and cached by its `SQLiteDatabase`.
 ///
 /// Binding never throws: a failed bind is remembered and reported by the next `step()`, so call
@@ -47,9 +50,22 @@ final class SQLiteStatement {
         if let value { bind(index, value) } else { bindNull(index) }
     }
 
+    /// Binds the string's UTF-8 bytes with their length: no C string is made and no `strlen` run.
     func bind(_ index: Int32, _ value: String?) {
-        guard let value else { return bindNull(index) }
-        check(sqlite3_bind_text(handle, index, value, -1, transient))
+        guard var value else { return bindNull(index) }
+        check(value.withUTF8 { text in
+            // A NULL pointer would bind SQL NULL; an empty string needs a valid one.
+            sqlite3_bind_text(handle, index, text.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? emptyText,
+                              Int32(text.count), transient)
+        })
+    }
+
+    /// Binds UTF-8 text given as bytes (already built by the caller).
+    func bind(_ index: Int32, text: [UInt8]) {
+        check(text.withUnsafeBufferPointer { bytes in
+            sqlite3_bind_text(handle, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? emptyText,
+                              Int32(bytes.count), transient)
+        })
     }
 
     func bind(_ index: Int32, bytes: [UInt8]?) {

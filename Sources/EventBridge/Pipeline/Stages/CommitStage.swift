@@ -126,7 +126,7 @@ final class CommitStage {
             let isDLQ = outcome.outcome == .deadLettered
             batch.record(LedgerEntry(
                 source: source, outcome: outcome.outcome,
-                eventID: events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
+                eventID: events.count == 1 ? events[0].id : events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
                 eventType: events.first?.type ?? outcome.contract?.type, entityKey: events.first?.entityKey,
                 contractVersion: events.first?.version ?? outcome.contract?.version,
                 outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,

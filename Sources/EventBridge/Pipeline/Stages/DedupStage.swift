@@ -41,8 +41,6 @@ final class DedupStage {
             return .failure(PipelineFailure(stage: .sequence, code: FailureCode.eventNoKey,
                                             message: "the event has no entity key at \(contract.key)", contract: contract.ref))
         }
-        let dedupText = contract.dedupKey(of: accepted.data) ?? entityKey
-        let dedupKey = DedupKey(family: event.type, values: [dedupText])
         // A revision the guard cannot compare fails the input: skipping the guard would publish it
         // unrecorded, and a later, lower revision would overwrite it (docs/design.md §6).
         var revision: StoredRevision? = nil
@@ -50,9 +48,17 @@ final class DedupStage {
             guard let r = StoredRevision(json: value) else { return .failure(unusableRevision(value, event, entityKey, contract)) }
             revision = r
         }
-        return .success(PlannedEvent(
-            id: EncodeStage.ceID(dedupKey), contract: contract.ref, entityKey: entityKey, dedupKey: dedupKey,
-            entity: revision == nil ? nil : EntityRef(family: event.type, key: entityKey), revision: revision))
+        return .success(plan(type: event.type, contract: contract.ref, entityKey: entityKey,
+                             dedupText: contract.dedupKey(of: accepted.data) ?? entityKey, revision: revision))
+    }
+
+    /// The keys of an accepted event from its key texts and its comparable revision (the tape path
+    /// reads them from the input).
+    static func plan(type: String, contract: ContractRef, entityKey: String, dedupText: String, revision: StoredRevision?) -> PlannedEvent {
+        let dedupKey = DedupKey(family: type, values: [dedupText])
+        return PlannedEvent(
+            id: EncodeStage.ceID(dedupKey), contract: contract, entityKey: entityKey, dedupKey: dedupKey,
+            entity: revision == nil ? nil : EntityRef(family: type, key: entityKey), revision: revision)
     }
 
     private static func unusableRevision(_ value: JSONValue, _ event: CanonicalEvent, _ entityKey: String, _ contract: Contract) -> PipelineFailure {

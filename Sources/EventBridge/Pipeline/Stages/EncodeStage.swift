@@ -32,20 +32,36 @@ struct CloudEvent: Sendable, Equatable {
 enum EncodeStage {
     static let contentType = "application/json"
     static let structuredContentType = "application/cloudevents+json"
+    /// Header values that never change, built once.
+    private static let specVersion = Array("1.0".utf8)
+    private static let contentTypeBytes = Array(contentType.utf8)
 
     /// The records of `event` for its routes; sets `plan.timeMillis` (for the sync-lag metric).
     static func records(
         _ event: CanonicalEvent, _ accepted: ContractStage.Accepted, plan: inout PlannedEvent,
         record: KafkaConsumerRecord, sourceURI: String, routes: [RouteStage.Route]
     ) -> [KafkaProducerRecord] {
-        let time = event.time ?? eventTime(record)
-        plan.timeMillis = RFC3339.milliseconds(time)
         let data = accepted.upcast ? JSONWriter.compact.bytes(accepted.data)
             : event.dataText.map(Array.init) ?? JSONWriter.compact.bytes(accepted.data)
+        return records(type: event.type, time: event.time, data: data, traceparent: event.traceparent, plan: &plan,
+                       record: record, sourceURI: sourceURI, routes: routes)
+    }
+
+    /// The records of an event given by its parts, `data` already serialized (the tape path's entry).
+    static func records(
+        type: String, time given: String?, data: [UInt8], traceparent: String?, plan: inout PlannedEvent,
+        record: KafkaConsumerRecord, sourceURI: String, routes: [RouteStage.Route]
+    ) -> [KafkaProducerRecord] {
+        let time: String
+        if let given {
+            (time, plan.timeMillis) = (given, RFC3339.milliseconds(given))
+        } else {
+            (time, plan.timeMillis) = eventTime(record)
+        }
         let cloudEvent = CloudEvent(
-            id: plan.id, type: event.type, source: sourceURI, subject: plan.entityKey, time: time,
+            id: plan.id, type: type, source: sourceURI, subject: plan.entityKey, time: time,
             dataschema: plan.contract.dataschema, data: data,
-            traceparent: event.traceparent.flatMap { isValidTraceparent($0) ? $0 : nil },
+            traceparent: traceparent.flatMap { isValidTraceparent($0) ? $0 : nil },
             sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
         return routes.map { self.record(cloudEvent, topic: $0.topic, mode: $0.mode) }
     }
@@ -57,14 +73,14 @@ enum EncodeStage {
         switch mode {
         case .binary:
             var headers: [KafkaHeader] = [
-                KafkaHeader(name: "ce_specversion", string: "1.0"),
+                KafkaHeader(name: "ce_specversion", value: specVersion),
                 KafkaHeader(name: "ce_id", string: e.id),
                 KafkaHeader(name: "ce_source", string: e.source),
                 KafkaHeader(name: "ce_type", string: e.type),
                 KafkaHeader(name: "ce_time", string: e.time),
                 KafkaHeader(name: "ce_subject", string: e.subject),
                 KafkaHeader(name: "ce_dataschema", string: e.dataschema),
-                KafkaHeader(name: "content-type", string: contentType),
+                KafkaHeader(name: "content-type", value: contentTypeBytes),
                 KafkaHeader(name: "ce_sourcetopic", string: e.sourceTopic),
                 KafkaHeader(name: "ce_sourcepartition", string: String(e.sourcePartition)),
                 KafkaHeader(name: "ce_sourceoffset", string: String(e.sourceOffset)),
@@ -98,9 +114,12 @@ enum EncodeStage {
         }
     }
 
-    /// The event time of an input that doesn't say: the record's timestamp, else now.
-    private static func eventTime(_ record: KafkaConsumerRecord) -> String {
-        record.timestamp.kind == .notAvailable ? RFC3339.now() : RFC3339.format(milliseconds: record.timestamp.milliseconds)
+    /// The event time of an input that doesn't say: the record's timestamp, else now; with its
+    /// milliseconds (known, rather than read back from the text, where the text is exact).
+    private static func eventTime(_ record: KafkaConsumerRecord) -> (String, Int64?) {
+        let ms = record.timestamp.kind == .notAvailable ? WallClock.nowMillis() : record.timestamp.milliseconds
+        let text = RFC3339.format(milliseconds: ms)
+        return (text, RFC3339.formatsExactly(milliseconds: ms) ? ms : RFC3339.milliseconds(text))
     }
 
     /// True for a syntactically valid W3C `traceparent` (version 00 form).

@@ -72,15 +72,21 @@ final class GateStage {
 
         /// What `data` (of `contract`'s type, from `topic`) waits for, if anything. Pure.
         func requirement(contract: Contract, data: JSONValue, topic: String) -> Requirement? {
+            requirement(contract: contract, topic: topic) { Contract.keyText($0.resolve(in: data)) }
+        }
+
+        /// `requirement(contract:data:topic:)` with the event's key texts given by `keyText(pointer)`
+        /// (the tape path reads them from the input). Pure.
+        func requirement(contract: Contract, topic: String, keyText: (JSONPointer) -> String?) -> Requirement? {
             guard enabled else { return nil }
             let type = contract.type
             if let rule = configured.last(where: { $0.matches(type: type, topic: topic) }) {
                 guard let requires = rule.requires else { return nil }
                 let pointer = rule.key ?? (contract.prerequisite?.type == requires ? contract.prerequisite?.key : nil)
-                guard let pointer, let value = Contract.keyText(pointer.resolve(in: data)) else { return nil }
+                guard let pointer, let value = keyText(pointer) else { return nil }
                 return Requirement(key: Self.key(requires, value), deadlineSeconds: rule.deadlineSeconds ?? defaultDeadlineSeconds)
             }
-            guard let p = contract.prerequisite, let value = Contract.keyText(p.key.resolve(in: data)) else { return nil }
+            guard let p = contract.prerequisite, let value = keyText(p.key) else { return nil }
             return Requirement(key: Self.key(p.type, value), deadlineSeconds: defaultDeadlineSeconds)
         }
 

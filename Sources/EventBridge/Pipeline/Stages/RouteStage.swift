@@ -17,7 +17,13 @@ struct RouteStage: Sendable {
         }
 
         func accepts(_ data: JSONValue) -> Bool {
-            filters.allSatisfy { $0.pointer.resolve(in: data) == $0.value }
+            accepts { $0.resolve(in: data) == $1 }
+        }
+
+        /// Every field filter holds, `holds(pointer, value)` telling whether the event's value at
+        /// `pointer` equals `value` (the tape path reads it from the input).
+        func accepts(_ holds: (JSONPointer, JSONValue) -> Bool) -> Bool {
+            filters.allSatisfy { holds($0.pointer, $0.value) }
         }
     }
 
@@ -46,8 +52,13 @@ struct RouteStage: Sendable {
 
     /// Indices into `routes` of the subscribers that receive this event, in configuration order.
     func select(type: String, data: JSONValue) -> [Int] {
+        select(type: type) { $0.resolve(in: data) == $1 }
+    }
+
+    /// `select(type:data:)` with the field filters answered by `holds` (see `Route.accepts`).
+    func select(type: String, where holds: (JSONPointer, JSONValue) -> Bool) -> [Int] {
         var out: [Int] = []
-        for (i, r) in routes.enumerated() where r.matches(type: type) && r.accepts(data) { out.append(i) }
+        for (i, r) in routes.enumerated() where r.matches(type: type) && r.accepts(holds) { out.append(i) }
         return out
     }
 }

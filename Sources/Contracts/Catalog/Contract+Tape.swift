@@ -1,0 +1,100 @@
+/// A contract compiled for the tape path (docs/decisions.md, 2026-12-04): the verdict and the keys
+/// of an event read from its input bytes in place. Each answer is exactly the `JSONValue` method's
+/// of the same name; `ContractTapeTests` holds them to those over the contracts' examples, their
+/// broken variants, the demo traffic, the rules corpus and the schema conformance suite. A contract
+/// the tape cannot check exactly has no `TapeContract`, and the caller takes the `JSONValue` path.
+final class TapeContract: Sendable {
+    let schema: TapeSchema
+    let rules: TapeRules
+    /// `key`, `revision`, `dedupKey…`, then the prerequisite's key, compiled.
+    let pointers: TapePaths
+    let dedupCount: Int
+    let hasPrerequisite: Bool
+
+    init?(schema: CompiledSchema, rules: RuleSet, key: JSONPointer, revision: JSONPointer, dedupKey: [JSONPointer], prerequisite: JSONPointer?) {
+        guard let schema = TapeSchema.compile(schema.program), let rules = TapeRules.compile(rules, schema: schema) else { return nil }
+        var builder = TapePathBuilder(schema: schema)
+        for p in [key, revision] + dedupKey + [prerequisite].compactMap({ $0 }) {
+            guard builder.add(p) != nil else { return nil }
+        }
+        self.schema = schema
+        self.rules = rules
+        pointers = TapePaths(builder)
+        dedupCount = dedupKey.count
+        hasPrerequisite = prerequisite != nil
+    }
+
+    func value(_ pointer: Int, _ tape: JSONTape, _ data: JSONTape.Index) -> JSONTape.Index? {
+        TapePathWalker(tape, pointers).first(Int32(pointer), from: data)
+    }
+}
+
+extension Contract {
+    /// Whether this contract can be checked on a tape (`holds` answers).
+    public var supportsTape: Bool { tape != nil }
+
+    /// Whether the event at `data` holds — its schema and every finance rule, exactly
+    /// `validate(_:).isValid` — or nil when this contract has no tape check. A `false` carries no
+    /// report: the caller validates the `JSONValue` for the violations.
+    public func holds(_ tape: JSONTape, _ data: JSONTape.Index) -> Bool? {
+        guard let compiled = self.tape else { return nil }
+        return compiled.schema.isValid(tape, data) && compiled.rules.holds(tape, data)
+    }
+
+    /// `entityKey(of:)` on a tape (nil also when the contract has no tape check).
+    public func entityKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        self.tape?.value(0, tape, data).flatMap { Contract.keyText(tape, $0) }
+    }
+
+    /// `prerequisiteKey(of:)` on a tape.
+    public func prerequisiteKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        guard let compiled = self.tape, compiled.hasPrerequisite else { return nil }
+        return compiled.value(2 + compiled.dedupCount, tape, data).flatMap { Contract.keyText(tape, $0) }
+    }
+
+    /// `dedupKey(of:)` on a tape: the canonical JSON array of the values, strings and `Int64`s
+    /// written straight from the input, anything else through `canonicalNumbers` and the writer.
+    public func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        guard let compiled = self.tape else { return nil }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for n in 0..<compiled.dedupCount {
+            guard let v = compiled.value(2 + n, tape, data) else { return nil }
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            if tape.kind(v) == .string && tape.isPlainString(v) {
+                // No escapes: nothing the writer would escape (`"`, `\`, controls), UTF-8 as is.
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: tape.rawString(v))
+                out.append(UInt8(ascii: "\""))
+            } else if let i = tape.int64(v) {
+                out.append(contentsOf: String(i).utf8)
+            } else {
+                out.append(contentsOf: JSONWriter.canonical.bytes(Contract.canonicalNumbers(tape.value(v))))
+            }
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The value at `revision` on a tape (nil when absent), as `revision.resolve(in:)` gives it.
+    public func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? {
+        self.tape?.value(1, tape, data).map { tape.value($0) }
+    }
+
+    /// `keyText(pointer.resolve(in: data))` on a tape, for any pointer (one with non-ASCII tokens
+    /// is resolved on the materialized value, as the tape compares names as bytes).
+    public static func keyText(at pointer: JSONPointer, in tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        guard pointer.isASCII else { return keyText(pointer.resolve(in: tape.value(data))) }
+        return pointer.resolve(in: tape, data).flatMap { keyText(tape, $0) }
+    }
+
+    /// `keyText` of a tape value: a string, or an integral number's canonical digits.
+    static func keyText(_ tape: JSONTape, _ i: JSONTape.Index) -> String? {
+        switch tape.kind(i) {
+        case .string: return tape.string(i)
+        case .number:
+            if let v = tape.int64(i) { return String(v) }
+            return keyText(tape.value(i))
+        default: return nil
+        }
+    }
+}

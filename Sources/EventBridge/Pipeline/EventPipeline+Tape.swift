@@ -1,0 +1,97 @@
+import Contracts
+import EventStore
+import KafkaClient
+
+/// The tape path (docs/decisions.md, 2026-12-04): `prepare` for an input of a `canonical` source
+/// without building a `JSONValue` tree. The value is parsed onto a `JSONTape`, the envelope read,
+/// the contract checked (schema and rules, `Contract.holds`), and the keys, gating, routes and
+/// CloudEvents records made from the tape, the published `data` being the input's own bytes.
+///
+/// It answers only where the answer is certain to be the general path's, and nil everywhere
+/// else — a tombstone, a document the tape declines, a malformed envelope, an unknown type, a
+/// declared older version (upcast), an event that does not hold, no entity key, a revision the
+/// staleness guard cannot compare, an output too large to produce — so that every
+/// failure, with its code and violations, still comes from the general path, which runs next.
+/// `TapePathTests` holds its answers to the general path's, byte for byte.
+extension EventPipeline {
+    func prepareOnTape(_ record: KafkaConsumerRecord) -> Prepared? {
+        guard let value = record.value, !value.isEmpty, value.count <= decode.maxRecordBytes,
+              let source = adapt.sources[record.topic], source.adapter is CanonicalAdapter
+        else { return nil }
+        return JSONTape.parse(value, options: decode.options) { tape -> Prepared? in
+            guard let tape, let event = TapeEvent(tape, record) else { return nil }
+            return prepare(event, tape, record, source: source)
+        }
+    }
+
+    private func prepare(_ event: TapeEvent, _ tape: JSONTape, _ record: KafkaConsumerRecord, source: AdaptStage.Source) -> Prepared? {
+        let data = event.data
+        guard let family = contract.registry.family(event.type) else { return nil }
+        let latest = family.latest
+        if let declared = event.declaredVersion, declared != latest.version { return nil }
+        guard latest.holds(tape, data) == true, let entityKey = latest.entityKey(of: tape, data) else { return nil }
+        // A revision the staleness guard cannot compare is the general path's failure.
+        var revision: StoredRevision? = nil
+        if let value = latest.revisionValue(of: tape, data) {
+            guard let r = StoredRevision(json: value) else { return nil }
+            revision = r
+        }
+        var plan = DedupStage.plan(type: event.type, contract: latest.ref, entityKey: entityKey,
+                                   dedupText: latest.dedupKey(of: tape, data) ?? entityKey, revision: revision)
+        plan.requirement = gateRules.requirement(contract: latest, topic: record.topic) { Contract.keyText(at: $0, in: tape, data) }
+        plan.readinessKey = gateRules.readinessKey(type: event.type, entityKey: plan.entityKey)
+        let routes = route.select(type: event.type) { pointer, expected in
+            guard pointer.isASCII else { return pointer.resolve(in: tape.value(data)) == expected }
+            return pointer.resolve(in: tape, data).map { tape.value($0) == expected } ?? false
+        }.map { route.routes[$0] }
+        var outputs: [KafkaProducerRecord] = []
+        if !routes.isEmpty {
+            // The input's own bytes when they are what the writer would write (`JSONCompactSpan`).
+            let bytes = tape.isCompact(data) ? Array(tape.bytes[tape.span(data)]) : JSONWriter.compact.bytes(tape.value(data))
+            outputs = EncodeStage.records(type: event.type, time: event.time, data: bytes, traceparent: event.traceparent, plan: &plan,
+                                          record: record, sourceURI: source.settings.sourceURI, routes: routes)
+            // An output over the producer's limit is the general path's `publish.too_large`.
+            if outputs.contains(where: { $0.wireSize > maxMessageBytes }) { return nil }
+        }
+        return .events([.ready(plan: plan, outputs: outputs)])
+    }
+}
+
+/// What `CanonicalAdapter` and `ContractStage.declaredVersion` read from an input, read from its
+/// tape — or nil wherever they would fail or the tape cannot say for sure.
+private struct TapeEvent {
+    var type: String
+    var data: JSONTape.Index
+    var time: String?
+    var traceparent: String?
+    var declaredVersion: Int?
+
+    init?(_ tape: JSONTape, _ record: KafkaConsumerRecord) {
+        let root = JSONTape.root
+        // The adapter's header reads (last header, non-empty, UTF-8), without the decoded value.
+        let headers = AdapterInput(topic: record.topic, headers: record.headers, value: .null)
+        let traceHeader = headers.headerString("traceparent")
+        func string(_ i: JSONTape.Index?) -> String? { i.flatMap { tape.kind($0) == .string ? tape.string($0) : nil } }
+        if let type = headers.headerString("ce_type") {
+            // Header-typed: the whole value is the data.
+            guard CanonicalAdapter.isWellFormedTypeName(type) else { return nil }
+            let time = headers.headerString("ce_time")
+            if let time, !CanonicalAdapter.isValidTime(time) { return nil }
+            (self.type, data, self.time, traceparent) = (type, root, time, traceHeader)
+        } else {
+            guard tape.kind(root) == .object, let type = string(tape.member(root, "type")), CanonicalAdapter.isWellFormedTypeName(type),
+                  let data = tape.member(root, "data"), tape.kind(data) != .null
+            else { return nil }
+            if let t = tape.member(root, "time"), tape.kind(t) != .null {
+                guard let text = string(t), CanonicalAdapter.isValidTime(text) else { return nil }
+                time = text
+            }
+            (self.type, self.data) = (type, data)
+            traceparent = traceHeader ?? string(tape.member(root, "traceparent"))
+        }
+        // `ContractStage.declaredVersion`: the first `ce_dataschema` header, else the value's `dataschema`.
+        let declared = record.header("ce_dataschema").flatMap { String(validating: $0, as: UTF8.self) }
+            ?? (tape.kind(root) == .object ? string(tape.member(root, "dataschema")) : nil)
+        declaredVersion = declared.flatMap(ContractRef.version(ofDataschema:))
+    }
+}

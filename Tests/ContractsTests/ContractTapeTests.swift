@@ -1,0 +1,277 @@
+import Foundation
+import Testing
+@testable import Contracts
+
+/// The tape path (`Contract+Tape.swift`, `TapeSchemaEvaluator`, `RuleSet+Tape.swift`) against the
+/// `JSONValue` evaluator, the reference: over every contract's example and its broken variants,
+/// the demo traffic, the rules corpus and the JSON Schema conformance suite, the tape's verdict is
+/// the reference's `isValid` — in both directions — and its keys are the reference's keys.
+@Suite struct ContractTapeTests {
+    /// What the two paths answer for one document under one contract.
+    struct Answers: Equatable, CustomStringConvertible {
+        var valid: Bool
+        var entityKey: String?
+        var dedupKey: String?
+        var revision: String?
+        var prerequisiteKey: String?
+
+        var description: String { "valid \(valid), key \(entityKey ?? "-"), dedup \(dedupKey ?? "-"), revision \(revision ?? "-"), prerequisite \(prerequisiteKey ?? "-")" }
+    }
+
+    static func reference(_ contract: Contract, _ value: JSONValue) -> Answers {
+        Answers(valid: contract.validate(value).isValid, entityKey: contract.entityKey(of: value), dedupKey: contract.dedupKey(of: value),
+                revision: contract.revision.resolve(in: value).map { "\($0)" }, prerequisiteKey: contract.prerequisiteKey(of: value))
+    }
+
+    /// The tape's answers for `text`, or nil when the tape declines the text.
+    static func tape(_ contract: Contract, _ text: [UInt8]) -> Answers? {
+        JSONTape.parse(text) { tape -> Answers? in
+            guard let tape, let valid = contract.holds(tape, JSONTape.root) else { return nil }
+            return Answers(valid: valid, entityKey: contract.entityKey(of: tape, JSONTape.root), dedupKey: contract.dedupKey(of: tape, JSONTape.root),
+                           revision: contract.revisionValue(of: tape, JSONTape.root).map { "\($0)" }, prerequisiteKey: contract.prerequisiteKey(of: tape, JSONTape.root))
+        }
+    }
+
+    /// Counts of one comparison run.
+    struct Tally {
+        var valid = 0
+        var invalid = 0
+        var declined = 0
+        var mismatches: [String] = []
+
+        mutating func compare(_ contract: Contract, _ value: JSONValue, text: [UInt8]) {
+            let expected = ContractTapeTests.reference(contract, value)
+            guard let got = ContractTapeTests.tape(contract, text) else {
+                declined += 1
+                return
+            }
+            if got != expected {
+                if mismatches.count < 10 { mismatches.append("\(contract.ref): tape \(got), reference \(expected)\n  \(String(decoding: text, as: UTF8.self))") }
+            } else if expected.valid {
+                valid += 1
+            } else {
+                invalid += 1
+            }
+        }
+    }
+
+    // MARK: Broken variants
+
+    static let replacements: [JSONValue] = [
+        .null, true, 0, -1, .number(JSONNumber(literal: "1.5")!), .number(JSONNumber(literal: "1e3")!), "", "x", "-1.005", "0.001",
+        "12.345", "100", "2025-02-30", "2025-03-01T10:00:00+01:00", "JPY", "KWD", "XYZ", "DE", "not-a-uuid",
+        .string(String(repeating: "x", count: 600)), [], [:],
+    ]
+
+    /// The document with the value at `path` replaced (or removed, for nil).
+    static func replacing(_ doc: JSONValue, _ path: ArraySlice<PathStep>, with value: JSONValue?) -> JSONValue? {
+        guard let step = path.first else { return value }
+        switch (step, doc) {
+        case (.key(let k), .object(var o)):
+            guard let child = o[k] else { return nil }
+            o[k] = replacing(child, path.dropFirst(), with: value)
+            return .object(o)
+        case (.index(let i), .array(var a)):
+            guard let child = replacing(a[i], path.dropFirst(), with: value) else {
+                a.remove(at: i)
+                return .array(a)
+            }
+            a[i] = child
+            return .array(a)
+        default:
+            return nil
+        }
+    }
+
+    enum PathStep { case key(String), index(Int) }
+
+    /// Every location in `doc`, containers and leaves.
+    static func paths(_ doc: JSONValue, _ prefix: [PathStep] = []) -> [[PathStep]] {
+        var out = [prefix]
+        switch doc {
+        case .object(let o): for m in o { out += paths(m.value, prefix + [.key(m.key)]) }
+        case .array(let a): for (i, e) in a.enumerated() { out += paths(e, prefix + [.index(i)]) }
+        default: break
+        }
+        return out
+    }
+
+    /// The example, then variants: each location removed, replaced by each candidate, money made
+    /// one digit longer, an unknown member added to each object, an array emptied or doubled.
+    static func variants(of example: JSONValue) -> [JSONValue] {
+        var out = [example]
+        for path in paths(example).dropFirst() {
+            out.append(replacing(example, path[...], with: nil) ?? example)
+            for r in replacements { out.append(replacing(example, path[...], with: r) ?? example) }
+            var target = example
+            for step in path {
+                switch (step, target) {
+                case (.key(let k), .object(let o)): target = o[k] ?? .null
+                case (.index(let i), .array(let a)): target = a[i]
+                default: target = .null
+                }
+            }
+            switch target {
+            case .string(let s): out.append(replacing(example, path[...], with: .string(s + "1")) ?? example)
+            case .object(var o):
+                o["zzUnknown"] = 1
+                out.append(replacing(example, path[...], with: .object(o)) ?? example)
+            case .array(let a):
+                out.append(replacing(example, path[...], with: .array(a + a)) ?? example)
+            default: break
+            }
+        }
+        return out
+    }
+
+    @Test func examplesAndTheirBrokenVariantsAgree() throws {
+        let registry = try Catalog.registry()
+        var tally = Tally()
+        for type in registry.types {
+            guard let family = registry.family(type) else { continue }
+            for contract in family.versions {
+                #expect(contract.supportsTape, "\(contract.ref) has no tape check")
+                let example = try Catalog.example(type, contract.version)
+                for (n, variant) in Self.variants(of: example).enumerated() {
+                    // Compact and pretty text, so both the in-place and the whitespace paths are read.
+                    let text = n % 2 == 0 ? JSONWriter.compact.bytes(variant) : JSONWriter.pretty.bytes(variant)
+                    tally.compare(contract, variant, text: text)
+                }
+            }
+        }
+        for m in tally.mismatches { Issue.record(Comment(rawValue: m)) }
+        #expect(tally.declined == 0)
+        #expect(tally.valid > 500 && tally.invalid > 5_000, "valid \(tally.valid), invalid \(tally.invalid)")
+    }
+
+    // MARK: Demo traffic
+
+    @Test(.enabled(if: DemoTraffic.lines != nil, "skipped: python3 and scripts/demo-traffic.py are needed"))
+    func demoTrafficAgrees() throws {
+        let registry = try Catalog.registry()
+        var tally = Tally()
+        for line in DemoTraffic.lines ?? [] {
+            guard let type = line["headers"]?["ce_type"]?.stringValue, let value = line["value"] else { continue }
+            let text = try #require(DemoTraffic.valueText(line))
+            for contract in registry.family(type)?.versions ?? [] { tally.compare(contract, value, text: text) }
+        }
+        for m in tally.mismatches { Issue.record(Comment(rawValue: m)) }
+        #expect(tally.valid > 100 && tally.invalid > 0, "valid \(tally.valid), invalid \(tally.invalid)")
+    }
+
+    // MARK: Rules corpus
+
+    @Test func rulesCorpusAgrees() throws {
+        var problems: [ContractProblem] = []
+        let rules = try RulesCorpusTests.rules.enumerated().map { i, text in
+            try #require(FinanceRule.parse(JSONParser.parse(text), at: JSONPointer(tokens: ["rules", String(i)]), file: "t.json", problems: &problems))
+        }
+        let sets = rules.map { RuleSet([$0]) } + [RuleSet(rules)]
+        let compiled = try sets.map { try #require(TapeRules.compile($0, schema: nil)) }
+        var rng = SplitMix64(seed: 0x5EED_2026)
+        var holding = 0
+        var failing = 0
+        for n in 0..<3_000 {
+            let text = Array(RulesCorpusTests.document(&rng).utf8)
+            let doc = try JSONParser.parse(text)
+            for (s, set) in sets.enumerated() {
+                var violations: [Violation] = []
+                set.evaluate(doc, into: &violations)
+                let holds = JSONTape.parse(text) { tape in tape.map { compiled[s].holds($0, JSONTape.root) } }
+                #expect(holds == violations.isEmpty, "document \(n), rule set \(s): \(violations)")
+                if violations.isEmpty { holding += 1 } else { failing += 1 }
+            }
+        }
+        #expect(holding > 10_000 && failing > 10_000)
+    }
+
+    // MARK: Conformance suite
+
+    @Test(.enabled(if: SchemaSuite.available, "skipped: ../shared/conformance/json-schema-test-suite not found next to the package"))
+    func conformanceSuiteAgrees() throws {
+        var compared = 0
+        var refused = 0
+        for (files, assert) in [(SchemaSuite.mainFiles, false), (SchemaSuite.formatFiles, true)] {
+            for file in files {
+                let data = try Data(contentsOf: SchemaSuite.tests.appendingPathComponent(file))
+                for group in try data.withUnsafeBytes({ try JSONParser.parse($0) }).arrayValue ?? [] {
+                    guard let schema = group["schema"], let cases = group["tests"]?.arrayValue,
+                          let compiled = try? CompiledSchema.compile(schema, registry: SchemaSuite.registry, options: SchemaOptions(assertFormats: assert))
+                    else { continue }
+                    guard let onTape = TapeSchema.compile(compiled.program) else {
+                        refused += 1
+                        continue
+                    }
+                    for test in cases {
+                        guard let instance = test["data"] else { continue }
+                        let expected = compiled.isValid(instance)
+                        let got = JSONTape.parse(JSONWriter.compact.bytes(instance)) { tape in
+                            tape.map { onTape.isValid($0, JSONTape.root) }
+                        }
+                        guard let got else { continue }  // a name the tape declines (escaped or non-ASCII)
+                        #expect(got == expected, "\(file): \(group["description"]?.stringValue ?? "?") / \(test["description"]?.stringValue ?? "?")")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared > 1_000, "\(compared) compared, \(refused) schemas refused")
+    }
+
+    // MARK: Keys
+
+    @Test func integerKeysAreCanonical() {
+        var rng = SplitMix64(seed: 42)
+        for n in 0..<2_000 {
+            let v = Int64(bitPattern: rng.next()) >> (n % 64)
+            let text = Array(#"{"k":\#(v)}"#.utf8)
+            let value = try? JSONParser.parse(text)
+            let tapeKey = JSONTape.parse(text) { tape in tape.flatMap { t in t.member(JSONTape.root, "k").flatMap { Contract.keyText(t, $0) } } }
+            #expect(tapeKey == Contract.keyText(value?["k"]))
+        }
+    }
+}
+
+/// The demo's traffic (`scripts/demo-traffic.py`), when Python is there to write it.
+enum DemoTraffic {
+    static let lines: [JSONValue]? = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Catalog.packageRoot.appendingPathComponent("scripts/demo-traffic.py").path, "300"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONParser.parse([UInt8]($0)) }
+    }()
+
+    /// The value's own text as it was written in the line (escapes and all).
+    static func valueText(_ line: JSONValue) -> [UInt8]? {
+        guard let value = line["value"] else { return nil }
+        // Python wrote the value compactly with `\uXXXX` for non-ASCII: write it back the same way.
+        return Array(pythonStyle(value).utf8)
+    }
+
+    static func pythonStyle(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s):
+            var out = "\""
+            for u in s.utf16 {
+                switch u {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x20..<0x7F: out.append(Character(Unicode.Scalar(UInt8(u))))
+                default: out += "\\u" + String(repeating: "0", count: 4 - String(u, radix: 16).count) + String(u, radix: 16)
+                }
+            }
+            return out + "\""
+        case .array(let a): return "[" + a.map(pythonStyle).joined(separator: ",") + "]"
+        case .object(let o): return "{" + o.members.map { pythonStyle(.string($0.key)) + ":" + pythonStyle($0.value) }.joined(separator: ",") + "}"
+        default: return JSONWriter.compact.string(v)
+        }
+    }
+}
