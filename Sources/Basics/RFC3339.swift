@@ -113,8 +113,11 @@ public enum RFC3339 {
 
     // MARK: Formatting
 
-    /// `2026-11-26T23:41:35.634Z` from milliseconds since the epoch.
+    /// `2026-11-26T23:41:35.634Z` from milliseconds since the epoch. Total: an instant outside
+    /// years 1–9999 (a producer's nonsense Kafka timestamp) is written as the nearest one inside
+    /// (`0001-01-01T00:00:00.000Z`, `9999-12-31T23:59:59.999Z`); `formatsExactly` says false for it.
     public static func format(milliseconds: Int64) -> String {
+        let milliseconds = min(max(milliseconds, CivilDate.minDays * 86_400_000), (CivilDate.maxDays + 1) * 86_400_000 - 1)
         let seconds = CivilDate.floorDiv(milliseconds, 1000)
         let ms = Int(milliseconds - seconds * 1000)
         var out: [UInt8] = []

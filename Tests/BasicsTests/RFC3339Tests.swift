@@ -56,11 +56,22 @@ import Basics
     /// the same instant (the encode stage then skips reading it back).
     @Test func formatsExactlyMatchesTheRoundTrip() {
         var rng = SystemRandomNumberGenerator()
-        // (`format` itself traps on instants before year 0, a defect noted in docs/performance.md; not exercised here.)
-        let edges: [Int64] = [0, -1, 1, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000, -62_135_596_800_001, 300_000_000_000_000]
-        for ms in edges + (0..<2_000).map({ _ in Int64.random(in: -62_135_596_800_000...300_000_000_000_000, using: &rng) }) {
+        let edges: [Int64] = [0, -1, 1, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000, -62_135_596_800_001, 300_000_000_000_000,
+                              -300_000_000_000_000, .min, .max, .min + 1, .max - 1]
+        for ms in edges + (0..<2_000).map({ _ in Int64.random(in: -300_000_000_000_000...300_000_000_000_000, using: &rng) }) {
             let exact = RFC3339.milliseconds(RFC3339.format(milliseconds: ms)) == ms
             if RFC3339.formatsExactly(milliseconds: ms) { #expect(exact, "\(ms)") }
         }
+    }
+
+    /// Every instant formats (a Kafka timestamp is whatever the producer set): outside years
+    /// 1–9999 as the nearest instant inside, never a trap and never a wrapped year.
+    @Test func formatIsTotalAndClampsOutsideYearsOneTo9999() {
+        #expect(RFC3339.format(milliseconds: .min) == "0001-01-01T00:00:00.000Z")
+        #expect(RFC3339.format(milliseconds: -62_135_596_800_001) == "0001-01-01T00:00:00.000Z")
+        #expect(RFC3339.format(milliseconds: -62_135_596_800_000) == "0001-01-01T00:00:00.000Z")
+        #expect(RFC3339.format(milliseconds: 253_402_300_799_999) == "9999-12-31T23:59:59.999Z")
+        #expect(RFC3339.format(milliseconds: 300_000_000_000_000) == "9999-12-31T23:59:59.999Z")
+        #expect(RFC3339.format(milliseconds: .max) == "9999-12-31T23:59:59.999Z")
     }
 }

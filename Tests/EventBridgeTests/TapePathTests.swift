@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import Foundation
 import Testing
@@ -158,6 +159,33 @@ import KafkaClient
         #expect(pipeline.prepareOnTape(record) == nil)
         #expect(Self.fingerprint(pipeline.prepare(record)) == "failure publish.too_large")
         #expect(try Self.fingerprint(Self.pipeline().prepare(record)).hasPrefix("ready "))
+    }
+
+    /// An input without a time takes its record's timestamp; one outside years 1–9999 (a producer
+    /// can set any 64-bit value) takes the time of preparation on both paths — never a trap, never a
+    /// wrapped year.
+    @Test func aRecordTimestampOutsideYearsOneTo9999GivesTheTimeOfPreparation() throws {
+        let pipeline = try Self.pipeline()
+        let data = try JSONParser.parse(String(contentsOfFile: S.repositoryRoot + "/contracts/examples/finance.invoice.posted.v2.json", encoding: .utf8))
+        for (stamp, expected) in [(Int64(1_772_442_060_000), "2026-03-02T09:01:00.000Z"), (-300_000_000_000_000, nil), (.min, nil), (300_000_000_000_000, nil)] {
+            let record = KafkaConsumerRecord(topic: "erp.finance.events", partition: 0, offset: 1, timestamp: KafkaTimestamp(kind: .createTime, milliseconds: stamp),
+                                             key: nil, value: JSONWriter.compact.bytes(["type": "finance.invoice.posted", "data": data]), headers: [])
+            let before = WallClock.nowMillis()
+            for prepared in [pipeline.prepareParsed(record), try #require(pipeline.prepareOnTape(record))] {
+                guard case .events(let events) = prepared, case .ready(_, let outputs)? = events.first, let output = outputs.first else {
+                    Issue.record("\(stamp): \(Self.fingerprint(prepared))")
+                    continue
+                }
+                let header = output.headers.last { $0.name == "ce_time" }?.value
+                let time = try #require(header.map { String(decoding: $0, as: UTF8.self) })
+                if let expected {
+                    #expect(time == expected)
+                } else {
+                    let ms = try #require(RFC3339.milliseconds(time))
+                    #expect(ms >= before && ms <= WallClock.nowMillis(), "\(stamp) → \(time)")
+                }
+            }
+        }
     }
 
     /// `prepare` takes the tape for a valid canonical invoice, and the general path for the same

@@ -114,12 +114,12 @@ enum EncodeStage {
         }
     }
 
-    /// The event time of an input that doesn't say: the record's timestamp, else now; with its
-    /// milliseconds (known, rather than read back from the text, where the text is exact).
+    /// The event time of an input that doesn't say: the record's timestamp, else (none, or one
+    /// outside years 1–9999, which no RFC 3339 time can state) now; with its milliseconds.
     private static func eventTime(_ record: KafkaConsumerRecord) -> (String, Int64?) {
-        let ms = record.timestamp.kind == .notAvailable ? WallClock.nowMillis() : record.timestamp.milliseconds
-        let text = RFC3339.format(milliseconds: ms)
-        return (text, RFC3339.formatsExactly(milliseconds: ms) ? ms : RFC3339.milliseconds(text))
+        var ms = record.timestamp.milliseconds
+        if record.timestamp.kind == .notAvailable || !RFC3339.formatsExactly(milliseconds: ms) { ms = WallClock.nowMillis() }
+        return (RFC3339.format(milliseconds: ms), ms)
     }
 
     /// True for a syntactically valid W3C `traceparent` (version 00 form).
