@@ -145,6 +145,17 @@ import Testing
         #expect(problems.allSatisfy { $0.origin == "inline" })
     }
 
+    @Test func noticesWithoutStateGoWithCompleteWhenAndNameTypes() throws {
+        for state in [
+            #"{"key": ["/id"], "partial": {"/op": "u"}, "noticesWithoutState": ["test.changed"]}"#,
+            #"{"key": ["/id"], "partial": {"/op": "u"}, "completeWhen": {"/name": {"present": true}}, "noticesWithoutState": []}"#,
+            #"{"key": ["/id"], "partial": {"/op": "u"}, "completeWhen": {"/name": {"present": true}}, "noticesWithoutState": "test.changed"}"#,
+        ] {
+            let problems = try S.problems(#"{"name": "n", "state": \#(state), "rules": [{"emit": "test.changed", "fields": {"/id": "/id"}}]}"#)
+            #expect(problems.map(\.location.description) == ["/state/noticesWithoutState"], "\(state): \(problems)")
+        }
+    }
+
     @Test func catalogRejectsDuplicatesAndMissingZones() throws {
         let a = try JSONParser.parse(#"{"name": "dup", "rules": [{"emit": "t.x", "fields": {"/a": "/a"}}]}"#)
         #expect(throws: MappingError.self) { try AdapterCatalog(documents: [("one", a), ("two", a)]) }

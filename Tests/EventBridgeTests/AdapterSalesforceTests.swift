@@ -7,10 +7,10 @@ import Testing
 @Suite struct AdapterSalesforceTests {
     private typealias S = AdapterTestSupport
 
-    private func change(_ changeType: String, recordIds: [String], fields: String = "") throws -> AdapterInput {
+    private func change(_ changeType: String, recordIds: [String], fields: String = "", entity: String = "Account") throws -> AdapterInput {
         let ids = recordIds.map { "\"\($0)\"" }.joined(separator: ", ")
         return try S.input(#"""
-            {"ChangeEventHeader": {"entityName": "Account", "recordIds": [\#(ids)], "changeType": "\#(changeType)",
+            {"ChangeEventHeader": {"entityName": "\#(entity)", "recordIds": [\#(ids)], "changeType": "\#(changeType)",
               "changeOrigin": "com/salesforce/api/soap/61.0;client=SfdcInternalAPI/", "transactionKey": "0002343d-9d90-e395-ed20-cf416ba652ad",
               "sequenceNumber": 2, "commitTimestamp": 1772359200000, "commitNumber": 10656360225123456789,
               "commitUser": "005RM000001vI54YAE", "changedFields": ["Name", "LastModifiedDate"], "diffFields": [], "nulledFields": []}
@@ -69,15 +69,26 @@ import Testing
         for e in events { try S.expectValid(e) }
     }
 
-    @Test func aPartialUpdateWithoutKnownStateFailsTheWholeInput() throws {
+    @Test func aPartialAccountUpdateWithoutKnownStateIsANoticePerRecord() throws {
         // UPDATE carries only changed fields: with no earlier state of the records (and no Name
-        // from an enriched channel), nothing is published, for any record.
+        // from an enriched channel), what it says is that they changed — a notice per record,
+        // with nothing invented (no name, no address, no status).
         let partial = #", "Phone": "+1 415 555 0100""#
-        let outcome = try S.adapter("salesforce-cdc").adapt(try change("UPDATE", recordIds: ["001A", "001B"], fields: partial))
+        let events = S.events(try S.adapter("salesforce-cdc").adapt(try change("UPDATE", recordIds: ["001A", "001B"], fields: partial)))
+        #expect(events.map(\.type) == ["finance.customer.changed", "finance.customer.changed"])
+        #expect(events.map { $0.data["customerId"] } == ["001A", "001B"])
+        #expect(events.allSatisfy { $0.data["change"] == "updated" && $0.data["legalName"] == nil && $0.data["objectType"] == "Account" })
+        for e in events { try S.expectValid(e) }
+    }
+
+    @Test func aPartialContactUpdateWithoutKnownStateFailsTheWholeInput() throws {
+        // A contact has no notice type: without its earlier state the update cannot be published.
+        let partial = #", "Phone": "+1 415 555 0100""#
+        let outcome = try S.adapter("salesforce-cdc").adapt(try change("UPDATE", recordIds: ["003A", "003B"], fields: partial, entity: "Contact"))
         let f = S.failure(outcome)
         #expect(f?.code == .stateUnknown)
         #expect(f?.message.contains("no earlier state") == true)
-        #expect(f?.message.contains("/Name is absent") == true)
+        #expect(f?.message.contains("/LastName is absent") == true || f?.message.contains("/Name is absent") == true)
     }
 
     @Test func deletesAndGapsAreNoticesAndOverflowsRejected() throws {

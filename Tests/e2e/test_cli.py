@@ -142,9 +142,15 @@ def test_adapt_keeps_entity_state_across_the_inputs_given(binary):
     assert r.returncode == 0, r.stdout + r.stderr
     merged = json.loads(r.stdout.splitlines()[1])
     assert merged["outcome"] == "published" and merged["events"][0]["data"]["legalName"] == "Acme"
-    # The update alone: no earlier state.
+    # The update alone: no earlier state, so only a notice that the account changed, nothing invented.
     alone = adapt(binary, "--source", "crm.salesforce.cdc", "--json", "--jsonl", "-", input=lines.splitlines()[1] + "\n")
-    assert alone.returncode == 1 and json.loads(alone.stdout)["error"]["code"] == "adapter.state_unknown"
+    notice = json.loads(alone.stdout)
+    assert alone.returncode == 0 and notice["events"][0]["type"] == "finance.customer.changed", alone.stdout
+    assert notice["events"][0]["data"]["change"] == "updated" and "legalName" not in notice["events"][0]["data"]
+    # A contact has no notice: its update alone dead-letters.
+    contact = dict(update, ChangeEventHeader=dict(update["ChangeEventHeader"], entityName="Contact"))
+    unknown = adapt(binary, "--source", "crm.salesforce.cdc", "--json", "--jsonl", "-", input=json.dumps({"key": "003X", "value": contact}) + "\n")
+    assert unknown.returncode == 1 and json.loads(unknown.stdout)["error"]["code"] == "adapter.state_unknown", unknown.stdout
 
 
 def test_adapt_reads_binary_mode_cloudevents_and_reports_usage_errors(binary, tmp_path):

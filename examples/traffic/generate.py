@@ -246,8 +246,11 @@ def salesforce():
     ch([A[8][0]], "UNDELETE", sf_fields(A[8]), "published", A[8][0])
     # a partial update (only the changed field): merged onto the account's state from its CREATE
     ch([A[4][0]], "UPDATE", {"Phone": "+1 973 555 0199"}, "published", A[4][0], ["Phone"])
-    # a partial update of an account the bridge never saw → adapter.state_unknown
-    ch(["001RM000003cKvZYAE"], "UPDATE", {"Phone": "+1 415 555 0100"}, "dlq:adapter.state_unknown", "001RM000003cKvZYAE", ["Phone"])
+    # a partial update of an account the bridge never saw → a notice (finance.customer.changed)
+    ch(["001RM000003cKvZYAE"], "UPDATE", {"Phone": "+1 415 555 0100"}, "published", "001RM000003cKvZYAE", ["Phone"])
+    # a partial update of a contact the bridge never saw (no notice type) → adapter.state_unknown
+    ch(["003RM000001aBcZYAU"], "UPDATE", {"Phone": "+1 415 555 0101"}, "dlq:adapter.state_unknown", "003RM000001aBcZYAU", ["Phone"])
+    out[-1]["value"]["ChangeEventHeader"]["entityName"] = "Contact"
     # an active customer whose tax id was cleared (nulledFields) → rule.requiredWhen
     ch([A[2][0]], "UPDATE", sf_fields(A[2], tax=None), "dlq:rule.requiredWhen", A[2][0], ["Tax_ID__c"], nulled=["Tax_ID__c"])
     # a gap event: the change was not captured → a resync notice (finance.customer.changed)

@@ -67,6 +67,13 @@ extension MappingAdapter {
             let shown = entity.key.replacingOccurrences(of: "\u{1F}", with: " ")
             if partial && last == nil && !forget && !state.completeWhen.isEmpty
                 && !state.completeWhen.contains(where: { Condition.all($0, hold: current, context.input) }) {
+                // A notice states only what the input carries: published, and nothing remembered
+                // (the input is not the record).
+                if !state.noticesWithoutState.isEmpty, case .events(let notices) = evaluate(current, context),
+                   notices.allSatisfy({ state.noticesWithoutState.contains($0.type) }) {
+                    events += notices
+                    continue
+                }
                 let unmet = state.completeWhen.first?.first { !$0.holds(in: current, context.input) }
                 let missing = unmet.map { ": \($0.pointer) is absent" } ?? ""
                 if failure == nil {

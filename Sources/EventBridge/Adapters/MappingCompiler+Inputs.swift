@@ -69,7 +69,8 @@ extension MappingCompiler {
     /// The `state` section (docs/adapters.md §7).
     mutating func statePlan(_ value: JSONValue, at: JSONPointer) -> StatePlan? {
         guard let o = object(value, at: at, "\"state\"") else { return nil }
-        checkKeys(o, ["when", "records", "record", "key", "merge", "nulledFields", "partial", "completeWhen", "forget", "exclude", "keep"], at: at)
+        checkKeys(o, ["when", "records", "record", "key", "merge", "nulledFields", "partial", "completeWhen", "noticesWithoutState", "forget", "exclude", "keep"],
+                  at: at)
         let conditions = o["when"].map { self.conditions($0, at: ptr(at, "when")) } ?? []
         let records = o["records"].flatMap { pointer($0, at: ptr(at, "records")) }
         var key: [ValueSource] = []
@@ -104,12 +105,22 @@ extension MappingCompiler {
         case let set?:
             completeWhen = [self.conditions(set, at: ptr(at, "completeWhen"))]
         }
+        var notices: [String] = []
+        switch o["noticesWithoutState"] {
+        case nil: break
+        case .array(let types)? where !types.isEmpty && types.allSatisfy({ $0.stringValue?.isEmpty == false }) && !completeWhen.isEmpty:
+            notices = types.compactMap(\.stringValue)
+        default:
+            problem(ptr(at, "noticesWithoutState"),
+                    "\"noticesWithoutState\" is a non-empty array of event types, and goes with \"completeWhen\" (what a partial input without known state may still emit)")
+        }
         let forget = o["forget"].map { self.conditions($0, at: ptr(at, "forget")) } ?? []
         let exclude = o["exclude"].map { pointers($0, at: ptr(at, "exclude")) } ?? []
         let keep = o["keep"].map { pointers($0, at: ptr(at, "keep")) }
         var plan = StatePlan(
             conditions: conditions, records: records, key: key, merge: merge, partial: partial, completeWhen: completeWhen,
             forget: forget, exclude: exclude, keep: keep)
+        plan.noticesWithoutState = notices
         if let r = o["record"], let p = pointer(r, at: ptr(at, "record")) { plan.record = p }
         return plan
     }

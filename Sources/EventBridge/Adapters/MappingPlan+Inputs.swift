@@ -67,6 +67,11 @@ struct StatePlan: Sendable {
     /// known state and none holding, the input fails with `adapter.state_unknown` naming the first
     /// unmet condition. Empty: evaluate, and call a missing field the unknown state's fault.
     var completeWhen: [[Condition]] = []
+    /// Event types a partial input without known state may still emit when `completeWhen` does
+    /// not hold: notices, which state only what the input carries (a Salesforce UPDATE without
+    /// its Name becomes `finance.customer.changed`). Nothing is remembered of such an input; any
+    /// other outcome is `adapter.state_unknown` as before.
+    var noticesWithoutState: [String] = []
     /// Inputs after which nothing is known any more (a Salesforce gap event): the state is forgotten.
     var forget: [Condition]
     /// Where the entity's record is in the document (`/data` of a CloudEvent); root by default.
