@@ -24,9 +24,28 @@ import Testing
     struct Tally: CustomStringConvertible {
         var published = 0, filtered = 0, deadLettered = 0
         var financeRelevant = 0, financeRelevantPublished = 0
+        /// Finance-relevant records the bridge must refuse (`"refuse"` in `expected.json`: the
+        /// payload itself is invalid JSON, states amounts that disagree or are inexact, or carries
+        /// no record): publishing them would publish wrong finance data.
+        var refused = 0
+
+        /// Finance-relevant records that can be published (all but the refused), in per cent.
+        var publishableShare: Double {
+            financeRelevant - refused == 0 ? 0 : Double(financeRelevantPublished) * 100 / Double(financeRelevant - refused)
+        }
+
+        static func + (a: Tally, b: Tally) -> Tally {
+            Tally(published: a.published + b.published, filtered: a.filtered + b.filtered, deadLettered: a.deadLettered + b.deadLettered,
+                  financeRelevant: a.financeRelevant + b.financeRelevant,
+                  financeRelevantPublished: a.financeRelevantPublished + b.financeRelevantPublished, refused: a.refused + b.refused)
+        }
+
         var description: String {
-            let share = financeRelevant == 0 ? 0 : financeRelevantPublished * 100 / financeRelevant
-            return "published \(published), filtered \(filtered), dead-lettered \(deadLettered); finance-relevant published \(financeRelevantPublished)/\(financeRelevant) (\(share) %)"
+            let share = financeRelevant == 0 ? 0 : Double(financeRelevantPublished) * 100 / Double(financeRelevant)
+            return "published \(published), filtered \(filtered), dead-lettered \(deadLettered); finance-relevant published "
+                + "\(financeRelevantPublished)/\(financeRelevant) (\(String(format: "%.1f", share)) %), "
+                + "of those that can be published (\(refused) must be refused) \(financeRelevantPublished)/\(financeRelevant - refused) "
+                + "(\(String(format: "%.1f", publishableShare)) %)"
         }
     }
 
@@ -72,6 +91,20 @@ import Testing
 
     @Test(arguments: vendors)
     func everyFileHasItsExpectedOutcome(vendor: String) throws {
+        let tally = try Self.run(vendor)
+        print("corpus \(vendor): \(tally.published + tally.filtered + tally.deadLettered) records — \(tally)")
+    }
+
+    /// At least 90 % of the finance-relevant payloads that can be published are (issue #11); the
+    /// ones the bridge must refuse are dead-lettered with their cause, never published or filtered.
+    @Test func atLeastNinetyPercentOfPublishableFinancePayloadsPublish() throws {
+        let total = try Self.vendors.map(Self.run).reduce(Tally(), +)
+        print("corpus, all sources: \(total.published + total.filtered + total.deadLettered) records — \(total)")
+        #expect(total.publishableShare >= 90, "\(total)")
+    }
+
+    /// Runs a vendor's records, checks each against its expectation, and counts the outcomes.
+    static func run(_ vendor: String) throws -> Tally {
         let manifest = try Self.manifest(vendor)
         let runner = try Self.runner(manifest)
         let records = try #require(manifest["records"]?.arrayValue)
@@ -89,6 +122,11 @@ import Testing
             #expect(result.outcome.rawValue == expected, "\(at): \(result.outcome.rawValue) \(result.failure?.description ?? result.reason ?? "")")
             let relevant = r["financeRelevant"]?.boolValue == true
             if relevant { tally.financeRelevant += 1 }
+            if let refuse = r["refuse"] {
+                #expect(relevant && expected == "dead_lettered" && refuse.stringValue?.isEmpty == false,
+                        "\(at): a refused record is finance-relevant, dead-lettered, and says why it must be refused")
+                if relevant { tally.refused += 1 }
+            }
             switch result.outcome {
             case .published:
                 tally.published += 1
@@ -120,7 +158,7 @@ import Testing
                 }
             }
         }
-        print("corpus \(vendor): \(records.count) records — \(tally)")
+        return tally
     }
 
     /// Every fixture file has an expectation, and every expectation a file.
