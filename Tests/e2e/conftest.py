@@ -60,9 +60,11 @@ class Cluster:
     def producer(self, config=None):
         return Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5, **(config or {})})
 
-    def produce(self, topic, records, config=None):
+    def produce(self, topic, records, config=None, rate=None):
         """records: iterable of dicts {key, value (bytes|None), headers, partition?}; `config`: more
-        producer properties (e.g. a larger message.max.bytes). Returns the count."""
+        producer properties (e.g. a larger message.max.bytes); `rate`: at most this many records a
+        second (in tenths of a second), else as fast as the broker takes them. One producer for all
+        of them. Returns the count."""
         p = self.producer(config)
         errors = []
 
@@ -71,7 +73,12 @@ class Cluster:
                 errors.append(err)
 
         n = 0
+        tick, tick_start = max(1, (rate or 0) // 10), time.time()
         for r in records:
+            if rate and n and n % tick == 0:
+                p.poll(0)
+                time.sleep(max(0.0, 0.1 - (time.time() - tick_start)))
+                tick_start = time.time()
             kwargs = {"key": r.get("key"), "value": r.get("value"), "headers": r.get("headers") or [], "on_delivery": report}
             if r.get("partition") is not None:
                 kwargs["partition"] = r["partition"]

@@ -173,15 +173,30 @@ def test_hostile_input_goes_to_the_dlq_and_the_bridge_keeps_running(cluster, mak
     assert len(cluster.read_all(out)) == 1
 
 
+class _Producing(threading.Thread):
+    """A background produce whose `join` raises what the produce raised."""
+
+    def __init__(self, body):
+        super().__init__(daemon=True)
+        self.body, self.error = body, None
+
+    def run(self):
+        try:
+            self.body()
+        except BaseException as e:  # handed to join
+            self.error = e
+
+    def join(self, timeout=None):
+        super().join(timeout)
+        if self.error is not None:
+            raise self.error
+
+
 def produce_in_background(cluster, topic, records, rate):
-    """Produces `records` at about `rate` per second on a thread; returns the thread."""
-    def body():
-        chunk = max(1, rate // 10)
-        for start in range(0, len(records), chunk):
-            t0 = time.time()
-            cluster.produce(topic, records[start:start + chunk])
-            time.sleep(max(0.0, 0.1 - (time.time() - t0)))
-    t = threading.Thread(target=body, daemon=True)
+    """Produces `records` at about `rate` per second with one producer, on a thread; returns the
+    thread (its `join` raises if the produce failed). A producer per tenth of a second made the rate
+    a fifth of the one asked for: each new idempotent producer waits for its id and its flush."""
+    t = _Producing(lambda: cluster.produce(topic, records, rate=rate))
     t.start()
     return t
 
