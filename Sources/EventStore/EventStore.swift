@@ -208,13 +208,17 @@ public final class EventStore: @unchecked Sendable {
 
     /// Applies changes read from changelog topics, in their order, and records how far each
     /// changelog partition is applied (`positions`: the next offset to read) — one transaction,
-    /// durable when it returns. Dedup keys and ledger rows older than their retention are skipped:
-    /// the changelog may still hold what the store already pruned. Blocks: call it off the
-    /// cooperative pool.
+    /// durable when it returns. Records of writes read in part are kept (`partial`) and those of
+    /// writes now read whole forgotten (`completed`), in the same transaction. Dedup keys and
+    /// ledger rows older than their retention are skipped: the changelog may still hold what the
+    /// store already pruned. Blocks: call it off the cooperative pool.
     public func apply(_ changes: [(partition: TopicPartition?, change: StateChange)], positions: [TopicPartition: Int64],
+                      partial: [ChangelogPartialRecord] = [], completed: [ChangelogWriteID] = [],
                       nowMillis: Int64 = WallClock.nowMillis()) throws {
         var batch = StoreBatch()
         batch.restoring = true
+        batch.keepPartial(partial)
+        batch.forgetPartial(completed)
         let dedupCutoff = nowMillis - Int64(configuration.dedupRetentionSeconds) * 1000
         let ledgerCutoff = nowMillis - Int64(configuration.ledgerRetentionSeconds) * 1000
         for (partition, change) in changes {

@@ -38,6 +38,8 @@ public struct StoreBatch: Sendable {
     private(set) var readiness: [String: (partition: TopicPartition, atMillis: Int64)] = [:]
     private(set) var requests: [ParkedRequest] = []
     private(set) var changelogPositions: [TopicPartition: Int64] = [:]
+    private(set) var partialRecords: [ChangelogPartialRecord] = []
+    private(set) var completedWrites: [ChangelogWriteID] = []
     /// Set by `EventStore.apply`: changes restored from a changelog may already be in the store.
     var restoring = false
     private(set) var replays: [DeadLetterReplay] = []
@@ -49,7 +51,7 @@ public struct StoreBatch: Sendable {
     public var isEmpty: Bool {
         dedupKeys.isEmpty && revisions.isEmpty && entityStates.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty
             && releases.isEmpty && readiness.isEmpty && replays.isEmpty && resolutions.isEmpty && requests.isEmpty
-            && changelogPositions.isEmpty
+            && changelogPositions.isEmpty && partialRecords.isEmpty && completedWrites.isEmpty
     }
 
     /// Number of ledger entries (inputs) in the batch.
@@ -137,6 +139,12 @@ public struct StoreBatch: Sendable {
     public mutating func setChangelogPosition(next: Int64, for changelog: TopicPartition) {
         changelogPositions[changelog] = max(next, changelogPositions[changelog] ?? 0)
     }
+
+    /// Keeps records of a changelog write read in part (`ChangelogPartialRecord`).
+    mutating func keepPartial(_ records: [ChangelogPartialRecord]) { partialRecords += records }
+
+    /// Forgets the kept records of writes now read whole (and applied in this batch).
+    mutating func forgetPartial(_ writes: [ChangelogWriteID]) { completedWrites += writes }
 
     /// The batch's state changes for the changelog, in the order to write them: per source
     /// partition (nil: the global topic). Parks come before releases, as the writer applies them.

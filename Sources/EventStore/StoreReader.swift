@@ -30,6 +30,27 @@ public final class StoreReader: Sendable {
         }
     }
 
+    /// The records kept of changelog writes read in part, of these changelog partitions, in offset
+    /// order (`ChangelogPartialRecord`).
+    public func changelogPartialRecords(of changelogs: Set<TopicPartition>) throws -> [ChangelogPartialRecord] {
+        try connection.withDatabase { db in
+            let s = try db.prepare("""
+                SELECT topic, partition, writer, write, offset, expected, key, value FROM changelog_partial
+                ORDER BY topic, partition, offset
+                """)
+            defer { s.reset() }
+            var out: [ChangelogPartialRecord] = []
+            while try s.step() {
+                let changelog = TopicPartition(topic: s.string(0) ?? "", partition: Int32(truncatingIfNeeded: s.int64(1)))
+                guard changelogs.contains(changelog) else { continue }
+                out.append(ChangelogPartialRecord(
+                    write: ChangelogWriteID(changelog: changelog, writer: s.string(2) ?? "", write: s.string(3) ?? ""),
+                    expected: Int(s.int64(5)), offset: s.int64(4), key: s.bytes(6) ?? [], value: s.bytes(7)))
+            }
+            return out
+        }
+    }
+
     /// Closes the connection; later queries fail with `closed`.
     public func close() { connection.close() }
 

@@ -1,8 +1,8 @@
-/// The store's tables (schema version 5), created on first open; older files are migrated in
+/// The store's tables (schema version 6), created on first open; older files are migrated in
 /// place (version 2 added readiness, parked-event requests and the ledger's `note`; version 3 the
 /// changelog positions; version 4 the index of dead-lettered ledger rows; version 5
-/// `entity_state`). Every table and index is `IF NOT EXISTS`, so a migration from any older
-/// version is running the statements again.
+/// `entity_state`; version 6 `changelog_partial`). Every table and index is `IF NOT EXISTS`, so a
+/// migration from any older version is running the statements again.
 ///
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
@@ -10,7 +10,7 @@
 /// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
-    static let version: Int64 = 5
+    static let version: Int64 = 6
 
     static let statements: [String] = [
         // Source topic partitions, numbered so other rows carry a small integer.
@@ -107,6 +107,15 @@ enum StoreSchema {
         CREATE TABLE IF NOT EXISTS changelog_positions(
           topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
           PRIMARY KEY(topic, partition)) WITHOUT ROWID
+        """,
+        // Records of changelog writes read in part (`ChangelogPartialRecord`): kept until the rest
+        // of the write is read, then applied with it and deleted. Those of a writer that died
+        // mid-write never complete; pruning drops them after the ledger's retention (`read_at`).
+        """
+        CREATE TABLE IF NOT EXISTS changelog_partial(
+          topic TEXT NOT NULL, partition INTEGER NOT NULL, writer TEXT NOT NULL, write TEXT NOT NULL,
+          offset INTEGER NOT NULL, expected INTEGER NOT NULL, key BLOB NOT NULL, value BLOB, read_at INTEGER NOT NULL,
+          PRIMARY KEY(topic, partition, writer, write, offset)) WITHOUT ROWID
         """,
         // Operator requests on parked events (`eventbridge parked release|expire`), carried out by
         // the running bridge, which deletes the row in the transaction that records the outcome.

@@ -48,9 +48,22 @@ extension StoreWriter {
             }
         }
 
-        // 3. Ledger rows in buckets whose newest row is older than the retention (never the
-        //    bucket being filled).
+        // 3. Records kept of changelog writes that never completed (their writer died mid-write),
+        //    after the ledger's retention.
         let cutoff = nowMillis - Int64(configuration.ledgerRetentionSeconds) * 1_000
+        try db.transaction {
+            let partial = try db.prepare("DELETE FROM changelog_partial WHERE read_at < ?")
+            partial.bind(1, cutoff)
+            try partial.run()
+            report.deletedPartialRecords = db.changes
+        }
+        if report.deletedPartialRecords > 0 {
+            report.steps = 1
+            return report
+        }
+
+        // 4. Ledger rows in buckets whose newest row is older than the retention (never the
+        //    bucket being filled).
         guard let newest = try db.scalar("SELECT max(bucket) FROM ledger_buckets") else { return report }
         let keep = try db.scalar("SELECT min(bucket) FROM ledger_buckets WHERE max_at >= ?") { $0.bind(1, cutoff) } ?? newest
         let cutoffBucket = min(keep, newest)
@@ -108,6 +121,8 @@ public struct PruneReport: Hashable, Sendable {
     public var deletedLedgerRows = 0
     /// Trace index rows deleted with them.
     public var deletedTraceRows = 0
+    /// Records kept of changelog writes that never completed.
+    public var deletedPartialRecords = 0
     /// Transactions run.
     public var steps = 0
 
@@ -118,6 +133,7 @@ public struct PruneReport: Hashable, Sendable {
         deletedDedupKeys += other.deletedDedupKeys
         deletedLedgerRows += other.deletedLedgerRows
         deletedTraceRows += other.deletedTraceRows
+        deletedPartialRecords += other.deletedPartialRecords
         steps += other.steps
     }
 }

@@ -75,6 +75,7 @@ final class StoreWriter {
                 for replay in batch.replays { try DeadLetterBook.insert(replay, into: db, ifAbsent: batch.restoring) }
                 try writeRequests(batch)
                 try writeChangelogPositions(batch)
+                try writePartialWrites(batch)
                 for resolution in batch.resolutions { try DeadLetterBook.insert(resolution, into: db) }
             }
         } catch {
@@ -344,6 +345,37 @@ final class StoreWriter {
             upsert.bind(2, Int64(tp.partition))
             upsert.bind(3, next)
             try upsert.run()
+        }
+    }
+
+    private func writePartialWrites(_ batch: StoreBatch) throws {
+        if !batch.completedWrites.isEmpty {
+            let delete = try db.prepare("DELETE FROM changelog_partial WHERE topic = ? AND partition = ? AND writer = ? AND write = ?")
+            for id in batch.completedWrites {
+                delete.bind(1, id.changelog.topic)
+                delete.bind(2, Int64(id.changelog.partition))
+                delete.bind(3, id.writer)
+                delete.bind(4, id.write)
+                try delete.run()
+            }
+        }
+        guard !batch.partialRecords.isEmpty else { return }
+        let insert = try db.prepare("""
+            INSERT OR IGNORE INTO changelog_partial(topic, partition, writer, write, offset, expected, key, value, read_at)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let now = WallClock.nowMillis()
+        for r in batch.partialRecords {
+            insert.bind(1, r.write.changelog.topic)
+            insert.bind(2, Int64(r.write.changelog.partition))
+            insert.bind(3, r.write.writer)
+            insert.bind(4, r.write.write)
+            insert.bind(5, r.offset)
+            insert.bind(6, r.expected)
+            insert.bind(7, bytes: r.key)
+            insert.bind(8, bytes: r.value)
+            insert.bind(9, now)
+            try insert.run()
         }
     }
 

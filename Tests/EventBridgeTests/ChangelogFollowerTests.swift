@@ -52,4 +52,61 @@ import TestSupport
         #expect(try !store.contains(key(10)) && !store.contains(key(11)), "half a write was applied")
         #expect(try store.reader.changelogPositions()[topics.changelog(of: source)] == 6)
     }
+
+    /// A reader that stops between two records of one write (a CLI's view refreshed while a bridge
+    /// writes, a restore cut short by a kill) applies the write whole when a later catch-up reads
+    /// the rest — the records read before are kept in the store, not skipped with the position.
+    @Test func aWriteReadInPartIsAppliedWholeByTheNextCatchUp() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+        let source = TopicPartition(topic: "erp", partition: 0)
+        let topics = ChangelogTopics(groupId: KafkaTestSupport.unique("g"), sources: ["erp"])
+        let changelog = topics.changelog(of: source)
+        try cluster.createTopic(changelog.topic, partitions: 1)
+        try cluster.createTopic(topics.global, partitions: 1)
+        let kafka = KafkaConfig(bootstrapServers: cluster.bootstrapServers)
+        func key(_ i: Int) -> DedupKey { DedupKey(family: "t", values: [String(i)]) }
+        let producer = try KafkaProducer(config: kafka, logger: logger)
+        // One write of three records (two keys and the processed offset), produced in two parts.
+        let write: [StateChange] = [.dedupKey(key(1), firstSeenMillis: WallClock.nowMillis()),
+                                    .dedupKey(key(2), firstSeenMillis: WallClock.nowMillis()), .processed(next: 2)]
+        func produce(_ changes: ArraySlice<StateChange>) async throws {
+            for change in changes {
+                let (k, v) = change.record
+                _ = try await producer.send(KafkaProducerRecord(topic: changelog.topic, partition: 0, key: k, value: v, headers: [
+                    KafkaHeader(name: ChangelogWriter.writerHeader, string: "w"), KafkaHeader(name: ChangelogWriter.batchHeader, string: "1:3"),
+                ]))
+            }
+        }
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventbridge-follower-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var settings = StoreConfiguration(path: directory.appendingPathComponent("s.sqlite").path)
+        settings.pruneIntervalSeconds = 0
+        func catchUp() throws {
+            let store = try EventStore.open(settings, logger: .disabled)
+            defer { store.close() }
+            let follower = ChangelogFollower(topics: topics, kafka: kafka, store: store, session: "view-\(UUID().uuidString)",
+                                             metrics: BridgeMetrics(registry: MetricsRegistry(logger: .disabled)), logger: logger)
+            try follower.catchUp([source], includeGlobal: true, timeout: .seconds(30))
+        }
+
+        try await produce(write[0..<2])
+        try catchUp()
+        var store = try EventStore.open(settings, logger: .disabled)
+        #expect(try !store.contains(key(1)), "half a write was applied")
+        #expect(try store.reader.changelogPositions()[changelog] == 2)
+        #expect(try store.reader.changelogPartialRecords(of: [changelog]).map(\.offset) == [0, 1])
+        store.close()
+
+        try await produce(write[2...])
+        await producer.close()
+        try catchUp()
+        store = try EventStore.open(settings, logger: .disabled)
+        defer { store.close() }
+        #expect(try store.contains(key(1)) && store.contains(key(2)), "the write's first records were skipped")
+        #expect(try store.reader.processedOffsets() == [source: 2])
+        #expect(try store.reader.changelogPositions()[changelog] == 3)
+        #expect(try store.reader.changelogPartialRecords(of: [changelog]).isEmpty, "a completed write's records were kept")
+    }
 }

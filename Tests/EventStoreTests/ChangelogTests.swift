@@ -103,4 +103,26 @@ import Testing
         #expect(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: 0)) == nil)
         #expect(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: 1)) != nil)
     }
+
+    /// Records of a changelog write read in part are kept until the write completes, and those of a
+    /// write that never completes (its writer died mid-write) go with the ledger's retention.
+    @Test func partialWritesAreKeptUntilCompletedOrPastRetention() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open { $0.ledgerRetentionSeconds = 86_400 }
+        defer { store.close() }
+        let changelog = TopicPartition(topic: "g.changelog.erp.orders", partition: 0)
+        func record(_ write: String, _ offset: Int64) -> ChangelogPartialRecord {
+            let (key, value) = StateChange.dedupKey(F.key(Int(offset)), firstSeenMillis: 1).record
+            return ChangelogPartialRecord(write: ChangelogWriteID(changelog: changelog, writer: "w", write: write), expected: 3,
+                                          offset: offset, key: key, value: value)
+        }
+        try store.apply([], positions: [changelog: 2], partial: [record("1", 0), record("2", 1)])
+        #expect(try store.reader.changelogPartialRecords(of: [changelog]) == [record("1", 0), record("2", 1)])
+        #expect(try store.reader.changelogPartialRecords(of: [TopicPartition(topic: "other", partition: 0)]).isEmpty)
+        try store.apply([], positions: [changelog: 4], completed: [ChangelogWriteID(changelog: changelog, writer: "w", write: "1")])
+        #expect(try store.reader.changelogPartialRecords(of: [changelog]) == [record("2", 1)])
+        #expect(try store.prune(nowMillis: WallClock.nowMillis()).deletedPartialRecords == 0)
+        #expect(try store.prune(nowMillis: WallClock.nowMillis() + 86_400_000 + 60_000).deletedPartialRecords == 1)
+        #expect(try store.reader.changelogPartialRecords(of: [changelog]).isEmpty)
+    }
 }

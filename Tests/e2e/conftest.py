@@ -235,10 +235,13 @@ def ledger(store_path):
     return out
 
 
-def wait_for(predicate, timeout, what, interval=0.25):
+def wait_for(predicate, timeout, what, interval=0.25, detail=None):
+    """Polls `predicate` until it holds; on timeout fails, saying what `detail()` returns (what was
+    seen last) when given."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if predicate():
             return
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    seen = f"; last seen: {detail()}" if detail else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{seen}")

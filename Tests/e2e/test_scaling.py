@@ -83,15 +83,19 @@ def test_three_instances_keep_every_guarantee_through_moves(cluster, binary, boo
         time.sleep(2); a.kill(); a.start(); events.append("kill a")
         total = n + len(resent) + len(stale_ids)
 
+        last = {}
+
         def done():
-            code, stdout, _ = cli_json(binary, a.config_path, "reconcile")
+            code, stdout, stderr = cli_json(binary, a.config_path, "reconcile")
+            last.update(code=code, stderr=stderr[-2000:], doc=stdout[-4000:])
             if not stdout.strip():
                 return False
             doc = json.loads(stdout)
             committed_inputs = sum(p.get("committed") or 0 for p in doc["partitions"])
             return committed_inputs == total and doc["unaccounted"] == 0
 
-        wait_for(done, 600, "every input of every partition to have an outcome, across the instances", interval=3)
+        wait_for(done, 600, "every input of every partition to have an outcome, across the instances", interval=3,
+                 detail=lambda: f"{total} inputs; reconcile from a: {last}")
         code, stdout, stderr = cli_json(binary, c.config_path, "reconcile")
         doc = json.loads(stdout)
         assert code == 0 and doc["ok"], f"reconcile from another instance: {stdout} {stderr}"

@@ -18,7 +18,10 @@ import Observability
 ///   readiness other instances published is handed to the gate (`takeReady`).
 ///
 /// The positions reached are stored with the changes, in one transaction, so a crash resumes
-/// where the store stands.
+/// where the store stands. A write's records of one partition are applied together once all are
+/// read; the records read of a write not read whole yet are stored too, in the same transaction
+/// (`ChangelogPartialRecord`), so a reader that stops between two records of one write — a CLI's
+/// view, a bridge that is killed or loses the partition — applies it whole when it reads the rest.
 final class ChangelogFollower: @unchecked Sendable {
     // @unchecked: `mailbox` and `results` are touched only under `lock`; everything else below
     // the lock is confined to the follower thread (`run`), or immutable.
@@ -47,12 +50,15 @@ final class ChangelogFollower: @unchecked Sendable {
     private var followed: [TopicPartition: Followed] = [:]
     private var assigned: [TopicPartition: Int64] = [:]
     /// Records of a write not all read yet, per changelog partition, writer and write number.
-    private var incomplete: [BatchID: (expected: Int, changes: [(partition: TopicPartition?, change: StateChange)])] = [:]
+    private var incomplete: [ChangelogWriteID: PartialWrite] = [:]
 
-    private struct BatchID: Hashable {
-        var changelog: TopicPartition
-        var writer: String
-        var write: Substring
+    private struct PartialWrite {
+        var expected: Int
+        var changes: [(partition: TopicPartition?, change: StateChange)] = []
+        /// Read since the last store transaction: kept in the next one unless the write completes.
+        var unsaved: [ChangelogPartialRecord] = []
+        /// Some of its records are kept in the store (forget them when the write completes).
+        var saved = false
     }
 
     init(topics: ChangelogTopics, kafka: KafkaConfig, store: EventStore, session: String, metrics: BridgeMetrics, logger: Logger) {
@@ -107,6 +113,7 @@ final class ChangelogFollower: @unchecked Sendable {
         for changelog in partitions {
             followed[changelog] = Followed(next: positions[changelog] ?? 0, restoring: (ContinuousClock.now, nil, 0, 0))
         }
+        try loadPartialWrites(of: Set(partitions))
         assigned = followed.mapValues(\.next)
         try consumer.assign(assigned.map { PartitionPosition($0.key, offset: $0.value) }.sorted())
         let deadline = ContinuousClock.now + timeout
@@ -152,18 +159,22 @@ final class ChangelogFollower: @unchecked Sendable {
         guard !commands.isEmpty || assigned.count != followed.count else { return }
         if !commands.isEmpty {
             let positions = try store.reader.changelogPositions()
+            var restarted = Set<TopicPartition>()
             for (follow, sources) in commands {
                 for source in sources {
                     let changelog = topics.changelog(of: source)
                     if follow {
                         followed[changelog] = Followed(next: positions[changelog] ?? 0,
                                                        restoring: (ContinuousClock.now, nil, 0, 0))
+                        restarted.insert(changelog)
                     } else {
                         followed.removeValue(forKey: changelog)
+                        restarted.remove(changelog)
                         incomplete = incomplete.filter { $0.key.changelog != changelog }
                     }
                 }
             }
+            try loadPartialWrites(of: restarted)
         }
         assigned = followed.mapValues(\.next)
         try consumer.assign(assigned.map { PartitionPosition($0.key, offset: $0.value) }.sorted())
@@ -176,6 +187,7 @@ final class ChangelogFollower: @unchecked Sendable {
         var touched: [TopicPartition: Int64] = [:]
         var ready: [String] = []
         var requests = false
+        var completed: [ChangelogWriteID] = []
         for r in records {
             let changelog = r.topicPartition
             guard var f = followed[changelog], r.offset >= f.next else { continue }
@@ -196,12 +208,14 @@ final class ChangelogFollower: @unchecked Sendable {
             var complete = [(partition: source, change: change)]
             if let text = r.header(ChangelogWriter.batchHeader).map({ String(decoding: $0, as: UTF8.self) }),
                let colon = text.lastIndex(of: ":"), let expected = Int(text[text.index(after: colon)...]), expected > 1 {
-                let id = BatchID(changelog: changelog, writer: r.header(ChangelogWriter.writerHeader).map { String(decoding: $0, as: UTF8.self) } ?? "",
-                                 write: text[..<colon])
+                let id = ChangelogWriteID(changelog: changelog, writer: r.header(ChangelogWriter.writerHeader).map { String(decoding: $0, as: UTF8.self) } ?? "",
+                                          write: String(text[..<colon]))
                 // Appended in place (a copy per record would make a large write quadratic).
-                incomplete[id, default: (expected, [])].changes.append((source, change))
+                incomplete[id, default: PartialWrite(expected: expected)].changes.append((source, change))
+                incomplete[id]!.unsaved.append(ChangelogPartialRecord(write: id, expected: expected, offset: r.offset, key: key, value: r.value))
                 guard let pending = incomplete[id], pending.changes.count >= pending.expected else { continue }
                 incomplete[id] = nil
+                if pending.saved { completed.append(id) }
                 complete = pending.changes
             }
             for (partition, change) in complete {
@@ -214,7 +228,14 @@ final class ChangelogFollower: @unchecked Sendable {
             }
         }
         if !touched.isEmpty {
-            try store.apply(changes, positions: touched)
+            // Kept with the positions that move past them: the records read of unfinished writes.
+            var partial: [ChangelogPartialRecord] = []
+            for (id, pending) in incomplete where !pending.unsaved.isEmpty {
+                partial += pending.unsaved
+                incomplete[id]!.unsaved.removeAll()
+                incomplete[id]!.saved = true
+            }
+            try store.apply(changes, positions: touched, partial: partial, completed: completed)
             metrics.changelogApplied.add(changes.count)
         }
         if !ready.isEmpty || requests {
@@ -224,6 +245,17 @@ final class ChangelogFollower: @unchecked Sendable {
             }
         }
         try finishRestores(consumer)
+    }
+
+    /// Takes up the writes whose records were read in part before (by this store, in an earlier
+    /// session or follow) on these changelog partitions, in place of what memory holds of them.
+    private func loadPartialWrites(of changelogs: Set<TopicPartition>) throws {
+        guard !changelogs.isEmpty else { return }
+        incomplete = incomplete.filter { !changelogs.contains($0.key.changelog) }
+        for r in try store.reader.changelogPartialRecords(of: changelogs) {
+            guard let change = StateChange(key: r.key, value: r.value, source: topics.source(of: r.write.changelog)) else { continue }
+            incomplete[r.write, default: PartialWrite(expected: r.expected, saved: true)].changes.append((topics.source(of: r.write.changelog), change))
+        }
     }
 
     /// A restoring partition is done once it has read to the end the changelog had when its
