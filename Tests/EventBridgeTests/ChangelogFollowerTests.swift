@@ -54,9 +54,11 @@ import TestSupport
     }
 
     /// A reader that stops between two records of one write (a CLI's view refreshed while a bridge
-    /// writes, a restore cut short by a kill) applies the write whole when a later catch-up reads
-    /// the rest — the records read before are kept in the store, not skipped with the position.
-    @Test func aWriteReadInPartIsAppliedWholeByTheNextCatchUp() async throws {
+    /// writes, a restore cut short by a kill) applies the write whole when a later reader reads the
+    /// rest — the records read before are kept in the store, not skipped with the position. The
+    /// later reader is a CLI's catch-up, or a bridge's follower restoring the partition.
+    @Test(arguments: [false, true])
+    func aWriteReadInPartIsAppliedWholeByTheNextReader(restoredByABridge: Bool) async throws {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
         let source = TopicPartition(topic: "erp", partition: 0)
         let topics = ChangelogTopics(groupId: KafkaTestSupport.unique("g"), sources: ["erp"])
@@ -83,16 +85,24 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         var settings = StoreConfiguration(path: directory.appendingPathComponent("s.sqlite").path)
         settings.pruneIntervalSeconds = 0
-        func catchUp() throws {
+        func read(asABridge: Bool) throws {
             let store = try EventStore.open(settings, logger: .disabled)
             defer { store.close() }
-            let follower = ChangelogFollower(topics: topics, kafka: kafka, store: store, session: "view-\(UUID().uuidString)",
+            let follower = ChangelogFollower(topics: topics, kafka: kafka, store: store, session: "reader-\(UUID().uuidString)",
                                              metrics: BridgeMetrics(registry: MetricsRegistry(logger: .disabled)), logger: logger)
-            try follower.catchUp([source], includeGlobal: true, timeout: .seconds(30))
+            guard asABridge else { return try follower.catchUp([source], includeGlobal: true, timeout: .seconds(30)) }
+            follower.start()
+            defer { follower.stop() }
+            follower.follow([source])
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !follower.takeRestored().contains(source) {
+                guard ContinuousClock.now < deadline else { throw KafkaError(.timedOut, message: "restore did not finish") }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
         }
 
         try await produce(write[0..<2])
-        try catchUp()
+        try read(asABridge: false)
         var store = try EventStore.open(settings, logger: .disabled)
         #expect(try !store.contains(key(1)), "half a write was applied")
         #expect(try store.reader.changelogPositions()[changelog] == 2)
@@ -101,7 +111,7 @@ import TestSupport
 
         try await produce(write[2...])
         await producer.close()
-        try catchUp()
+        try read(asABridge: restoredByABridge)
         store = try EventStore.open(settings, logger: .disabled)
         defer { store.close() }
         #expect(try store.contains(key(1)) && store.contains(key(2)), "the write's first records were skipped")
