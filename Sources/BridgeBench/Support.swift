@@ -91,6 +91,8 @@ func benchConfig(_ o: Options, workers: Int? = nil, brokers: String, source: Str
                    "workers": .number(JSONNumber(try workers ?? o.int("--workers", BridgeConfig.LimitSettings.defaultWorkers)))],
         "metrics": ["enabled": false],
         "log": ["level": .string(o.string("--log-level", "warning"))],
+        // `--changelog off`: the store as the only copy of the state, to measure the changelog's share.
+        "changelog": ["enabled": .bool(o.string("--changelog", "on") != "off")],
     ]
     do {
         return try BridgeConfig.parse(json, file: "<bench>", baseDirectory: FileManager.default.currentDirectoryPath)

@@ -125,4 +125,31 @@ import Testing
         #expect(try store.prune(nowMillis: WallClock.nowMillis() + 86_400_000 + 60_000).deletedPartialRecords == 1)
         #expect(try store.reader.changelogPartialRecords(of: [changelog]).isEmpty)
     }
+
+    /// Packed records hold their changes' own record keys and values, tombstones included, in
+    /// order; chunks stay within the limit unless one change alone is larger; unpacked records
+    /// read as themselves; a packed record cut short or of another version is refused.
+    @Test func packedRecordsHoldTheirChangesInOrder() throws {
+        let now = WallClock.nowMillis()
+        let changes: [StateChange] = (0..<50).map { .dedupKey(F.key($0), firstSeenMillis: now) }
+            + [.unparked(PartitionPosition(F.orders, offset: 3)), .processed(next: 51),
+               .entityState(scope: "s", entity: "e", record: Array(repeating: UInt8(ascii: "x"), count: 5_000), atMillis: now)]
+        let chunks = ChangelogPacking.pack(changes, limit: 1_000)
+        #expect(chunks.count > 3)
+        #expect(chunks.dropLast().allSatisfy { $0.count <= 1_000 })
+        #expect(chunks.last!.count > 5_000, "a change larger than the limit has a record of its own")
+        let key = ChangelogPacking.key(writer: "w", write: 7, chunk: 0)
+        #expect(ChangelogPacking.isPacked(key: key) && !ChangelogPacking.isPacked(key: Array("d:00".utf8)))
+        let read = try chunks.flatMap { try #require(ChangelogPacking.records(key: key, value: $0)) }
+        #expect(read.count == changes.count)
+        for (record, change) in zip(read, changes) {
+            #expect(record.key == change.record.key && record.value == change.record.value)
+            #expect(StateChange(key: record.key, value: record.value, source: F.orders) == change)
+        }
+        let single = StateChange.processed(next: 4).record
+        #expect(ChangelogPacking.records(key: single.key, value: single.value)?.count == 1)
+        #expect(ChangelogPacking.records(key: key, value: Array(chunks[0].dropLast())) == nil)
+        #expect(ChangelogPacking.records(key: key, value: [2] + chunks[0].dropFirst()) == nil)
+        #expect(ChangelogPacking.records(key: key, value: nil) == nil)
+    }
 }

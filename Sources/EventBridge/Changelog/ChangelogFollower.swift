@@ -53,7 +53,9 @@ final class ChangelogFollower: @unchecked Sendable {
     private var incomplete: [ChangelogWriteID: PartialWrite] = [:]
 
     private struct PartialWrite {
+        /// Records the write has on this changelog partition, and how many are read.
         var expected: Int
+        var read = 0
         var changes: [(partition: TopicPartition?, change: StateChange)] = []
         /// Read since the last store transaction: kept in the next one unless the write completes.
         var unsaved: [ChangelogPartialRecord] = []
@@ -203,17 +205,19 @@ final class ChangelogFollower: @unchecked Sendable {
             // This session's own records are in the store already, unless the partition is being restored.
             if own && f.restoring == nil { continue }
             let source = topics.source(of: changelog)
-            guard let key = r.key, let change = StateChange(key: key, value: r.value, source: source) else { continue }
+            guard let key = r.key else { continue }
+            let held = Self.changes(key: key, value: r.value, source: source)
             // A write's records of this partition are applied together, once all are here.
-            var complete = [(partition: source, change: change)]
+            var complete = held
             if let text = r.header(ChangelogWriter.batchHeader).map({ String(decoding: $0, as: UTF8.self) }),
                let colon = text.lastIndex(of: ":"), let expected = Int(text[text.index(after: colon)...]), expected > 1 {
                 let id = ChangelogWriteID(changelog: changelog, writer: r.header(ChangelogWriter.writerHeader).map { String(decoding: $0, as: UTF8.self) } ?? "",
                                           write: String(text[..<colon]))
                 // Appended in place (a copy per record would make a large write quadratic).
-                incomplete[id, default: PartialWrite(expected: expected)].changes.append((source, change))
+                incomplete[id, default: PartialWrite(expected: expected)].changes.append(contentsOf: held)
+                incomplete[id]!.read += 1
                 incomplete[id]!.unsaved.append(ChangelogPartialRecord(write: id, expected: expected, offset: r.offset, key: key, value: r.value))
-                guard let pending = incomplete[id], pending.changes.count >= pending.expected else { continue }
+                guard let pending = incomplete[id], pending.read >= pending.expected else { continue }
                 incomplete[id] = nil
                 if pending.saved { completed.append(id) }
                 complete = pending.changes
@@ -253,8 +257,17 @@ final class ChangelogFollower: @unchecked Sendable {
         guard !changelogs.isEmpty else { return }
         incomplete = incomplete.filter { !changelogs.contains($0.key.changelog) }
         for r in try store.reader.changelogPartialRecords(of: changelogs) {
-            guard let change = StateChange(key: r.key, value: r.value, source: topics.source(of: r.write.changelog)) else { continue }
-            incomplete[r.write, default: PartialWrite(expected: r.expected, saved: true)].changes.append((topics.source(of: r.write.changelog), change))
+            incomplete[r.write, default: PartialWrite(expected: r.expected, saved: true)].changes
+                .append(contentsOf: Self.changes(key: r.key, value: r.value, source: topics.source(of: r.write.changelog)))
+            incomplete[r.write]!.read += 1
+        }
+    }
+
+    /// The changes a changelog record holds (packed or not, `ChangelogPacking`) that this build
+    /// knows; the others are skipped (a newer bridge may write tags an older one ignores).
+    static func changes(key: [UInt8], value: [UInt8]?, source: TopicPartition?) -> [(partition: TopicPartition?, change: StateChange)] {
+        (ChangelogPacking.records(key: key, value: value) ?? []).compactMap { record in
+            StateChange(key: record.key, value: record.value, source: source).map { (source, $0) }
         }
     }
 

@@ -9,6 +9,10 @@ import Observability
 /// `write` returns at once; `ChangelogWrite.wait()` blocks until the broker acknowledged every
 /// record (the store commits the batch only then), or throws the first delivery error.
 ///
+/// A write's changes of one changelog partition are packed into as few records as fit
+/// (`ChangelogPacking`; at most `chunkBytes` each): one record per partition for a usual commit
+/// batch, rather than three per input.
+///
 /// Each record carries `eventbridge.writer` = this process's session id, so the follower can tell
 /// this session's own records (already in its store) from everyone else's, and
 /// `eventbridge.batch` = `<write number>:<records of this write in this changelog partition>`: a
@@ -66,29 +70,41 @@ public final class ChangelogWriter: @unchecked Sendable {
         return current
     }
 
+    /// The most bytes packed into one record: well under the producer's `message.max.bytes`
+    /// (the record's key, headers and framing come on top).
+    static func chunkBytes(maxMessageBytes: Int) -> Int { max(4_096, min(256 * 1_024, maxMessageBytes / 2)) }
+
     /// Enqueues the changes; wait on the result before committing what they describe.
     public func write(_ changes: [(partition: TopicPartition?, change: StateChange)]) -> ChangelogWrite {
         let producer = producer()
-        let write = pending.open(count: changes.count)
-        let header = KafkaHeader(name: Self.writerHeader, string: session)
-        var counts: [TopicPartition?: Int] = [:]
-        for (partition, _) in changes { counts[partition, default: 0] += 1 }
-        let batchHeaders = counts.mapValues { KafkaHeader(name: Self.batchHeader, string: "\(write.id):\($0)") }
+        // Per changelog partition (in the order they first appear), its changes in order.
+        var order: [TopicPartition?] = []
+        var grouped: [TopicPartition?: [StateChange]] = [:]
         for (partition, change) in changes {
-            let (key, value) = change.record
-            let record = KafkaProducerRecord(
-                topic: partition.map { topics.changelog(of: $0.topic) } ?? topics.global, partition: partition?.partition ?? 0,
-                key: key, value: value, headers: [header, batchHeaders[partition]!])
-            var backoff = Backoff.queueFull
-            while true {
-                do {
-                    try producer.enqueue(record, context: write.id)
-                    break
-                } catch where error.code == .queueFull {
-                    backoff.sleep()
-                } catch {
-                    pending.report(write.id, failure: error)
-                    break
+            if grouped[partition] == nil { order.append(partition) }
+            grouped[partition, default: []].append(change)
+        }
+        let limit = Self.chunkBytes(maxMessageBytes: producer.maxMessageBytes)
+        let packed = order.map { (partition: $0, chunks: ChangelogPacking.pack(grouped[$0] ?? [], limit: limit)) }
+        let write = pending.open(count: packed.reduce(0) { $0 + $1.chunks.count })
+        let header = KafkaHeader(name: Self.writerHeader, string: session)
+        for (partition, chunks) in packed {
+            let batch = KafkaHeader(name: Self.batchHeader, string: "\(write.id):\(chunks.count)")
+            for (n, value) in chunks.enumerated() {
+                let record = KafkaProducerRecord(
+                    topic: partition.map { topics.changelog(of: $0.topic) } ?? topics.global, partition: partition?.partition ?? 0,
+                    key: ChangelogPacking.key(writer: session, write: write.id, chunk: n), value: value, headers: [header, batch])
+                var backoff = Backoff.queueFull
+                while true {
+                    do {
+                        try producer.enqueue(record, context: write.id)
+                        break
+                    } catch where error.code == .queueFull {
+                        backoff.sleep()
+                    } catch {
+                        pending.report(write.id, failure: error)
+                        break
+                    }
                 }
             }
         }
