@@ -24,6 +24,13 @@ import Testing
             (F.orders, .outcome(F.entry(F.orders, 12, .published, eventID: "ev-1", entity: "INV-1", at: now))),
             (F.orders, .outcome(LedgerEntry(source: PartitionPosition(F.orders, offset: 13), outcome: .deadLettered, eventType: "t", contractVersion: 2,
                                             dlqPosition: PartitionPosition(topic: "erp:x.dlq", partition: 1, offset: 9), errorCode: "json.syntax", atMillis: now, note: "n"))),
+            // Every field, and text that needs escapes in JSON (quotes, backslash, control, non-ASCII).
+            (F.orders, .outcome(LedgerEntry(source: PartitionPosition(F.orders, offset: 16), outcome: .published, eventID: "ev-\"q\"",
+                                            eventType: "finance.invoice.posted", entityKey: "INV\\1\u{1}ü", contractVersion: 3,
+                                            outputs: [PartitionPosition(topic: "gl", partition: 2, offset: 7), PartitionPosition(topic: "a\"b", partition: 0, offset: 1)],
+                                            atMillis: now, note: "line\nbreak\t€"))),
+            (F.orders, .revision(family: "finance.invoice", entityKey: "INV-9", .largeInteger(UInt64.max), atMillis: 5)),
+            (F.orders, .entityState(scope: "s", entity: "e", record: Array(#"{"Name":"A \"c\" \\ \u0001"}"#.utf8), atMillis: 5)),
             (F.orders, .parked(parked(14))),
             (F.orders, .unparked(PartitionPosition(F.orders, offset: 14))),
             (F.orders, .processed(next: 15)),

@@ -86,6 +86,13 @@ public struct JSONWriter: Sendable {
 
     /// Writes a JSON string literal: quotes, backslashes and control characters escaped, the rest as UTF-8.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
+        // Most strings need no escape: their bytes between quotes, without a second buffer.
+        if s.utf8.allSatisfy({ $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 >= 0x20 }) {
+            out.append(UInt8(ascii: "\""))
+            out += s.utf8
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         var sink = ByteSink(capacity: s.utf8.count + 16)
         writeString(s, into: &sink)
         sink.withBytes { out.append(contentsOf: $0) }

@@ -32,19 +32,21 @@ public enum ChangelogPacking {
         }
         var current = newChunk()
         for change in changes {
-            let (key, value) = change.record
-            let size = 8 + key.count + (value?.count ?? 0)
-            if current.count > 1 && current.count + size > limit {
+            // Written in place, lengths patched in after; moved to a new chunk if it overflows.
+            let start = current.count
+            reserveLength(in: &current)
+            change.writeKey(into: &current)
+            set(UInt32(current.count - start - 4), at: start, in: &current)
+            let valueStart = current.count
+            reserveLength(in: &current)
+            let written = change.writeValue(into: &current)
+            set(written ? UInt32(current.count - valueStart - 4) : tombstone, at: valueStart, in: &current)
+            if start > 1 && current.count > limit {
+                var next = newChunk()
+                next += current[start...]
+                current.removeSubrange(start...)
                 chunks.append(current)
-                current = newChunk()
-            }
-            append(UInt32(key.count), to: &current)
-            current += key
-            if let value {
-                append(UInt32(value.count), to: &current)
-                current += value
-            } else {
-                append(tombstone, to: &current)
+                current = next
             }
         }
         if current.count > 1 { chunks.append(current) }
@@ -80,10 +82,14 @@ public enum ChangelogPacking {
         return out
     }
 
-    private static func append(_ n: UInt32, to out: inout [UInt8]) {
-        out.append(UInt8(truncatingIfNeeded: n >> 24))
-        out.append(UInt8(truncatingIfNeeded: n >> 16))
-        out.append(UInt8(truncatingIfNeeded: n >> 8))
-        out.append(UInt8(truncatingIfNeeded: n))
+    private static func reserveLength(in out: inout [UInt8]) {
+        for _ in 0..<4 { out.append(0) }
+    }
+
+    private static func set(_ n: UInt32, at i: Int, in out: inout [UInt8]) {
+        out[i] = UInt8(truncatingIfNeeded: n >> 24)
+        out[i + 1] = UInt8(truncatingIfNeeded: n >> 16)
+        out[i + 2] = UInt8(truncatingIfNeeded: n >> 8)
+        out[i + 3] = UInt8(truncatingIfNeeded: n)
     }
 }

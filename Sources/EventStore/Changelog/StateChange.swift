@@ -41,49 +41,127 @@ extension StateChange {
     /// The record key and value. `partition`: the source partition (positions inside the
     /// changelog of one partition are written as offsets only).
     public var record: (key: [UInt8], value: [UInt8]?) {
-        func json(_ v: JSONValue) -> [UInt8] { JSONWriter.compact.bytes(v) }
+        var key: [UInt8] = []
+        writeKey(into: &key)
+        var value: [UInt8] = []
+        return (key, writeValue(into: &value) ? value : nil)
+    }
+
+    /// Appends the record key (`record`).
+    public func writeKey(into out: inout [UInt8]) {
         switch self {
-        case .dedupKey(let k, let at):
-            return (Array("d:\(k.description)".utf8), json(["at": .int(at)]))
-        case .revision(let family, let entity, let revision, let at):
-            return (Array("r:\(family)\u{1f}\(entity)".utf8), json(["rev": revision.json, "at": .int(at)]))
-        case .entityState(let scope, let entity, let record, let at):
-            let value = record.map { json(["record": .string(String(decoding: $0, as: UTF8.self)), "at": .int(at)]) }
-            return (Array("e:\(scope)\u{1f}\(entity)".utf8), value)
-        case .outcome(let e):
-            return (Array("l:\(e.source.offset)".utf8), json(Self.outcomeJSON(e)))
-        case .parked(let p):
-            return (Array("p:\(p.source.offset)".utf8), json(Self.parkedJSON(p)))
-        case .unparked(let source):
-            return (Array("p:\(source.offset)".utf8), nil)
-        case .processed(let next):
-            return (Array("o".utf8), json(["next": .int(next)]))
-        case .ready(let key, let partition, let at):
-            return (Array("y:\(key)".utf8), json(["part": .string(partition.description), "at": .int(at)]))
-        case .replay(let r):
-            return (Array("br:\(r.dlqPosition):\(r.attempt)".utf8), json([
-                "at": .int(r.replayedAtMillis), "target": .string(r.target.description), "actor": .string(r.actor)]))
-        case .resolution(let r):
-            return (Array("bs:\(r.dlqPosition)".utf8), json(["at": .int(r.resolvedAtMillis), "actor": .string(r.actor), "reason": .string(r.reason)]))
-        case .request(let q):
-            return (Array("q:\(q.source)".utf8), json([
-                "action": .string(q.action.rawValue), "actor": .string(q.actor), "reason": .string(q.reason), "at": .int(q.atMillis)]))
+        case .dedupKey(let k, _):
+            out += "d:".utf8
+            k.withUnsafeBytes { bytes in
+                for b in bytes {
+                    out.append(Hex.digit(b >> 4))
+                    out.append(Hex.digit(b))
+                }
+            }
+        case .revision(let family, let entity, _, _): out += "r:\(family)\u{1f}\(entity)".utf8
+        case .entityState(let scope, let entity, _, _): out += "e:\(scope)\u{1f}\(entity)".utf8
+        case .outcome(let e): out += "l:\(e.source.offset)".utf8
+        case .parked(let p): out += "p:\(p.source.offset)".utf8
+        case .unparked(let source): out += "p:\(source.offset)".utf8
+        case .processed: out += "o".utf8
+        case .ready(let key, _, _): out += "y:\(key)".utf8
+        case .replay(let r): out += "br:\(r.dlqPosition):\(r.attempt)".utf8
+        case .resolution(let r): out += "bs:\(r.dlqPosition)".utf8
+        case .request(let q): out += "q:\(q.source)".utf8
         }
     }
 
-    private static func outcomeJSON(_ e: LedgerEntry) -> JSONValue {
-        var o = JSONObject()
-        o["outcome"] = .string(e.outcome.rawValue)
-        if let v = e.eventID { o["id"] = .string(v) }
-        if let v = e.eventType { o["type"] = .string(v) }
-        if let v = e.entityKey { o["entity"] = .string(v) }
-        if let v = e.contractVersion { o["version"] = .int(v) }
-        if !e.outputs.isEmpty { o["outputs"] = .array(e.outputs.map { .string($0.description) }) }
-        if let v = e.dlqPosition { o["dlq"] = .string(v.description) }
-        if let v = e.errorCode { o["code"] = .string(v) }
-        o["at"] = .int(e.atMillis)
-        if let v = e.note { o["note"] = .string(v) }
-        return .object(o)
+    /// Appends the record value (`record`): compact JSON; false, and nothing appended, for a
+    /// tombstone. The changes every input makes (dedup key, revision, outcome, processed offset)
+    /// are written directly; the others through `JSONValue`.
+    @discardableResult
+    public func writeValue(into out: inout [UInt8]) -> Bool {
+        var o = CompactObject()
+        switch self {
+        case .dedupKey(_, let at):
+            o.int("at", at, &out)
+        case .revision(_, _, let revision, let at):
+            o.key("rev", &out)
+            switch revision {
+            case .integer(let value): out += String(value).utf8
+            default: JSONWriter.compact.write(revision.json, into: &out)
+            }
+            o.int("at", at, &out)
+        case .outcome(let e):
+            o.string("outcome", e.outcome.rawValue, &out)
+            if let v = e.eventID { o.string("id", v, &out) }
+            if let v = e.eventType { o.string("type", v, &out) }
+            if let v = e.entityKey { o.string("entity", v, &out) }
+            if let v = e.contractVersion { o.int("version", Int64(v), &out) }
+            if !e.outputs.isEmpty {
+                o.key("outputs", &out)
+                out.append(UInt8(ascii: "["))
+                for (i, position) in e.outputs.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONWriter.writeString(position.description, into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+            if let v = e.dlqPosition { o.string("dlq", v.description, &out) }
+            if let v = e.errorCode { o.string("code", v, &out) }
+            o.int("at", e.atMillis, &out)
+            if let v = e.note { o.string("note", v, &out) }
+        case .processed(let next):
+            o.int("next", next, &out)
+        case .entityState(_, _, let record, let at):
+            guard let record else { return false }
+            o.string("record", String(decoding: record, as: UTF8.self), &out)
+            o.int("at", at, &out)
+        case .parked(let p):
+            JSONWriter.compact.write(Self.parkedJSON(p), into: &out)
+            return true
+        case .unparked:
+            return false
+        case .ready(_, let partition, let at):
+            o.string("part", partition.description, &out)
+            o.int("at", at, &out)
+        case .replay(let r):
+            o.int("at", r.replayedAtMillis, &out)
+            o.string("target", r.target.description, &out)
+            o.string("actor", r.actor, &out)
+        case .resolution(let r):
+            o.int("at", r.resolvedAtMillis, &out)
+            o.string("actor", r.actor, &out)
+            o.string("reason", r.reason, &out)
+        case .request(let q):
+            o.string("action", q.action.rawValue, &out)
+            o.string("actor", q.actor, &out)
+            o.string("reason", q.reason, &out)
+            o.int("at", q.atMillis, &out)
+        }
+        o.close(&out)
+        return true
+    }
+
+    /// A compact JSON object written member by member (names are ASCII, need no escapes).
+    private struct CompactObject {
+        var empty = true
+
+        mutating func key(_ name: StaticString, _ out: inout [UInt8]) {
+            out.append(empty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            empty = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
+        }
+
+        mutating func int(_ name: StaticString, _ value: Int64, _ out: inout [UInt8]) {
+            key(name, &out)
+            out += String(value).utf8
+        }
+
+        mutating func string(_ name: StaticString, _ value: String, _ out: inout [UInt8]) {
+            key(name, &out)
+            JSONWriter.writeString(value, into: &out)
+        }
+
+        func close(_ out: inout [UInt8]) { out += empty ? "{}".utf8 : "}".utf8 }
     }
 
     private static func parkedJSON(_ p: ParkedEvent) -> JSONValue {
