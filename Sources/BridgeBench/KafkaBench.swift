@@ -207,8 +207,11 @@ func runThroughput(_ o: Options, bridge useBridge: Bool) async throws {
     let started = monotonicSeconds()
     let cpuStarted = processCPUSeconds()
     var peakCurrent = 0
+    var peakAnonymous = 0
     let watch = try await CommitWatch.run(admin: admin, group: group, topic: source, target: n, limitSeconds: limit) { _ in
-        peakCurrent = max(peakCurrent, memoryMiB().current)
+        let memory = memoryMiB()
+        peakCurrent = max(peakCurrent, memory.current)
+        peakAnonymous = max(peakAnonymous, memory.anonymous)
     }
     stop()
     try await worker.value
@@ -217,10 +220,11 @@ func runThroughput(_ o: Options, bridge useBridge: Bool) async throws {
     let cpuMicrosPerEvent = (processCPUSeconds() - cpuStarted) * 1e6 / Double(max(watch.lastCount, 1))
     let name = useBridge ? "bridge" : "passthrough"
     let rate = watch.eventsPerSecond
-    log("\(name): \(watch.lastCount)/\(n) committed, \(Int(rate)) events/s, \(String(format: "%.1f", cpuMicrosPerEvent)) CPU µs/event, peak RSS \(memoryMiB().peak) MiB")
+    log("\(name): \(watch.lastCount)/\(n) committed, \(Int(rate)) events/s, \(String(format: "%.1f", cpuMicrosPerEvent)) CPU µs/event, peak RSS \(memoryMiB().peak) MiB (anonymous \(peakAnonymous) MiB)")
     emit([("name", .string(name)), ("events", number(n)), ("committed", number(watch.lastCount)),
           ("windowSeconds", number((watch.lastAt - (watch.firstAt ?? watch.lastAt)), decimals: 3)),
           ("wallSeconds", number(monotonicSeconds() - started, decimals: 3)),
           ("eventsPerSecond", number(rate)), ("cpuMicrosPerEvent", number(cpuMicrosPerEvent, decimals: 1)),
-          ("peakRssMiB", number(memoryMiB().peak)), ("maxSampledRssMiB", number(peakCurrent))])
+          ("peakRssMiB", number(memoryMiB().peak)), ("maxSampledRssMiB", number(peakCurrent)),
+          ("maxSampledAnonymousMiB", number(peakAnonymous))])
 }

@@ -42,13 +42,16 @@ struct Options {
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 /// Peak and current resident set size of this process, in MiB (`VmHWM`, `VmRSS`).
-func memoryMiB() -> (peak: Int, current: Int) {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+/// Peak and current resident memory (VmHWM, VmRSS), and the current anonymous part (RssAnon: heap,
+/// stacks, SQLite's page cache; not the store file's memory-mapped pages, which the kernel can
+/// drop, nor shared libraries).
+func memoryMiB() -> (peak: Int, current: Int, anonymous: Int) {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0, 0) }
     func field(_ name: String) -> Int {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0) / 1024
     }
-    return (field("VmHWM:"), field("VmRSS:"))
+    return (field("VmHWM:"), field("VmRSS:"), field("RssAnon:"))
 }
 
 func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
@@ -77,12 +80,15 @@ func benchConfig(_ o: Options, workers: Int? = nil, brokers: String, source: Str
         guard parts.count == 2 else { throw BenchError("--kafka takes name=value pairs separated by commas, not '\(pair)'") }
         kafka[parts[0]] = .string(parts[1])
     }
+    // `--store-cache-mib N`: SQLite's page cache per connection (the config's `store.cacheMiB`).
+    var storeSettings: [(String, JSONValue)] = [("path", .string(store))]
+    if let mib = Int(o.string("--store-cache-mib", "")) { storeSettings.append(("cacheMiB", .number(JSONNumber(mib)))) }
     let json: JSONValue = [
         "kafka": .object(JSONObject(kafka.sorted { $0.key < $1.key }.map { JSONObject.Member(key: $0.key, value: $0.value) })),
         "groupId": .string(group),
         "contracts": .string(contracts),
         "mappings": .string(mappings),
-        "store": ["path": .string(store)],
+        "store": .object(JSONObject(storeSettings.map { JSONObject.Member(key: $0.0, value: $0.1) })),
         "sources": [["topic": .string(source), "adapter": "canonical", "source": "urn:bench:erp"]],
         "subscribers": [["name": "ledger", "topic": .string(output), "types": ["finance.*"]]],
         // The invoice documents would wait for their customer: the benchmarks measure the hot path, not readiness gating.

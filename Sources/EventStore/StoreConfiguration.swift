@@ -40,7 +40,8 @@ public struct StoreConfiguration: Sendable {
     /// Rows deleted per pruning transaction: small, so a commit never waits long behind one.
     public var pruneChunkRows: Int = 5_000
     /// SQLite page cache per connection, MiB.
-    public var cacheSizeMiB: Int = 256
+    public var cacheSizeMiB: Int = Self.defaultCacheSizeMiB
+    public static let defaultCacheSizeMiB = 256
     /// Memory-mapped I/O size, MiB (0 = off).
     public var mmapSizeMiB: Int = 1_024
     /// How long a connection waits for another's lock before `busy` (retriable).

@@ -22,6 +22,18 @@ import KafkaClient
         #expect(c.subscribers[0].mode == .binary)
         #expect(c.limits.maxDepth == 64)
         #expect(c.metrics.address == "127.0.0.1:9464")
+        #expect(c.store.configuration(path: "x").cacheSizeMiB == 256)
+    }
+
+    /// `store.cacheMiB` sizes SQLite's page cache (most of the bridge's memory once the store is
+    /// larger); it must be a positive integer.
+    @Test func storeCacheSize() throws {
+        func config(cacheMiB: JSONValue) -> JSONValue {
+            ["kafka": ["bootstrap.servers": "127.0.0.1:9092"], "store": ["path": "run/x.sqlite", "cacheMiB": cacheMiB],
+             "sources": [["topic": "erp.in", "source": "urn:erp"]], "subscribers": [["name": "gl", "topic": "finance.out", "types": ["finance.*"]]]]
+        }
+        #expect(try BridgeConfig.parse(config(cacheMiB: 32)).store.configuration(path: "x").cacheSizeMiB == 32)
+        #expect(throws: ConfigError.self) { try BridgeConfig.parse(config(cacheMiB: 0)) }
     }
 
     @Test func reportsEveryProblemWithItsPath() {

@@ -43,6 +43,9 @@ public struct BridgeConfig: Sendable {
         public var maxDedupKeys: Int
         /// How long outcome ledger rows are kept.
         public var ledgerRetentionSeconds: Int
+        /// SQLite's page cache per connection, MiB: most of the bridge's memory once the store is
+        /// larger than it (docs/performance.md, "Memory").
+        public var cacheMiB: Int = StoreConfiguration.defaultCacheSizeMiB
 
         /// The store's configuration for the file at `path` (already resolved).
         public func configuration(path: String) -> StoreConfiguration {
@@ -50,6 +53,7 @@ public struct BridgeConfig: Sendable {
             c.dedupRetentionSeconds = dedupRetentionSeconds
             c.maxDedupKeys = maxDedupKeys
             c.ledgerRetentionSeconds = ledgerRetentionSeconds
+            c.cacheSizeMiB = cacheMiB
             return c
         }
     }

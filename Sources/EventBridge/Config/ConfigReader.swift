@@ -165,13 +165,16 @@ struct ConfigReader {
             return nil
         }
         guard let o = object(v, "/store") else { return nil }
-        unknownKeys(o, "/store", allowed: ["path", "dedupRetention", "maxDedupKeys", "ledgerRetention"])
+        unknownKeys(o, "/store", allowed: ["path", "dedupRetention", "maxDedupKeys", "ledgerRetention", "cacheMiB"])
         let path = string(o, "path", "/store", required: true)
         let dedup = duration(o, "dedupRetention", "/store") ?? 30 * 86400
         let ledger = duration(o, "ledgerRetention", "/store") ?? 30 * 86400
         let maxKeys = int(o, "maxDedupKeys", "/store", min: 1) ?? 50_000_000
+        let cache = int(o, "cacheMiB", "/store", min: 1)
         guard let path else { return nil }
-        return .init(path: path, dedupRetentionSeconds: dedup, maxDedupKeys: maxKeys, ledgerRetentionSeconds: ledger)
+        var settings = BridgeConfig.StoreSettings(path: path, dedupRetentionSeconds: dedup, maxDedupKeys: maxKeys, ledgerRetentionSeconds: ledger)
+        if let cache { settings.cacheMiB = cache }
+        return settings
     }
 
     mutating func readSources(_ v: JSONValue?) -> [BridgeConfig.SourceSettings] {
