@@ -261,6 +261,26 @@ import TestSupport
         #expect(counts == [.published: 12, .duplicate: 10], "every input of both runs has its outcome in the restored store")
     }
 
+    /// An offset commit the broker refuses (here: every commit of the first three) is sent again
+    /// at the next commit interval, so the group's committed offsets reach the end although no
+    /// further input arrives. Before, they stayed behind until the next record (CI, stop 18: a
+    /// rebalance refused the last commits of a partition and `reconcile` waited for ever).
+    @Test func aRefusedOffsetCommitIsRetriedWithoutNewInput() async throws {
+        let run = try Run(logger: logger)
+        defer { run.close() }
+        try await run.produce((0..<10).map { ("INV-\($0)", try Self.invoice("INV-\($0)")) }, logger: logger)
+        // INVALID_COMMIT_OFFSET_SIZE (28): refused, not retried by librdkafka, no rejoin.
+        run.cluster.pushRequestErrors(Array(repeating: .rdKafka(28), count: 3), api: .offsetCommit)
+        let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: run.cluster.bootstrapServers), logger: logger)
+        let group = run.config.groupId, source = run.source
+        func committed() throws -> Int64 {
+            try blocking { try await admin.committedOffsets(group: group, topics: [source]) }.reduce(0) { $0 + ($1.offset ?? 0) }
+        }
+        try run.runBridge(logger: logger) { try run.recordedInputs() == 10 && committed() == 10 }
+        let final = try committed()
+        #expect(final == 10, "the refused commits were not sent again: \(final) committed")
+    }
+
     @Test func aRestartedBridgeRepublishesNothing() async throws {
         let run = try Run(logger: logger)
         defer { run.close() }

@@ -15,6 +15,18 @@ extension Bridge {
         settleCommit(sync: false)
         commits.handOff()
         if sync { settleCommit(sync: true) }
+        retryFailedCommit()
+    }
+
+    /// An asynchronous offset commit the broker refused (e.g. during a rebalance) leaves its
+    /// offsets stored but not committed; without new inputs nothing would commit them again, and
+    /// the group's position (lag, `reconcile`, a restart's starting point) would stay behind. So
+    /// once a second the stored offsets are committed again: librdkafka sends only those not
+    /// committed yet, and nothing when there are none.
+    private func retryFailedCommit() {
+        guard let consumer, ContinuousClock.now - lastRecommit >= .seconds(1) else { return }
+        lastRecommit = ContinuousClock.now
+        try? consumer.commitAsync()
     }
 
     /// Waits for the store transaction in flight (writing it again, with backoff, while the store

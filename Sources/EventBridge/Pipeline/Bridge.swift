@@ -71,6 +71,8 @@ public final class Bridge: @unchecked Sendable {
     /// The last offset consumed per partition (for the consumer-lag metric).
     var lastConsumed: [TopicPartition: Int64] = [:]
     var lastCommit = ContinuousClock.now
+    /// When the stored offsets were last committed again (`retryFailedCommit`).
+    var lastRecommit = ContinuousClock.now
     let commitInterval: Duration = .milliseconds(100)
     /// Paces rewinds after failed deliveries (reset after a minute without one).
     var rewindBackoff: Backoff
