@@ -45,6 +45,16 @@ func removing(_ doc: JSONValue, _ pointer: String) throws -> JSONValue {
 }
 
 @Suite struct CatalogTests {
+    @Test func aContractRefNamesItsDataschemaAndReadsItsVersionBack() {
+        let ref = ContractRef(type: "finance.invoice.posted", version: 12)
+        #expect(ref.dataschema == "urn:eventbridge:contract:finance.invoice.posted:v12")
+        #expect(ContractRef.version(ofDataschema: ref.dataschema) == 12)
+        #expect(ContractRef(type: "x", version: 1).dataschema == "urn:eventbridge:contract:x:v1")
+        #expect(ContractRef(type: "x", version: Int.max).dataschema == "urn:eventbridge:contract:x:v\(Int.max)")
+        #expect(ContractRef(type: "x", version: Int.min).dataschema == "urn:eventbridge:contract:x:v\(Int.min)")
+        #expect(ContractRef(type: "é.ü", version: 0).dataschema == "urn:eventbridge:contract:é.ü:v0")
+    }
+
     @Test func catalogLoadsWithEveryTypeAndTheInvoiceV2() throws {
         let registry = try Catalog.registry()
         #expect(Set(registry.types) == Set(Catalog.v1Types))
