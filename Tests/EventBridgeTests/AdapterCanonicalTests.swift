@@ -6,6 +6,15 @@ import Testing
     private let adapter = CanonicalAdapter()
     private typealias S = AdapterTestSupport
 
+    @Test func typeNamesAreLettersDigitsAndSingleSeparators() {
+        for good in ["finance.invoice.paid", "a", "A-b_c.9", String(repeating: "x", count: 255)] {
+            #expect(CanonicalAdapter.isWellFormedTypeName(good), "\(good)")
+        }
+        for bad in ["", ".a", "a.", "a..b", "a._b", "a b", "finance/invoice", "fïnance.invoice", "a\u{0}", String(repeating: "x", count: 256)] {
+            #expect(!CanonicalAdapter.isWellFormedTypeName(bad), "\(bad)")
+        }
+    }
+
     @Test func envelopeBodyGivesTypeDataAndTime() throws {
         let input = try S.input(#"""
             {"type": "finance.invoice.paid", "time": "2026-03-01T10:00:00Z", "subject": "INV-1",
