@@ -59,6 +59,16 @@ import Testing
         }
     }
 
+    /// `ce_id` is the dedup key as a UUID (version nibble 8, RFC 9562 variant bits): the same
+    /// text for the same key, in every release (downstream idempotency relies on it).
+    @Test func theEventIDIsTheDedupKeyAsAVersion8UUID() {
+        #expect(EncodeStage.ceID(DedupKey(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210)) == "01234567-89ab-8def-bedc-ba9876543210")
+        #expect(EncodeStage.ceID(DedupKey(high: 0, low: 0)) == "00000000-0000-8000-8000-000000000000")
+        #expect(EncodeStage.ceID(DedupKey(high: .max, low: .max)) == "ffffffff-ffff-8fff-bfff-ffffffffffff")
+        let key = DedupKey(family: "finance.invoice.posted", values: ["INV-1"])
+        #expect(UUID(uuidString: EncodeStage.ceID(key)) != nil)
+    }
+
     @Test func publishedKeysAreDuplicatesBeforeDuringAndAfterTheirCommit() throws {
         let h = try Harness()
         defer { h.close() }

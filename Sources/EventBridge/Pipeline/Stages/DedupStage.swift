@@ -18,8 +18,25 @@ import KafkaClient
 final class DedupStage {
     /// (type family, entity key): what a revision belongs to.
     struct EntityRef: Hashable, Sendable {
-        var family: String
-        var key: String
+        let family: String
+        let key: String
+        /// Both strings hashed once (with the process's seeded `Hasher`), where the plan is made —
+        /// a preparing thread — so the pipeline thread's lookups (staleness, remember, committed)
+        /// hash one word instead of two strings (~1,000 instructions each).
+        private let digest: Int
+
+        init(family: String, key: String) {
+            self.family = family
+            self.key = key
+            var hasher = Hasher()
+            hasher.combine(family)
+            hasher.combine(key)
+            digest = hasher.finalize()
+        }
+
+        static func == (a: EntityRef, b: EntityRef) -> Bool { a.digest == b.digest && a.family == b.family && a.key == b.key }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
     }
 
     /// Nil: no durable layer, every key stays pending (benchmarks compare the store with an in-memory set).

@@ -133,16 +133,24 @@ enum EncodeStage {
     /// The deterministic `ce_id`: the 128-bit dedup key as a UUID-formatted string (version
     /// nibble 8, "custom", RFC 9562). The same type and dedup key always give the same id.
     static func ceID(_ key: DedupKey) -> String {
-        var bytes = key.bytes
-        bytes[6] = (bytes[6] & 0x0F) | 0x80
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (i, b) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(Hex.digit(b >> 4))
-            out.append(Hex.digit(b))
+        // Written straight into the string's storage (36 bytes, one allocation).
+        key.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var j = 0
+                for i in 0..<16 {
+                    var b = bytes[i]
+                    if i == 6 { b = (b & 0x0F) | 0x80 }
+                    if i == 8 { b = (b & 0x3F) | 0x80 }
+                    if i == 4 || i == 6 || i == 8 || i == 10 {
+                        out[j] = UInt8(ascii: "-")
+                        j &+= 1
+                    }
+                    out[j] = Hex.digit(b >> 4)
+                    out[j &+ 1] = Hex.digit(b)
+                    j &+= 2
+                }
+                return j
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
