@@ -60,6 +60,39 @@ import Basics
         store.close()
     }
 
+    /// Text and blobs are bound from the statement's own memory (`SQLITE_STATIC`): each value reads
+    /// back as bound — a long value then a short one in the same parameter, empty text and an
+    /// empty blob (not NULL), NULL — and a statement rebound many times holds no stale bytes.
+    @Test func boundValuesReadBackExactly() throws {
+        let temp = try TemporaryStore()
+        let db = try SQLiteDatabase(path: temp.path, mode: .readWriteCreate)
+        defer { db.close() }
+        try db.execute("CREATE TABLE t(n INTEGER, s TEXT, b BLOB)")
+        let insert = try db.prepare("INSERT INTO t(n, s, b) VALUES(?, ?, ?)")
+        let values: [(String?, [UInt8]?)] = [
+            (String(repeating: "long-ü", count: 200), Array(repeating: 7, count: 5_000)), ("short", [1, 2]), ("", []), (nil, nil),
+            ("é", [0]), (String(repeating: "x", count: 33), Array(0..<255)),
+        ]
+        for (n, (text, blob)) in values.enumerated() {
+            insert.reset()
+            insert.bind(1, Int64(n))
+            insert.bind(2, text)
+            insert.bind(3, bytes: blob)
+            _ = try insert.step()
+        }
+        insert.reset()
+        let select = try db.prepare("SELECT s, b, s IS NULL, b IS NULL FROM t WHERE n = ?")
+        for (n, (text, blob)) in values.enumerated() {
+            select.reset()
+            select.bind(1, Int64(n))
+            #expect(try select.step())
+            #expect(select.string(0) == text, "row \(n)")
+            #expect(select.bytes(1) == blob || (blob == [] && select.bytes(1) == nil && select.int64(3) == 0), "row \(n)")
+            #expect(select.int64(2) == (text == nil ? 1 : 0) && select.int64(3) == (blob == nil ? 1 : 0), "row \(n): NULL only where nil was bound")
+        }
+        select.reset()
+    }
+
     @Test func aDamagedStoreIsRefusedAtOpenByQuickCheck() throws {
         let temp = try TemporaryStore()
         let store = try temp.open { $0.generationSize = 1_000_000 }

@@ -1,11 +1,5 @@
 import CSQLite
 
-/// `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the bind call returns.
-private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-/// A valid pointer for binding empty text (a NULL pointer binds SQL NULL): a static string's.
-private var emptyText: UnsafePointer<CChar> { UnsafeRawPointer(("" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self) }
-
 /// One prepared statement (`sqlite3_stmt*`), owned and cached by its `SQLiteDatabase`.
 ///
 /// Binding never throws: a failed bind is remembered and reported by the next `step()`, so call
@@ -16,16 +10,69 @@ final class SQLiteStatement {
     private let database: OpaquePointer
     let sql: String
     private var bindError: Int32 = SQLITE_OK
+    private let buffers: BindBuffers
 
     init(handle: OpaquePointer, database: OpaquePointer, sql: String) {
         self.handle = handle
         self.database = database
         self.sql = sql
+        buffers = BindBuffers(parameters: Int(sqlite3_bind_parameter_count(handle)))
     }
+
+    deinit { finalize() }
 
     func finalize() {
         if let handle { sqlite3_finalize(handle) }
         handle = nil
+        buffers.free()
+    }
+
+    /// Per parameter, memory its text or blob is copied into and bound from (`SQLITE_STATIC`), so
+    /// that a bind neither allocates nor frees: with `SQLITE_TRANSIENT`, SQLite allocated a copy of
+    /// every bound value and freed it at the next bind (~1,500 instructions a value in the store's
+    /// writer). A parameter's memory is rewritten only when that parameter is bound again, and
+    /// freed when the statement is finalized — the lifetime SQLite requires of static bindings.
+    private final class BindBuffers {
+        private var base: UnsafeMutablePointer<(bytes: UnsafeMutableRawPointer?, capacity: Int)>
+        private var count: Int
+
+        init(parameters: Int) {
+            count = parameters &+ 1  // indexes are 1-based
+            base = .allocate(capacity: count)
+            base.initialize(repeating: (nil, 0), count: count)
+        }
+
+        /// `source` copied into parameter `index`'s memory; its address (never NULL, which SQLite
+        /// would bind as SQL NULL, also for no bytes), valid until the parameter is bound again.
+        func copy(_ source: UnsafeRawBufferPointer, for index: Int32) -> UnsafeRawPointer? {
+            let i = Int(index)
+            guard i > 0, i < count else { return nil }
+            if base[i].capacity < source.count || base[i].bytes == nil {
+                // SQLite still holds the old address, but reads it only in `step`, after this
+                // parameter is bound to the new one.
+                base[i].bytes?.deallocate()
+                let capacity = max(32, source.count)
+                base[i] = (.allocate(byteCount: capacity, alignment: 8), capacity)
+            }
+            let target = base[i].bytes.unsafelyUnwrapped
+            if let from = source.baseAddress, source.count > 0 { target.copyMemory(from: from, byteCount: source.count) }
+            return UnsafeRawPointer(target)
+        }
+
+        func free() {
+            for i in 0..<count { base[i].bytes?.deallocate() }
+            base.deinitialize(count: count)
+            base.deallocate()
+            base = .allocate(capacity: 1)
+            base.initialize(to: (nil, 0))
+            count = 0
+        }
+
+        deinit {
+            for i in 0..<count { base[i].bytes?.deallocate() }
+            base.deinitialize(count: max(count, 1))
+            base.deallocate()
+        }
     }
 
     /// Resets the statement and clears its bindings so it can run again.
@@ -53,32 +100,31 @@ final class SQLiteStatement {
     /// Binds the string's UTF-8 bytes with their length: no C string is made and no `strlen` run.
     func bind(_ index: Int32, _ value: String?) {
         guard var value else { return bindNull(index) }
-        check(value.withUTF8 { text in
-            // A NULL pointer would bind SQL NULL; an empty string needs a valid one.
-            sqlite3_bind_text(handle, index, text.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? emptyText,
-                              Int32(text.count), transient)
-        })
+        value.withUTF8 { bindText(index, UnsafeRawBufferPointer($0)) }
     }
 
     /// Binds UTF-8 text given as bytes (already built by the caller).
     func bind(_ index: Int32, text: [UInt8]) {
-        check(text.withUnsafeBufferPointer { bytes in
-            sqlite3_bind_text(handle, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? emptyText,
-                              Int32(bytes.count), transient)
-        })
+        text.withUnsafeBytes { bindText(index, $0) }
     }
 
     func bind(_ index: Int32, bytes: [UInt8]?) {
         guard let bytes else { return bindNull(index) }
-        check(bytes.withUnsafeBytes { raw in
-            sqlite3_bind_blob64(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(raw.count), transient)
-        })
+        bytes.withUnsafeBytes { bindBlob(index, $0) }
     }
 
     func bind(_ index: Int32, key: DedupKey) {
-        check(key.withUnsafeBytes { raw in
-            sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), transient)
-        })
+        key.withUnsafeBytes { bindBlob(index, $0) }
+    }
+
+    private func bindText(_ index: Int32, _ text: UnsafeRawBufferPointer) {
+        guard let bytes = buffers.copy(text, for: index) else { return check(SQLITE_RANGE) }
+        check(sqlite3_bind_text(handle, index, bytes.assumingMemoryBound(to: CChar.self), Int32(text.count), nil))  // nil: SQLITE_STATIC
+    }
+
+    private func bindBlob(_ index: Int32, _ blob: UnsafeRawBufferPointer) {
+        guard let bytes = buffers.copy(blob, for: index) else { return check(SQLITE_RANGE) }
+        check(sqlite3_bind_blob64(handle, index, bytes, UInt64(blob.count), nil))  // nil: SQLITE_STATIC
     }
 
     func bindNull(_ index: Int32) { check(sqlite3_bind_null(handle, index)) }
