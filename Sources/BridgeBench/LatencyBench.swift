@@ -56,11 +56,17 @@ func runLatency(_ o: Options) async throws {
     let total = Int(rate * (warmup + seconds))
     let latencies = Mutex<[Double]>([])
     let received = Atomic<Int>(0)
+    // When every event was sent and nothing has arrived for 15 s, the rest will not come (e.g. the
+    // bridge dead-letters them): stop waiting instead of sitting out the whole deadline.
+    let sendingDone = Atomic<Bool>(false)
     let measuring = onThread("measure") {
         let deadline = monotonicSeconds() + warmup + seconds + 60
+        var lastArrival = monotonicSeconds()
         while received.load(ordering: .relaxed) < total && monotonicSeconds() < deadline {
+            if sendingDone.load(ordering: .relaxed) && monotonicSeconds() - lastArrival > 15 { break }
             guard let records = try? measurer.poll(maxRecords: 500, timeout: .milliseconds(20)) else { continue }
             let now = monotonicSeconds()
+            if !records.isEmpty { lastArrival = now }
             for r in records {
                 received.add(1, ordering: .relaxed)
                 let index: Int?
@@ -91,12 +97,18 @@ func runLatency(_ o: Options) async throws {
         if i % 5_000 == 0 { peakCurrent = max(peakCurrent, memoryMiB().current) }
     }
     try await producer.flush(timeout: .seconds(30))
+    sendingDone.store(true, ordering: .relaxed)
     try await measuring.value
     stop()
     try await worker.value
     await producer.close()
 
     let sorted = latencies.withLock { $0 }.sorted()
+    let arrived = received.load(ordering: .relaxed)
+    guard !sorted.isEmpty else {
+        throw BenchError("latency: \(arrived) of \(total) outputs arrived and none after the warm-up; nothing to measure (the bridge's log says what became of the inputs)")
+    }
+    if arrived < total { log("latency: only \(arrived) of \(total) outputs arrived; the percentiles are of those") }
     func percentile(_ p: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))] * 1000
