@@ -202,7 +202,7 @@ public final class Bridge: @unchecked Sendable {
                 guard !isStopping else { break }
                 try handle(record, prepared: prepared)
             }
-            if commitDue {
+            if ContinuousClock.now - lastCommit >= commitInterval {
                 try requireStoreFile()
                 commit(sync: false)
                 refreshLag()
