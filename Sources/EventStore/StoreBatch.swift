@@ -102,10 +102,12 @@ public struct StoreBatch: Sendable {
     public mutating func record(_ entry: LedgerEntry) { outcomes.append(entry) }
 
     /// Sets the partition's commit point: the next offset to consume (last processed + 1),
-    /// as Kafka's committed offset; the last call per partition wins. Stored in the same
-    /// transaction as the outcomes.
+    /// as Kafka's committed offset. Stored in the same transaction as the outcomes. It never
+    /// moves back: the highest per partition wins, in the batch as in the store. A restore
+    /// applies many writes in one batch, and a changelog can hold a lower offset after a higher
+    /// one (an owner that re-consumed recorded inputs from behind the group's committed offset).
     public mutating func setProcessedOffset(next: Int64, for partition: TopicPartition) {
-        offsets[partition] = next
+        offsets[partition] = max(next, offsets[partition] ?? next)
     }
 
     // MARK: Parking

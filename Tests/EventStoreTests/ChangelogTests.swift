@@ -111,6 +111,22 @@ import Testing
         #expect(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: 1)) != nil)
     }
 
+    /// A processed offset never moves back, also when a restore applies several in one batch. A
+    /// changelog can hold a lower one after a higher one: an owner that re-consumes inputs the
+    /// store recorded (from behind the group's committed offset, after a failed Kafka commit)
+    /// writes the offsets it passes. Taking the last one instead made the next owner process
+    /// recorded inputs again (docs/decisions.md, 2026-12-04).
+    @Test func aRestoredProcessedOffsetIsTheHighestInTheChangelog() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        try store.apply([(F.orders, .processed(next: 9_320)), (F.orders, .processed(next: 2_500)),
+                         (F.payments, .processed(next: 7)), (F.payments, .processed(next: 8))], positions: [:])
+        #expect(try store.reader.processedOffsets() == [F.orders: 9_320, F.payments: 8])
+        try store.apply([(F.orders, .processed(next: 4_000))], positions: [:])
+        #expect(try store.reader.processedOffsets()[F.orders] == 9_320)
+    }
+
     /// Records of a changelog write read in part are kept until the write completes, and those of a
     /// write that never completes (its writer died mid-write) go with the ledger's retention.
     @Test func partialWritesAreKeptUntilCompletedOrPastRetention() throws {

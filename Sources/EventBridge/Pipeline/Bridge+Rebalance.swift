@@ -53,6 +53,8 @@ extension Bridge {
     /// has state for what the group consumed (`checkAssignedState`), follow their progress, count
     /// their parked events, let the sweep look at them.
     func startProcessing(_ partitions: Set<TopicPartition>) {
+        // A failed read is not lost: `checkAssignedState` reads the offsets again before any of
+        // these partitions' records is handled.
         let processed = (try? store.reader.processedOffsets()) ?? [:]
         for tp in partitions {
             if let next = processed[tp] { recordedBelow[tp] = next }

@@ -44,6 +44,11 @@ extension Bridge {
         let partitions = stateUnchecked
         stateUnchecked.removeAll()
         let processed = try store.reader.processedOffsets()
+        // What `startProcessing` read may be missing (its read failed): read again here, where a
+        // failure restarts the session, so no input the store recorded is processed again.
+        for tp in partitions {
+            if let next = processed[tp] { recordedBelow[tp] = max(recordedBelow[tp] ?? next, next) }
+        }
         let unknown = partitions.filter { processed[$0] == nil }.sorted()
         guard !unknown.isEmpty else { return }
         let committed: [PartitionPosition]
