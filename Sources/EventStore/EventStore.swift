@@ -312,6 +312,13 @@ public final class PendingStoreCommit: @unchecked Sendable {
         done.signal()
     }
 
+    /// Whether the writer is done with the batch (durable or failed): `wait` would not block.
+    public var isDone: Bool {
+        guard done.wait(timeout: .now()) == .success else { return false }
+        done.signal()
+        return true
+    }
+
     /// Blocks until the batch is durable; throws if its transaction failed (nothing of it is
     /// stored then). May be called more than once.
     public func wait() throws {

@@ -87,6 +87,11 @@ public final class KafkaMockCluster: Sendable {
         try KafkaError.check(rd_kafka_mock_broker_set_up(cluster.pointer, id), "set mock broker \(id) up")
     }
 
+    /// Delays every response of a broker by `milliseconds` (0: none), as a slow or distant broker.
+    public func setBrokerRoundTrip(_ id: Int32, milliseconds: Int) throws(KafkaError) {
+        try KafkaError.check(rd_kafka_mock_broker_set_rtt(cluster.pointer, id, Int32(clamping: milliseconds)), "set mock broker \(id) round trip")
+    }
+
     /// Moves a partition's leadership to a broker.
     public func setPartitionLeader(topic: String, partition: Int32, broker: Int32) throws(KafkaError) {
         try KafkaError.check(

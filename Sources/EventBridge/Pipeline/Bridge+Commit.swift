@@ -18,6 +18,15 @@ extension Bridge {
         retryFailedCommit()
     }
 
+    /// Whether the periodic commit is due: `commitInterval` has passed and the transaction handed
+    /// off before is durable. The consumer loop never waits for the store: while the writer is
+    /// still busy — a slow changelog acknowledgement, a slow disk — inputs go on being processed
+    /// and published, and the commit is tried at the next turn of the loop (docs/decisions.md,
+    /// 2026-12-04, "The loop does not wait for the store").
+    var commitDue: Bool {
+        ContinuousClock.now - lastCommit >= commitInterval && commits.isSettled
+    }
+
     /// An asynchronous offset commit the broker refused (e.g. during a rebalance) leaves its
     /// offsets stored but not committed; without new inputs nothing would commit them again, and
     /// the group's position (lag, `reconcile`, a restart's starting point) would stay behind. So

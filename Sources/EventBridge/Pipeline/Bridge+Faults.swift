@@ -117,7 +117,7 @@ extension Bridge {
             try? consumer.resume(Array(assigned.subtracting(restoring).subtracting(blocked)))
             paused = false
         }
-        if paused && ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
+        if paused && commitDue { commit(sync: false) }
     }
 
     /// Waits until librdkafka has no record left in flight (every delivery report arrived).

@@ -94,7 +94,7 @@ extension Bridge {
                 try producer.enqueue(record, context: token)
                 return
             } catch where error.isRetriable && !isStopping {
-                if ContinuousClock.now - lastCommit >= commitInterval { commit(sync: false) }
+                if commitDue { commit(sync: false) }
                 Thread.sleep(forTimeInterval: 0.001)
             } catch {
                 // The producer is unusable (fatal), the record invalid for the client, or we are

@@ -202,7 +202,7 @@ public final class Bridge: @unchecked Sendable {
                 guard !isStopping else { break }
                 try handle(record, prepared: prepared)
             }
-            if ContinuousClock.now - lastCommit >= commitInterval {
+            if commitDue {
                 try requireStoreFile()
                 commit(sync: false)
                 refreshLag()

@@ -97,6 +97,10 @@ final class CommitStage {
 
     var hasTransactionInFlight: Bool { inFlight != nil }
 
+    /// Whether `settle` would return without waiting: nothing in flight, or the writer is done
+    /// with it (durable or failed).
+    var isSettled: Bool { inFlight?.write.isDone ?? true }
+
     /// Drains the tracker's complete prefix into one transaction and hands it to the store's
     /// writer. Call `settle` first: at most one transaction may be in flight.
     func handOff(nowMillis: Int64 = WallClock.nowMillis()) {
