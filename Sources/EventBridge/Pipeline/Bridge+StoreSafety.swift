@@ -45,7 +45,8 @@ extension Bridge {
         stateUnchecked.removeAll()
         let processed = try store.reader.processedOffsets()
         // What `startProcessing` read may be missing (its read failed): read again here, where a
-        // failure restarts the session, so no input the store recorded is processed again.
+        // failure ends the run with the error before any of these partitions' records is handled,
+        // so no input the store recorded is processed again.
         for tp in partitions {
             if let next = processed[tp] { recordedBelow[tp] = max(recordedBelow[tp] ?? next, next) }
         }
