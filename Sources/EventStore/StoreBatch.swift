@@ -35,7 +35,7 @@ public struct StoreBatch: Sendable {
     private(set) var offsets: [TopicPartition: Int64] = [:]
     private(set) var parks: [ParkedEvent] = []
     private(set) var releases: [PartitionPosition] = []
-    private(set) var readiness: [String: (partition: TopicPartition, atMillis: Int64)] = [:]
+    private(set) var readiness: [ExactText: (partition: TopicPartition, atMillis: Int64)] = [:]
     private(set) var requests: [ParkedRequest] = []
     private(set) var changelogPositions: [TopicPartition: Int64] = [:]
     private(set) var partialRecords: [ChangelogPartialRecord] = []
@@ -121,7 +121,7 @@ public struct StoreBatch: Sendable {
 
     /// Remembers that the prerequisite `key` (`type|entity`) was published, from `partition`.
     public mutating func setReady(_ key: String, partition: TopicPartition, atMillis: Int64) {
-        if readiness[key] == nil { readiness[key] = (partition, atMillis) }
+        if readiness[ExactText(key)] == nil { readiness[ExactText(key)] = (partition, atMillis) }
     }
 
     // MARK: DLQ bookkeeping
@@ -164,7 +164,7 @@ public struct StoreBatch: Sendable {
         for p in parks { out.append((p.source.topicPartition, .parked(p))) }
         for r in releases { out.append((r.topicPartition, .unparked(r))) }
         for (tp, next) in offsets.sorted(by: { $0.key < $1.key }) { out.append((tp, .processed(next: next))) }
-        for (key, r) in readiness.sorted(by: { $0.key < $1.key }) { out.append((nil, .ready(key: key, partition: r.partition, atMillis: r.atMillis))) }
+        for (key, r) in readiness.sorted(by: { $0.key < $1.key }) { out.append((nil, .ready(key: key.string, partition: r.partition, atMillis: r.atMillis))) }
         for r in replays { out.append((nil, .replay(r))) }
         for r in resolutions { out.append((nil, .resolution(r))) }
         for q in requests { out.append((nil, .request(q))) }
@@ -191,14 +191,30 @@ public struct StoreBatch: Sendable {
     }
 }
 
-/// (type family, entity key): the key of the last-revision table.
+/// (type family, entity key): the key of the last-revision table. Equal when the bytes are, as in
+/// the table (`ExactText`).
 struct RevisionKey: Hashable, Sendable {
     var family: String
     var entityKey: String
+
+    static func == (a: RevisionKey, b: RevisionKey) -> Bool { a.family.hasSameUTF8(as: b.family) && a.entityKey.hasSameUTF8(as: b.entityKey) }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combineUTF8(family)
+        hasher.combineUTF8(entityKey)
+    }
 }
 
-/// (scope, entity key): the key of the entity state table.
+/// (scope, entity key): the key of the entity state table. Equal when the bytes are, as in the
+/// table (`ExactText`).
 struct EntityStateKey: Hashable, Sendable {
     var scope: String
     var entity: String
+
+    static func == (a: EntityStateKey, b: EntityStateKey) -> Bool { a.scope.hasSameUTF8(as: b.scope) && a.entity.hasSameUTF8(as: b.entity) }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combineUTF8(scope)
+        hasher.combineUTF8(entity)
+    }
 }

@@ -140,8 +140,9 @@ extension StoreReader {
         }
     }
 
-    /// How many events of `partition` wait on each prerequisite key.
-    public func parkedCounts(in partition: TopicPartition) throws -> [String: Int] {
+    /// How many events of `partition` wait on each prerequisite key (keys as the table compares
+    /// them: by their bytes).
+    public func parkedCounts(in partition: TopicPartition) throws -> [ExactText: Int] {
         try connection.withDatabase { db in
             let s = try db.prepare("""
                 SELECT k.prerequisite, count(*) FROM parked k JOIN partitions p ON p.id = k.part
@@ -150,8 +151,8 @@ extension StoreReader {
             defer { s.reset() }
             s.bind(1, partition.topic)
             s.bind(2, Int64(partition.partition))
-            var counts: [String: Int] = [:]
-            while try s.step() { counts[s.string(0) ?? ""] = Int(s.int64(1)) }
+            var counts: [ExactText: Int] = [:]
+            while try s.step() { counts[ExactText(s.string(0) ?? "")] = Int(s.int64(1)) }
             return counts
         }
     }

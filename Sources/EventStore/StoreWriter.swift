@@ -383,7 +383,7 @@ final class StoreWriter {
         guard !batch.readiness.isEmpty else { return }
         let insert = try db.prepare("INSERT OR IGNORE INTO readiness(key, part, at) VALUES(?, ?, ?)")
         for (key, ready) in batch.readiness.sorted(by: { $0.key < $1.key }) {
-            insert.bind(1, key)
+            insert.bind(1, key.string)
             insert.bind(2, try partitionID(ready.partition))
             insert.bind(3, ready.atMillis)
             try insert.run()

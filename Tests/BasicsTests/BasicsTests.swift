@@ -127,3 +127,28 @@ import Testing
         }
     }
 }
+
+/// `ExactText` is byte equality, where `String` is canonical equivalence.
+@Suite struct ExactTextTests {
+    @Test func canonicallyEquivalentTextsAreTwoKeys() {
+        let composed = "Zürich-ÅS"  // U+00FC, U+00C5
+        let decomposed = "Zu\u{308}rich-A\u{30A}S"
+        #expect(composed == decomposed)
+        #expect(ExactText(composed) != ExactText(decomposed))
+        #expect(Set([ExactText(composed), ExactText(decomposed)]).count == 2)
+        #expect(ExactText(composed) == ExactText(String(decoding: Array(composed.utf8), as: UTF8.self)))
+        #expect(!composed.hasSameUTF8(as: decomposed) && composed.hasSameUTF8(as: "Zürich-ÅS"))
+        // Equal texts hash alike; the count is fed too, so ("ab", "c") and ("a", "bc") differ.
+        var a = Hasher(), b = Hasher()
+        a.combineUTF8("ab"); a.combineUTF8("c")
+        b.combineUTF8("a"); b.combineUTF8("bc")
+        #expect(a.finalize() != b.finalize())
+        #expect(ExactText("x").hashValue == ExactText("x").hashValue)
+    }
+
+    @Test func orderIsByteOrderAsSQLiteCompares() {
+        // "é" (C3 A9) sorts after "z" (7A) in bytes; "e" + U+0301 (65 CC 81) before it.
+        let texts = ["z", "é", "e\u{301}", "E", ""].map(ExactText.init)
+        #expect(texts.sorted().map { Array($0.string.utf8) } == [[], [0x45], [0x65, 0xCC, 0x81], [0x7A], [0xC3, 0xA9]])
+    }
+}

@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import Foundation
 import Testing
@@ -50,6 +51,36 @@ import Testing
         let (contract, data) = try invoice()
         #expect(r.requirement(contract: contract, data: data, topic: "erp") == nil)
         #expect(r.readinessKey(type: "finance.customer.ready", entityKey: "C-1") == nil)
+    }
+
+    /// A customer whose key is "CAFÉ" written with U+00C9 is not the customer "CAFE" + U+0301 (two
+    /// rows in the store's readiness table): the stage keeps their readiness apart in memory too.
+    /// With `String` keys the second was taken as ready and published before its prerequisite.
+    @Test func readinessKeysAreComparedByTheirBytes() throws {
+        let r = try rules(["deadline": "10m"])
+        let gate = GateStage(rules: r, store: nil)
+        let (contract, _) = try invoice()
+        let composed = "CAF\u{C9}", decomposed = "CAFE\u{301}"
+        #expect(composed == decomposed)
+        var ready = DedupStage.plan(type: "finance.customer.ready", contract: contract.ref, entityKey: composed, dedupText: composed, revision: nil)
+        ready.readinessKey = r.readinessKey(type: "finance.customer.ready", entityKey: composed)
+        gate.didPublish([ready], partition: TopicPartition(topic: "erp", partition: 0))
+        func waiting(_ customer: String) throws -> Bool {
+            var event = DedupStage.plan(type: "finance.invoice.posted", contract: contract.ref, entityKey: "INV-1", dedupText: "INV-1", revision: nil)
+            let (c, data) = try invoice(customer: customer)
+            event.requirement = r.requirement(contract: c, data: data, topic: "erp")
+            return try gate.admit([event], of: TopicPartition(topic: "erp", partition: 0)) != nil
+        }
+        #expect(try !waiting(composed))
+        #expect(try waiting(decomposed))
+    }
+
+    /// The staleness guard's entity and the entity-state stage's entity are byte-exact keys too.
+    @Test func entityKeysAreComparedByTheirBytes() {
+        let composed = "CAF\u{C9}", decomposed = "CAFE\u{301}"
+        #expect(DedupStage.EntityRef(family: "finance.customer", key: composed) != DedupStage.EntityRef(family: "finance.customer", key: decomposed))
+        #expect(DedupStage.EntityRef(family: "finance.customer", key: composed) == DedupStage.EntityRef(family: "finance.customer", key: "CAF\u{C9}"))
+        #expect(Set([StateRequest.Entity(scope: "m", key: composed), StateRequest.Entity(scope: "m", key: decomposed)]).count == 2)
     }
 
     @Test func rulesAreChecked() throws {

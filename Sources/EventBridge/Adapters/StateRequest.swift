@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 
 /// An input whose adapting depends on what earlier inputs said about the same entities: a
@@ -23,6 +24,14 @@ public struct StateRequest: Sendable, Hashable {
             self.key = key
         }
         public var description: String { "\(scope):\(key)" }
+
+        /// Equal when the bytes are, as the store's `entity_state` table compares them (`ExactText`).
+        public static func == (a: Entity, b: Entity) -> Bool { a.scope.hasSameUTF8(as: b.scope) && a.key.hasSameUTF8(as: b.key) }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combineUTF8(scope)
+            hasher.combineUTF8(key)
+        }
     }
 
     /// The entities, in the order `resolve` expects their known records.

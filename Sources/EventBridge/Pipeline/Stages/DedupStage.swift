@@ -29,12 +29,15 @@ final class DedupStage {
             self.family = family
             self.key = key
             var hasher = Hasher()
-            hasher.combine(family)
-            hasher.combine(key)
+            hasher.combineUTF8(family)
+            hasher.combineUTF8(key)
             digest = hasher.finalize()
         }
 
-        static func == (a: EntityRef, b: EntityRef) -> Bool { a.digest == b.digest && a.family == b.family && a.key == b.key }
+        /// Equal when the bytes are, as the store's `revisions` table compares them (`ExactText`).
+        static func == (a: EntityRef, b: EntityRef) -> Bool {
+            a.digest == b.digest && a.family.hasSameUTF8(as: b.family) && a.key.hasSameUTF8(as: b.key)
+        }
 
         func hash(into hasher: inout Hasher) { hasher.combine(digest) }
     }

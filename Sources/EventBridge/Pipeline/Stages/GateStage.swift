@@ -101,14 +101,15 @@ final class GateStage {
 
     let rules: Rules
     private let store: EventStore?
+    // Keys are `ExactText`: compared by their bytes, as the store's tables compare them.
     /// Prerequisite keys published but not yet committed.
-    private var pendingReady: [String: TopicPartition] = [:]
+    private var pendingReady: [ExactText: TopicPartition] = [:]
     /// Committed readiness seen before (readiness never goes away).
-    private var readyCache: Set<String> = []
+    private var readyCache: Set<ExactText> = []
     /// Inputs parked per source partition and key, until their release (or expiry) commits.
-    private var parked: [TopicPartition: [String: Int]] = [:]
+    private var parked: [TopicPartition: [ExactText: Int]] = [:]
     /// Keys per partition with parked inputs and a ready prerequisite: the sweep releases these.
-    private var releasableKeys: [TopicPartition: Set<String>] = [:]
+    private var releasableKeys: [TopicPartition: Set<ExactText>] = [:]
 
     init(rules: Rules, store: EventStore?) {
         self.rules = rules
@@ -124,21 +125,23 @@ final class GateStage {
         guard rules.enabled, !force else { return nil }
         for event in events {
             guard let r = event.requirement else { continue }
-            if !release && parked[partition]?[r.key, default: 0] ?? 0 > 0 { return r }
-            if try !isReady(r.key) { return r }
+            let key = ExactText(r.key)
+            if !release && parked[partition]?[key, default: 0] ?? 0 > 0 { return r }
+            if try !isReady(key) { return r }
         }
         return nil
     }
 
-    private func isReady(_ key: String) throws -> Bool {
+    private func isReady(_ key: ExactText) throws -> Bool {
         if pendingReady[key] != nil || readyCache.contains(key) { return true }
-        guard let store, try store.reader.isReady(key) else { return false }
+        guard let store, try store.reader.isReady(key.string) else { return false }
         readyCache.insert(key)
         return true
     }
 
     /// An input of `partition` parked on `key` (not yet committed).
-    func didPark(_ key: String, partition: TopicPartition) {
+    func didPark(_ text: String, partition: TopicPartition) {
+        let key = ExactText(text)
         parked[partition, default: [:]][key, default: 0] += 1
         // Parked behind earlier ones although ready: released once those are.
         if (try? isReady(key)) == true { releasableKeys[partition, default: []].insert(key) }
@@ -146,18 +149,21 @@ final class GateStage {
 
     /// These events are published: the prerequisites among them are ready from now on.
     func didPublish(_ events: [PlannedEvent], partition: TopicPartition) {
-        for e in events { if let key = e.readinessKey, pendingReady[key] == nil, !readyCache.contains(key) { pendingReady[key] = partition } }
+        for e in events {
+            if let text = e.readinessKey, case let key = ExactText(text), pendingReady[key] == nil, !readyCache.contains(key) { pendingReady[key] = partition }
+        }
     }
 
     /// A transaction is durable: its readiness keys are the store's now; `resolved` inputs parked
     /// on these keys were released or expired (their parked rows are gone).
     func committed(ready: [String], resolved: [(partition: TopicPartition, key: String)]) {
-        for key in ready {
+        for key in ready.map(ExactText.init) {
             pendingReady.removeValue(forKey: key)
             readyCache.insert(key)
             for (partition, counts) in parked where counts[key] != nil { releasableKeys[partition, default: []].insert(key) }
         }
-        for (partition, key) in resolved {
+        for (partition, text) in resolved {
+            let key = ExactText(text)
             guard let n = parked[partition]?[key] else { continue }
             if n > 1 {
                 parked[partition]?[key] = n - 1
@@ -169,7 +175,7 @@ final class GateStage {
     }
 
     /// Keys of `partition` with parked inputs whose prerequisite is ready: release them, in key order.
-    func releasable(in partition: TopicPartition) -> [String] { releasableKeys[partition].map { $0.sorted() } ?? [] }
+    func releasable(in partition: TopicPartition) -> [String] { releasableKeys[partition].map { $0.sorted().map(\.string) } ?? [] }
 
     /// Counts the committed parked inputs of newly assigned partitions, and which of their keys are
     /// ready already (parked before a crash or on another instance, released now). With gating
