@@ -147,6 +147,23 @@ import Testing
         #expect(S.failure(adapter.adapt(try change("c", table: "invoices", after: badTotal)))?.location == JSONPointer("/after/total_amount"))
     }
 
+    /// A connector without `table.include.list` sends the rows of every table: those of tables the
+    /// mapping does not map are filtered, not dead-lettered (they would bury the real failures). A
+    /// customers or invoices row no rule fits still goes to the DLQ, as does a row naming no table.
+    @Test func rowsOfOtherTablesAreFilteredAndRowsOfMappedTablesStillFailLoudly() throws {
+        let adapter = try S.adapter("debezium", zone: "Europe/Berlin")
+        let product = #"{"id": 101, "name": "scooter", "description": "Small 2-wheel scooter", "weight": 3.14}"#
+        for op in ["c", "u", "d", "r", "t"] {
+            let row = op == "d" ? try change(op, table: "products", before: product) : try change(op, table: "products", after: product)
+            #expect(S.filteredReason(adapter.adapt(row))?.contains("does not map") == true, "\(op)")
+        }
+        let unknownStatus = invoiceRow(status: "disputed")
+        #expect(S.failure(adapter.adapt(try change("u", table: "invoices", after: unknownStatus)))?.code == .unmapped)
+        // A flattened row without __table names no table: which of the two it is cannot be told.
+        let flattened = try S.input(#"{"id": 1042, "name": "x", "__op": "c", "__source_ts_ms": 1772359200456, "__deleted": "false"}"#, topic: "erp.public.customers")
+        #expect(S.failure(adapter.adapt(flattened))?.code == .rejected)
+    }
+
     @Test func theDebeziumAdapterNeedsTheSourceZone() throws {
         #expect(throws: MappingError.self) { try S.adapter("debezium") }
     }

@@ -83,7 +83,7 @@ import Testing
         ("mga", 5000, "5000.00"), ("isk", 10000, "100"), ("ugx", 250000, "2500"),
     ])
     func stripeAmountsFollowStripesCurrencyRepresentation(currency: String, minor: Int, expected: String) throws {
-        let pi = #"{"id": "pi_1", "object": "payment_intent", "amount": \#(minor), "amount_received": \#(minor), "currency": "\#(currency)", "customer": null, "latest_charge": "ch_1"}"#
+        let pi = #"{"id": "pi_1", "object": "payment_intent", "amount": \#(minor), "amount_received": \#(minor), "currency": "\#(currency)", "customer": null, "latest_charge": "ch_1", "status": "succeeded"}"#
         let input = try S.input(#"{"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "created": 1700000000, "data": {"object": \#(pi)}}"#)
         let e = try S.event(try S.adapter("stripe").adapt(input))
         #expect(e.data["amount"] == .string(expected) && e.data["currency"] == .string(currency.uppercased()))
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func anISKAmountThatIsNotWholeKronurFails() throws {
-        let pi = #"{"id": "pi_1", "object": "payment_intent", "amount_received": 10050, "currency": "isk", "latest_charge": "ch_1"}"#
+        let pi = #"{"id": "pi_1", "object": "payment_intent", "amount_received": 10050, "currency": "isk", "latest_charge": "ch_1", "status": "succeeded"}"#
         let input = try S.input(#"{"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "created": 1700000000, "data": {"object": \#(pi)}}"#)
         #expect(S.failure(try S.adapter("stripe").adapt(input))?.code == .transform)
     }

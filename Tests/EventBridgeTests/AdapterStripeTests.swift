@@ -97,6 +97,79 @@ import Testing
         #expect(twin.type == "finance.invoice.paid" && twin.data["paymentId"] == e.data["paymentId"])
     }
 
+    /// From API 2025-03-31.basil an invoice names none of its payments (shaped as a signed basil
+    /// `invoice.payment_succeeded` delivery: `total_taxes`, `parent`, no `payment_intent`, `charge`
+    /// or `paid_out_of_band`), and Stripe sends `invoice_payment.paid` per payment. Published under
+    /// the invoice's id it would have been a second `finance.invoice.paid` of the same money (the
+    /// payment's is keyed by its payment intent): it is filtered, the payment publishes once.
+    @Test func basilInvoicesLeaveTheirPaymentsToInvoicePaymentPaid() throws {
+        let basil = #"""
+            {"id": "in_1RMgafCMHTTliF5ilpBkRLZf", "object": "invoice", "amount_due": 4999, "amount_overpaid": 0, "amount_paid": 4999,
+             "amount_remaining": 0, "billing_reason": "subscription_create", "collection_method": "charge_automatically",
+             "created": 1746757387, "currency": "cad", "customer": "cus_SGqVI5XZS5sDjA", "effective_at": 1746757387,
+             "number": "KP9VDVTM-0019", "parent": {"quote_details": null, "subscription_details": {"metadata": {}, "subscription": "sub_1RMgafCMHTTliF5imBKfvfyV"}, "type": "subscription_details"},
+             "status": "paid", "status_transitions": {"finalized_at": 1746757387, "marked_uncollectible_at": null, "paid_at": 1746757388, "voided_at": null},
+             "subtotal": 4999, "total": 4999, "total_discount_amounts": [], "total_excluding_tax": 4999, "total_pretax_credit_amounts": [], "total_taxes": []}
+            """#
+        let adapter = try S.adapter("stripe")
+        for type in ["invoice.paid", "invoice.payment_succeeded"] {
+            let reason = S.filteredReason(adapter.adapt(try event(type, basil)))
+            #expect(reason?.contains("invoice_payment.paid") == true, "\(type)")
+        }
+        let payment = #"""
+            {"id": "inpay_1RMgagCMHTTliF5iQ0hBq1Xy", "object": "invoice_payment", "amount_paid": 4999, "amount_requested": 4999,
+             "currency": "cad", "invoice": "in_1RMgafCMHTTliF5ilpBkRLZf", "is_default": true, "livemode": false,
+             "payment": {"type": "payment_intent", "payment_intent": "pi_3RMgagCMHTTliF5i0m5Qn3Lk"}, "status": "paid",
+             "status_transitions": {"canceled_at": null, "paid_at": 1746757388}, "created": 1746757387}
+            """#
+        let paid = try S.event(adapter.adapt(try event("invoice_payment.paid", payment)))
+        #expect(paid.type == "finance.invoice.paid" && paid.data["paymentId"] == "pi_3RMgagCMHTTliF5i0m5Qn3Lk" && paid.data["paidAmount"] == "49.99")
+        // Before basil an out-of-band payment names neither either, but the invoice says
+        // paid_out_of_band: still published from the invoice (covered above).
+        let acacia = basil.replacingOccurrences(of: #""total_taxes": []"#, with: #""total_taxes": [], "paid_out_of_band": true"#)
+        #expect(try S.event(adapter.adapt(try event("invoice.paid", acacia))).data["paymentId"] == "in_1RMgafCMHTTliF5ilpBkRLZf")
+    }
+
+    /// An event whose object says nothing was received is refused, not published as a receipt of
+    /// 0.00 (a fixture reusing one object for several event types showed both).
+    @Test func eventsWhoseObjectSaysNothingWasReceivedAreRejected() throws {
+        let adapter = try S.adapter("stripe")
+        let pending = #"{"id": "pi_1", "object": "payment_intent", "amount": 1000, "amount_received": 0, "currency": "usd", "status": "requires_payment_method"}"#
+        #expect(S.failure(adapter.adapt(try event("payment_intent.succeeded", pending)))?.code == .rejected)
+        let charge = #"""
+            {"id": "ch_1", "object": "charge", "amount": 2500, "amount_captured": 0, "captured": false, "paid": false,
+             "status": "failed", "currency": "usd", "created": 1651217744, "payment_method_details": {"type": "card"}}
+            """#
+        #expect(S.failure(adapter.adapt(try event("charge.captured", charge)))?.code == .rejected)
+        #expect(S.failure(adapter.adapt(try event("charge.succeeded", charge.replacingOccurrences(of: #""captured": false"#, with: #""captured": true"#))))?.code == .rejected)
+        // A charge of a payment intent is the payment intent's, charge.captured included.
+        let ofIntent = charge.replacingOccurrences(of: #""id": "ch_1","#, with: #""id": "ch_1", "payment_intent": "pi_1","#)
+        #expect(S.filteredReason(adapter.adapt(try event("charge.captured", ofIntent))) != nil)
+        // Captured days after the authorization: received when captured (the event's time).
+        let captured = charge.replacingOccurrences(of: #""amount_captured": 0, "captured": false, "paid": false,"#, with: #""amount_captured": 2500, "captured": true, "paid": true,"#)
+            .replacingOccurrences(of: #""status": "failed""#, with: #""status": "succeeded""#)
+        let e = try S.event(adapter.adapt(try event("charge.captured", captured)))
+        #expect(e.type == "finance.payment.received" && e.data["amount"] == "25.00" && e.data["receivedAt"] == "2026-03-01T10:00:00Z")
+    }
+
+    /// Thin events (event destinations: a type and the related object's id, no snapshot) are not
+    /// dead-lettered as unknown shapes: filtered, except money movements, which the bridge cannot
+    /// publish without the object.
+    @Test func thinEventsAreFilteredUnlessTheyMoveMoney() throws {
+        let adapter = try S.adapter("stripe")
+        let meter = try S.input(#"""
+            {"id": "evt_test_65R9Ijk8b2S3Pu1NA6Q16PA9IhjRS4fAHCSqlOBNVQ4C", "object": "v2.core.event", "type": "v1.billing.meter.error_report_triggered",
+             "livemode": false, "created": "2024-09-17T06:20:52.246Z",
+             "related_object": {"id": "mtr_test_61R9IeFTuCT5jjZ6D41EHbZuIVYqX5uq", "type": "billing.meter", "url": "/v1/billing/meters/mtr_test_61R9IeFTuCT5jjZ6D41EHbZuIVYqX5uq"}}
+            """#, topic: "stripe.events")
+        #expect(S.filteredReason(adapter.adapt(meter)) != nil)
+        let transfer = try S.input(#"""
+            {"id": "evt_test_1", "object": "v2.core.event", "type": "v2.money_management.outbound_transfer.posted", "created": "2025-10-01T06:20:52.246Z",
+             "related_object": {"id": "obt_test_1", "type": "v2.money_management.outbound_transfer", "url": "/v2/money_management/outbound_transfers/obt_test_1"}}
+            """#, topic: "stripe.events")
+        #expect(S.failure(adapter.adapt(transfer))?.code == .rejected)
+    }
+
     @Test func chargeAutomaticallyInvoicesAreDueOnFinalization() throws {
         let auto = invoice.replacingOccurrences(of: #""due_date": 1774915200"#, with: #""due_date": null"#)
         let e = try S.event(try S.adapter("stripe").adapt(try event("invoice.finalized", auto)))
@@ -159,7 +232,7 @@ import Testing
         #expect(e.data == expected)
         try S.expectValid(e)
         // As a webhook sends it (latest_charge an id): fee and net are unknown, the payment is received.
-        let bare = #"{"id": "pi_1", "object": "payment_intent", "amount_received": 100, "currency": "eur", "customer": "cus_1", "latest_charge": "ch_1"}"#
+        let bare = #"{"id": "pi_1", "object": "payment_intent", "amount_received": 100, "currency": "eur", "customer": "cus_1", "latest_charge": "ch_1", "status": "succeeded"}"#
         let received = try S.event(try S.adapter("stripe").adapt(try event("payment_intent.succeeded", bare)))
         #expect(received.type == "finance.payment.received" && received.data["amount"] == "1.00" && received.data["chargeId"] == "ch_1")
         try S.expectValid(received)
