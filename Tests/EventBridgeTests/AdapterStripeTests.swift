@@ -170,6 +170,21 @@ import Testing
         #expect(S.failure(adapter.adapt(transfer))?.code == .rejected)
     }
 
+    /// A connected account's event (Connect endpoints: top-level `account`) is that account's
+    /// money: published, its payout would read as the platform's own, since no contract says whose
+    /// it is. Filtered, with the way to publish them named.
+    @Test func connectedAccountsEventsAreNotThePlatformsMoney() throws {
+        let adapter = try S.adapter("stripe")
+        let payout = #"{"id": "po_1", "object": "payout", "amount": 7311, "currency": "brl", "arrival_date": 1529280000, "method": "standard", "status": "paid"}"#
+        let platform = try S.event(adapter.adapt(try event("payout.paid", payout)))
+        #expect(platform.type == "finance.payout.paid" && platform.data["amount"] == "73.11")
+        let connected = try S.input(#"""
+            {"id": "evt_1", "object": "event", "api_version": "2018-02-28", "created": 1528934400, "account": "acct_1CZ5vkLlCJ9CeQRe",
+             "type": "payout.paid", "data": {"object": \#(payout)}}
+            """#, topic: "stripe.events")
+        #expect(S.filteredReason(adapter.adapt(connected))?.contains("connected account") == true)
+    }
+
     @Test func chargeAutomaticallyInvoicesAreDueOnFinalization() throws {
         let auto = invoice.replacingOccurrences(of: #""due_date": 1774915200"#, with: #""due_date": null"#)
         let e = try S.event(try S.adapter("stripe").adapt(try event("invoice.finalized", auto)))
