@@ -101,7 +101,7 @@ extension TransformStep {
             throw fail("\(DecimalText.describe(value)) is not one of the mapped values")
 
         case .uuidFromText(let namespace, let parts):
-            guard let text = Self.scalarText(value) else { throw fail("\(value.typeName) has no text to derive a UUID from") }
+            guard let text = Self.scalarText(value) else { throw fail("\(value.typeName) has no text to derive a UUID from\(Self.avroHint(value))") }
             var values = [namespace, text]
             for part in parts {
                 guard let (partValue, index) = scope.resolve(part) else {
@@ -238,6 +238,15 @@ extension TransformStep {
             return d
         case .failure(let problem): throw fail(problem.message)
         }
+    }
+
+    /// Why a value is an object where text was expected, when it looks like Avro's JSON encoding of
+    /// a union (`{"long": 23911624}`, `{"db.public.orders.Value": {…}}`): the record was written by
+    /// Avro's JSON encoder, which wraps every union value.
+    static func avroHint(_ value: JSONValue) -> String {
+        guard case .object(let o) = value, o.count == 1, let key = o.members.first?.key, AvroUnions.isBranchName(key) else { return "" }
+        return " (`{\"\(key)\": …}` is how Avro's JSON encoding wraps a union value: the record was written with Avro's "
+            + "JSON encoding, which this mapping does not read; produce it with the JSON converter)"
     }
 
     /// The text of a string, number or boolean.
