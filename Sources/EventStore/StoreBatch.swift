@@ -73,13 +73,16 @@ public struct StoreBatch: Sendable {
 
     // MARK: Revisions
 
-    /// Records `revision` as the last published revision of the entity (last write wins within
-    /// the batch; the pipeline checks staleness before calling this).
+    /// Records `revision` as the last published revision of the entity. It never moves back: the
+    /// highest per entity wins, in the batch as in a restore (`StoreWriter`). The pipeline checks
+    /// staleness before calling this, so its revisions only rise; a restore applies a changelog
+    /// where a lower one can follow a higher one (a writer that went on after its partition moved).
     public mutating func setRevision(
         _ revision: StoredRevision, family: String, entityKey: String, partition: TopicPartition, atMillis: Int64
     ) {
-        revisions[RevisionKey(family: family, entityKey: entityKey)] =
-            PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
+        let key = RevisionKey(family: family, entityKey: entityKey)
+        if let earlier = revisions[key], revision < earlier.revision { return }
+        revisions[key] = PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
     }
 
     // MARK: Entity state

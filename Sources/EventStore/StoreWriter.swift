@@ -151,8 +151,18 @@ final class StoreWriter {
             ON CONFLICT(family, entity) DO UPDATE SET revision = excluded.revision, part = excluded.part,
               updated = excluded.updated
             """)
+        // A restore may hold a lower revision than the store's own (applied onto a store that went
+        // on processing): it never moves a revision back. The pipeline's writes need no read, since
+        // the staleness guard read what is stored before letting a revision through.
+        let stored = batch.restoring ? try db.prepare("SELECT revision FROM revisions WHERE family = ? AND entity = ?") : nil
         let sorted = batch.revisions.sorted { ($0.key.family, $0.key.entityKey) < ($1.key.family, $1.key.entityKey) }
         for (key, pending) in sorted {
+            if let stored {
+                stored.reset()
+                stored.bind(1, key.family)
+                stored.bind(2, key.entityKey)
+                if try stored.step(), pending.revision < StoreReader.revision(stored, 0) { continue }
+            }
             upsert.reset()
             upsert.bind(1, key.family)
             upsert.bind(2, key.entityKey)
@@ -166,6 +176,7 @@ final class StoreWriter {
             _ = try upsert.step()
         }
         upsert.reset()
+        stored?.reset()
     }
 
     private func writeEntityStates(_ batch: StoreBatch) throws {

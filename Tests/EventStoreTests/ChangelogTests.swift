@@ -127,6 +127,28 @@ import Testing
         #expect(try store.reader.processedOffsets()[F.orders] == 9_320)
     }
 
+    /// A revision never moves back in a restore either: a changelog can hold a lower one after a
+    /// higher one (a writer that went on writing after its partition moved to another instance),
+    /// and a restore can be applied onto a store that already holds a higher one. Last write won
+    /// before, and a lower restored revision let an older event of the entity through the
+    /// staleness guard.
+    @Test func aRestoredRevisionIsTheHighestKnown() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        try store.apply([(F.orders, .revision(family: "finance.invoice", entityKey: "INV-1", .integer(7), atMillis: 1)),
+                         (F.orders, .revision(family: "finance.invoice", entityKey: "INV-1", .integer(5), atMillis: 2)),
+                         (F.orders, .revision(family: "finance.invoice", entityKey: "INV-2", .integer(1), atMillis: 1)),
+                         (F.orders, .revision(family: "finance.invoice", entityKey: "INV-2", .integer(2), atMillis: 2))], positions: [:])
+        #expect(try store.reader.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(7))
+        #expect(try store.reader.lastRevision(family: "finance.invoice", entityKey: "INV-2") == .integer(2))
+        // Onto a store that holds a higher one already (its own, or an earlier restore).
+        try store.apply([(F.orders, .revision(family: "finance.invoice", entityKey: "INV-1", .integer(6), atMillis: 3)),
+                         (F.orders, .revision(family: "finance.invoice", entityKey: "INV-2", .integer(3), atMillis: 3))], positions: [:])
+        #expect(try store.reader.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(7))
+        #expect(try store.reader.lastRevision(family: "finance.invoice", entityKey: "INV-2") == .integer(3))
+    }
+
     /// Records of a changelog write read in part are kept until the write completes, and those of a
     /// write that never completes (its writer died mid-write) go with the ledger's retention.
     @Test func partialWritesAreKeptUntilCompletedOrPastRetention() throws {
