@@ -74,30 +74,6 @@ import Testing
         #expect(merged.first?.data["legalName"] == S.events(first).first?.data["legalName"])
     }
 
-    /// A sales order read by key (`{"d": {…}}`) is the same event as a collection's order, and one
-    /// read without its items is a notice (lines are never invented, and an order without them
-    /// would fail its sums). The entities are a real S/4HANA collection's orders
-    /// (`Tests/fixtures/real/sap/s4.odata.a_salesorder.*.swegon.json`), each as a read by key returns it.
-    @Test func aSalesOrderReadByKeyIsTheSameEventAsACollectionsOrder() throws {
-        let adapter = try S.adapter("sap-s4hana")
-        func order(_ file: String, _ index: Int) throws -> (entity: AdapterInput, collection: JSONValue) {
-            let text = try String(contentsOfFile: S.repositoryRoot + "/Tests/fixtures/real/sap/" + file, encoding: .utf8)
-            let collection = try JSONParser.parse(text)
-            let entity = try #require(collection["d"]?["results"]?.arrayValue?[index])
-            return (try S.input(JSONWriter.compact.string(["d": entity]), topic: "sap.odata"), collection)
-        }
-        let (expanded, collection) = try order("s4.odata.a_salesorder.expand-to_item.4000043.swegon.json", 0)
-        let single = try S.event(adapter.adapt(expanded))
-        let fromCollection = S.events(adapter.adapt(try S.input(JSONWriter.compact.string(collection), topic: "sap.odata")))
-        #expect(single.type == "finance.sales_order.upserted" && [single] == fromCollection)
-        #expect(single.data["netTotal"] == "2656.24" && single.data["lines"]?.arrayValue?.count == 2)
-        try S.expectValid(single)
-        let (deferred, _) = try order("s4.odata.a_salesorder.collection-deferred-items.10-orders.swegon.json", 1)
-        let notice = try S.event(adapter.adapt(deferred))
-        #expect(notice.type == "finance.sales_order.changed" && notice.data["salesOrderId"] == "4000045" && notice.data["change"] == "snapshot")
-        try S.expectValid(notice)
-    }
-
     @Test func salesOrderEventsAreNotices() throws {
         let e = try S.event(try S.adapter("sap-s4hana").adapt(try S.input(#"""
             {"specversion": "1.0", "type": "sap.s4.beh.salesorder.v1.SalesOrder.Created.v1", "source": "/default/sap.s4.beh/244572008",
