@@ -164,6 +164,20 @@ import Testing
         #expect(S.failure(adapter.adapt(flattened))?.code == .rejected)
     }
 
+    /// The shipped mapping reads the PostgreSQL connector (the LSN orders a row's changes and names
+    /// the event): a customers row of another connector says so, instead of "source.lsn is absent".
+    @Test func aRowOfAnotherConnectorIsRejectedNamingWhy() throws {
+        let adapter = try S.adapter("debezium", zone: "Europe/Berlin")
+        let mysql = try S.input(#"""
+            {"before": null, "after": {"id": 1004, "first_name": "Anne", "last_name": "Kretchmar", "email": "annek@noanswer.org"},
+             "source": {"version": "3.0.1.Final", "connector": "mysql", "name": "wasm", "ts_ms": 1731327511000, "snapshot": "true",
+                        "db": "inventory", "table": "customers", "server_id": 0, "file": "mysql-bin.000003", "pos": 157, "row": 0},
+             "op": "r", "ts_ms": 1731327512006}
+            """#, topic: "wasm.inventory.customers")
+        let f = S.failure(adapter.adapt(mysql))
+        #expect(f?.code == .rejected && f?.message.contains("source.lsn") == true && f?.message.contains("debezium-examples") == true)
+    }
+
     @Test func theDebeziumAdapterNeedsTheSourceZone() throws {
         #expect(throws: MappingError.self) { try S.adapter("debezium") }
     }
