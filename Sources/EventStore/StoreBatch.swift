@@ -80,9 +80,12 @@ public struct StoreBatch: Sendable {
     public mutating func setRevision(
         _ revision: StoredRevision, family: String, entityKey: String, partition: TopicPartition, atMillis: Int64
     ) {
+        // One hash on the common path (a new entity, or a higher revision); the rare lower one is put back.
         let key = RevisionKey(family: family, entityKey: entityKey)
-        if let earlier = revisions[key], revision < earlier.revision { return }
-        revisions[key] = PendingRevision(revision: revision, partition: partition, atMillis: atMillis)
+        if let earlier = revisions.updateValue(PendingRevision(revision: revision, partition: partition, atMillis: atMillis), forKey: key),
+           revision < earlier.revision {
+            revisions[key] = earlier
+        }
     }
 
     // MARK: Entity state
