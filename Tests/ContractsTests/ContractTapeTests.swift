@@ -185,6 +185,64 @@ import Testing
         #expect(holding > 10_000 && failing > 10_000)
     }
 
+    /// The element pass (`TapeRules+Elements`) where it could part from the reference: an array's
+    /// path naming an object (`*` walks its members, `items` takes it as one place), a single
+    /// object, a string, nothing; a rule with checks at the document and per element; sums past
+    /// 18 digits; each rule alone and all together, compact and pretty.
+    @Test func elementPassAgreesWhereItsArraysAreNotArrays() throws {
+        let rules = [
+            #"{"nonNegative":{"amount":["/total","/lines/*/amount"]}}"#,
+            #"{"nonNegative":{"items":"/lines","amount":["/amount","/qty"]}}"#,
+            #"{"currencyScale":{"amount":["/total","/lines/*/amount"],"documentCurrency":"/currency"}}"#,
+            #"{"currencyScale":{"items":"/lines","amount":"/amount","currency":"/currency"}}"#,
+            #"{"currencyScale":{"items":"/lines","amount":["/amount","/qty"],"documentCurrency":"/currency"}}"#,
+            #"{"sumEquals":{"items":"/lines","amount":"/amount","total":"/total"}}"#,
+            #"{"sumEquals":{"amount":"/lines/*/amount","plus":["/fee"],"total":"/gross"}}"#,
+            #"{"sumEquals":{"items":"/lines","amount":"/qty","total":"/count"}}"#,
+        ]
+        var problems: [ContractProblem] = []
+        let parsed = try rules.enumerated().map { i, text in
+            try #require(FinanceRule.parse(JSONParser.parse(text), at: JSONPointer(tokens: ["rules", String(i)]), file: "t.json", problems: &problems))
+        }
+        let sets = parsed.map { RuleSet([$0]) } + [RuleSet(parsed)]
+        let compiled = try sets.map { try #require(TapeRules.compile($0, schema: nil)) }
+        #expect(compiled.allSatisfy { $0.elementPlan != nil })
+        let lineTexts = [
+            #"{"amount":"1.50","qty":"2","currency":"EUR"}"#, #"{"amount":"-1.50","qty":"1","currency":"EUR"}"#,
+            #"{"amount":"1.505","qty":"1","currency":"BHD"}"#, #"{"amount":"1.505","qty":"1","currency":"EUR"}"#,
+            #"{"amount":"999999999999999999","qty":"-0.5"}"#, #"{"amount":12,"qty":3}"#, #"{"amount":"abc"}"#, #"{"qty":"1"}"#, "7", "null",
+        ]
+        let linesForms: [([String]) -> String] = [
+            { "[\($0.joined(separator: ","))]" },
+            { "{\($0.enumerated().map { "\"x\($0.offset)\":\($0.element)" }.joined(separator: ","))}" },
+            { $0[0] }, { _ in "\"lines\"" }, { _ in "[]" },
+        ]
+        let totals = ["\"1.50\"", "\"0.00\"", "\"-3.00\"", "\"3.005\"", "\"1000000000000000000.50\"", "\"1000000000000000001.50\""]
+        var rng = SplitMix64(seed: 0xE1E_2026)
+        var agreed = (holds: 0, fails: 0)
+        for n in 0..<3_000 {
+            let picked = (0..<Int(rng.next() % 4)).map { _ in lineTexts[Int(rng.next() % UInt64(lineTexts.count))] }
+            let form = linesForms[Int(rng.next() % UInt64(linesForms.count))]
+            let lines = picked.isEmpty ? "[]" : form(picked)
+            let total = totals[Int(rng.next() % UInt64(totals.count))]
+            var members = ["\"total\":\(total)", "\"gross\":\(totals[Int(rng.next() % UInt64(totals.count))])", "\"currency\":\"EUR\"",
+                           "\"fee\":\"0.00\"", "\"count\":\"3\""]
+            if rng.next() % 10 != 0 { members.append("\"lines\":\(lines)") }
+            let document = "{\(members.shuffled(using: &rng).joined(separator: ","))}"
+            let value = try JSONParser.parse(Array(document.utf8))
+            for text in [JSONWriter.compact.bytes(value), JSONWriter.pretty.bytes(value)] {
+                for (s, set) in sets.enumerated() {
+                    var violations: [Violation] = []
+                    set.evaluate(value, into: &violations)
+                    let holds = JSONTape.parse(text) { tape in tape.map { compiled[s].holds($0, JSONTape.root) } }
+                    #expect(holds == violations.isEmpty, "document \(n) \(document), rule set \(s): \(violations)")
+                    if violations.isEmpty { agreed.holds += 1 } else { agreed.fails += 1 }
+                }
+            }
+        }
+        #expect(agreed.holds > 5_000 && agreed.fails > 5_000, "\(agreed)")
+    }
+
     // MARK: Conformance suite
 
     @Test(.enabled(if: SchemaSuite.available, "skipped: ../shared/conformance/json-schema-test-suite not found next to the package"))

@@ -32,10 +32,13 @@ final class TapeRules: @unchecked Sendable {
     let lists: FlatBuffer<Int32>
     let paths: TapePaths
     let sharesSums: Bool
+    /// The rules' per-element checks, done in one walk of each array (`TapeRules+Elements`).
+    let elementPlan: ElementPlan?
 
     deinit {
         compiled.free()
         lists.free()
+        elementPlan?.free()
     }
 
     /// Compiles `set` (its paths against `schema`'s tables, see `TapeNotes`), or nil when a path
@@ -80,24 +83,59 @@ final class TapeRules: @unchecked Sendable {
             }
             compiled.append(r)
         }
-        return TapeRules(rules: set.rules, compiled: compiled, lists: lists, paths: TapePaths(builder), sharesSums: set.sharesSums)
+        let plan = planElements(set, &builder, lists: &lists)
+        return TapeRules(rules: set.rules, compiled: compiled, lists: lists, paths: TapePaths(builder), sharesSums: set.sharesSums, elementPlan: plan)
     }
 
-    private init(rules: [FinanceRule], compiled: [Rule], lists: [Int32], paths: TapePaths, sharesSums: Bool) {
+    private init(rules: [FinanceRule], compiled: [Rule], lists: [Int32], paths: TapePaths, sharesSums: Bool, elementPlan: ElementPlan?) {
         self.rules = rules
         self.compiled = FlatBuffer(compiled)
         self.lists = FlatBuffer(lists)
         self.paths = paths
         self.sharesSums = sharesSums
+        self.elementPlan = elementPlan
     }
 
     /// True when `RuleSet.evaluate` would append no violation for the document at `root`.
     func holds(_ tape: JSONTape, _ root: JSONTape.Index) -> Bool {
         let run = TapeRulesRun(rules: self, tape: tape, root: root)
+        guard let plan = elementPlan else { return holdsOneByOne(run, plan: nil, sums: nil, minors: nil) }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: compiled.count) { minors in
+            withUnsafeTemporaryAllocation(of: ItemSum.self, capacity: max(plan.accumulators, 1)) { sums in
+                let base = sums.baseAddress.unsafelyUnwrapped
+                base.initialize(repeating: ItemSum(sum: .zero, malformed: false), count: plan.accumulators)
+                defer { base.deinitialize(count: plan.accumulators) }
+                switch run.elements(plan, sums: base, minors: minors.baseAddress.unsafelyUnwrapped) {
+                case .some(false): return false
+                case .some(true): return holdsOneByOne(run, plan: plan, sums: base, minors: minors.baseAddress)
+                case nil: return holdsOneByOne(run, plan: nil, sums: nil, minors: nil)
+                }
+            }
+        }
+    }
+
+    /// Rule by rule; with a plan whose pass completed, a rule that took part only finishes (its
+    /// total, its document-level amounts).
+    private func holdsOneByOne(_ run: TapeRulesRun, plan: ElementPlan?, sums: UnsafeMutablePointer<ItemSum>?,
+                               minors: UnsafeMutablePointer<Int>?) -> Bool {
         // The item sums rules share (`RuleSet`): one per sharing group, found by its first rule.
         var shared: (rule: Int32, sum: ItemSum?) = (-1, nil)
         var others: [(rule: Int32, sum: ItemSum?)] = []
         for i in 0..<compiled.count {
+            if let plan, let sums, let minors {
+                let role = plan.roles[i]
+                switch role.mode {
+                case .sum:
+                    var known: ItemSum? = sums[Int(role.accumulator)]
+                    if !run.holds(i, itemSum: &known) { return false }
+                    continue
+                case .values:
+                    if !run.rootValuesHold(i, role, minor: minors[i]) { return false }
+                    continue
+                case .none:
+                    break
+                }
+            }
             let group = compiled[i].sumGroup
             var ok: Bool
             if !sharesSums || group < 0 {
