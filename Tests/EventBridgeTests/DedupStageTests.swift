@@ -61,6 +61,17 @@ import Testing
 
     /// `ce_id` is the dedup key as a UUID (version nibble 8, RFC 9562 variant bits): the same
     /// text for the same key, in every release (downstream idempotency relies on it).
+    /// The source partition and offset headers are written digit by digit: the text `String(n)` has.
+    @Test func positionHeadersAreTheNumbersDecimalText() {
+        var values: [Int64] = [0, 1, 9, 10, 99, 100, -1, -10, 1_000_000_007, Int64.max, Int64.min, Int64(Int32.max), Int64(Int32.min)]
+        var x: UInt64 = 7
+        for _ in 0..<2_000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(Int64(bitPattern: x) >> (x % 64))
+        }
+        for v in values { #expect(EncodeStage.decimalBytes(v) == Array(String(v).utf8), "\(v)") }
+    }
+
     @Test func theEventIDIsTheDedupKeyAsAVersion8UUID() {
         #expect(EncodeStage.ceID(DedupKey(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210)) == "01234567-89ab-8def-bedc-ba9876543210")
         #expect(EncodeStage.ceID(DedupKey(high: 0, low: 0)) == "00000000-0000-8000-8000-000000000000")

@@ -3,7 +3,7 @@
 /// of the same name; `ContractTapeTests` holds them to those over the contracts' examples, their
 /// broken variants, the demo traffic, the rules corpus and the schema conformance suite. A contract
 /// the tape cannot check exactly has no `TapeContract`, and the caller takes the `JSONValue` path.
-final class TapeContract: Sendable {
+public final class TapeContract: Sendable {
     let schema: TapeSchema
     let rules: TapeRules
     /// `key`, `revision`, `dedupKey…`, then the prerequisite's key, compiled.
@@ -29,36 +29,24 @@ final class TapeContract: Sendable {
     }
 }
 
-extension Contract {
-    /// Whether this contract can be checked on a tape (`holds` answers).
-    public var supportsTape: Bool { tape != nil }
-
-    /// Whether the event at `data` holds — its schema and every finance rule, exactly
-    /// `validate(_:).isValid` — or nil when this contract has no tape check. A `false` carries no
-    /// report: the caller validates the `JSONValue` for the violations.
-    public func holds(_ tape: JSONTape, _ data: JSONTape.Index) -> Bool? {
-        guard let compiled = self.tape else { return nil }
-        return compiled.schema.isValid(tape, data) && compiled.rules.holds(tape, data)
+extension TapeContract {
+    func holds(_ tape: JSONTape, _ data: JSONTape.Index) -> Bool {
+        schema.isValid(tape, data) && rules.holds(tape, data)
     }
 
-    /// `entityKey(of:)` on a tape (nil also when the contract has no tape check).
-    public func entityKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
-        self.tape?.value(0, tape, data).flatMap { Contract.keyText(tape, $0) }
+    func entityKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        value(0, tape, data).flatMap { Contract.keyText(tape, $0) }
     }
 
-    /// `prerequisiteKey(of:)` on a tape.
-    public func prerequisiteKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
-        guard let compiled = self.tape, compiled.hasPrerequisite else { return nil }
-        return compiled.value(2 + compiled.dedupCount, tape, data).flatMap { Contract.keyText(tape, $0) }
+    func prerequisiteKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        guard hasPrerequisite else { return nil }
+        return value(2 + dedupCount, tape, data).flatMap { Contract.keyText(tape, $0) }
     }
 
-    /// `dedupKey(of:)` on a tape: the canonical JSON array of the values, strings and `Int64`s
-    /// written straight from the input, anything else through `canonicalNumbers` and the writer.
-    public func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
-        guard let compiled = self.tape else { return nil }
+    func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
         var out: [UInt8] = [UInt8(ascii: "[")]
-        for n in 0..<compiled.dedupCount {
-            guard let v = compiled.value(2 + n, tape, data) else { return nil }
+        for n in 0..<dedupCount {
+            guard let v = value(2 + n, tape, data) else { return nil }
             if n > 0 { out.append(UInt8(ascii: ",")) }
             if tape.kind(v) == .string && tape.isPlainString(v) {
                 // No escapes: nothing the writer would escape (`"`, `\`, controls), UTF-8 as is.
@@ -75,11 +63,48 @@ extension Contract {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The value at `revision` on a tape (nil when absent), as `revision.resolve(in:)` gives it.
-    public func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? {
-        self.tape?.value(1, tape, data).map { tape.value($0) }
+    func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? {
+        value(1, tape, data).map { tape.value($0) }
     }
+}
 
+/// The tape checks of a contract, asked of the contract (`Contract`) or of the newest contract of a
+/// type (`NewestContract`, which the pipeline reads without copying the contract). The answers are
+/// `TapeContract`'s, nil where the contract has no tape check.
+public protocol TapeChecked {
+    var tapeCheck: TapeContract? { get }
+}
+
+extension TapeChecked {
+    /// Whether this contract can be checked on a tape (`holds` answers).
+    public var supportsTape: Bool { tapeCheck != nil }
+
+    /// Whether the event at `data` holds — its schema and every finance rule, exactly
+    /// `validate(_:).isValid` — or nil when this contract has no tape check. A `false` carries no
+    /// report: the caller validates the `JSONValue` for the violations.
+    public func holds(_ tape: JSONTape, _ data: JSONTape.Index) -> Bool? { tapeCheck?.holds(tape, data) }
+
+    /// `entityKey(of:)` on a tape (nil also when the contract has no tape check).
+    public func entityKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? { tapeCheck?.entityKey(of: tape, data) }
+
+    /// `prerequisiteKey(of:)` on a tape.
+    public func prerequisiteKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? { tapeCheck?.prerequisiteKey(of: tape, data) }
+
+    /// `dedupKey(of:)` on a tape: the canonical JSON array of the values, strings and `Int64`s
+    /// written straight from the input, anything else through `canonicalNumbers` and the writer.
+    public func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? { tapeCheck?.dedupKey(of: tape, data) }
+
+    /// The value at `revision` on a tape (nil when absent), as `revision.resolve(in:)` gives it.
+    public func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? { tapeCheck?.revisionValue(of: tape, data) }
+}
+
+extension Contract: TapeChecked {
+    public var tapeCheck: TapeContract? { tape }
+}
+
+extension NewestContract: TapeChecked {}
+
+extension Contract {
     /// `keyText(pointer.resolve(in: data))` on a tape, for any pointer (one with non-ASCII tokens
     /// is resolved on the materialized value, as the tape compares names as bytes).
     public static func keyText(at pointer: JSONPointer, in tape: JSONTape, _ data: JSONTape.Index) -> String? {

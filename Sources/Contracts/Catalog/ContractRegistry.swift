@@ -8,6 +8,7 @@ import Foundation
 /// problem with its file and JSON Pointer.
 public struct ContractRegistry: Sendable {
     private let byType: [String: ContractFamily]
+    private let newestByType: [String: NewestContract]
 
     /// The types, sorted.
     public let types: [String]
@@ -39,6 +40,7 @@ public struct ContractRegistry: Sendable {
         }
         guard problems.isEmpty else { throw ContractLoadError(problems: problems) }
         byType = families
+        newestByType = families.mapValues { NewestContract($0.latest) }
         types = families.keys.sorted()
     }
 
@@ -97,6 +99,9 @@ public struct ContractRegistry: Sendable {
     /// The newest version of `type`.
     public func latest(_ type: String) -> Contract? { byType[type]?.latest }
 
+    /// The newest version of `type` with its texts made once (`NewestContract`).
+    public func newest(_ type: String) -> NewestContract? { newestByType[type] }
+
     /// One version of one type.
     public func contract(_ type: String, version: Int) -> Contract? { byType[type]?.contract(version: version) }
 
@@ -110,5 +115,32 @@ public struct ContractRegistry: Sendable {
             return .failure(UpcastError(type: type, from: from, to: to ?? from, stepFrom: from, reason: .unknownVersion("unknown type '\(type)'")))
         }
         return family.upcast(document, from: from, to: to ?? family.latest.version)
+    }
+}
+
+/// The newest contract of a type and what every event it accepts needs from it, made once when the
+/// catalog loads. It is read through a class reference, so an event's preparation neither copies
+/// the contract (a struct of some twenty references, about 1,100 instructions to copy and drop)
+/// nor writes its `dataschema` again (docs/performance.md, ninth session).
+public final class NewestContract: Sendable {
+    public let contract: Contract
+    public let ref: ContractRef
+    /// `ref.dataschema`.
+    public let dataschema: String
+    /// The UTF-8 bytes of `ref.type` and of `dataschema`, as header values take them.
+    public let typeBytes: [UInt8]
+    public let dataschemaBytes: [UInt8]
+    public let prerequisite: Contract.Prerequisite?
+    /// The contract's tape check (`TapeChecked`).
+    public let tapeCheck: TapeContract?
+
+    init(_ contract: Contract) {
+        self.contract = contract
+        prerequisite = contract.prerequisite
+        tapeCheck = contract.tape
+        ref = contract.ref
+        dataschema = contract.ref.dataschema
+        typeBytes = Array(contract.type.utf8)
+        dataschemaBytes = Array(dataschema.utf8)
     }
 }

@@ -16,7 +16,7 @@ import KafkaClient
 extension EventPipeline {
     func prepareOnTape(_ record: KafkaConsumerRecord) -> Prepared? {
         guard let value = record.value, !value.isEmpty, value.count <= decode.maxRecordBytes,
-              let source = adapt.sources[record.topic], source.adapter is CanonicalAdapter
+              let source = adapt.sources[record.topic], source.isCanonical
         else { return nil }
         return JSONTape.parse(value, options: decode.options) { tape -> Prepared? in
             guard let tape, let event = TapeEvent(tape, record) else { return nil }
@@ -26,19 +26,19 @@ extension EventPipeline {
 
     private func prepare(_ event: TapeEvent, _ tape: JSONTape, _ record: KafkaConsumerRecord, source: AdaptStage.Source) -> Prepared? {
         let data = event.data
-        guard let family = contract.registry.family(event.type) else { return nil }
-        let latest = family.latest
-        if let declared = event.declaredVersion, declared != latest.version { return nil }
-        guard latest.holds(tape, data) == true, let entityKey = latest.entityKey(of: tape, data) else { return nil }
+        // Read through the class reference, never copied (`NewestContract`).
+        guard let newest = contract.registry.newest(event.type) else { return nil }
+        if let declared = event.declaredVersion, declared != newest.ref.version { return nil }
+        guard newest.holds(tape, data) == true, let entityKey = newest.entityKey(of: tape, data) else { return nil }
         // A revision the staleness guard cannot compare is the general path's failure.
         var revision: StoredRevision? = nil
-        if let value = latest.revisionValue(of: tape, data) {
+        if let value = newest.revisionValue(of: tape, data) {
             guard let r = StoredRevision(json: value) else { return nil }
             revision = r
         }
-        var plan = DedupStage.plan(type: event.type, contract: latest.ref, entityKey: entityKey,
-                                   dedupText: latest.dedupKey(of: tape, data) ?? entityKey, revision: revision)
-        plan.requirement = gateRules.requirement(contract: latest, topic: record.topic) { Contract.keyText(at: $0, in: tape, data) }
+        var plan = DedupStage.plan(type: event.type, contract: newest.ref, entityKey: entityKey,
+                                   dedupText: newest.dedupKey(of: tape, data) ?? entityKey, revision: revision)
+        plan.requirement = gateRules.requirement(type: newest.ref.type, prerequisite: newest.prerequisite, topic: record.topic) { Contract.keyText(at: $0, in: tape, data) }
         plan.readinessKey = gateRules.readinessKey(type: event.type, entityKey: plan.entityKey)
         let routes = route.select(type: event.type) { pointer, expected in
             guard pointer.isASCII else { return pointer.resolve(in: tape.value(data)) == expected }
@@ -49,7 +49,7 @@ extension EventPipeline {
             // The input's own bytes when they are what the writer would write (`JSONCompactSpan`).
             let bytes = tape.isCompact(data) ? Array(tape.bytes[tape.span(data)]) : JSONWriter.compact.bytes(tape.value(data))
             outputs = EncodeStage.records(type: event.type, time: event.time, data: bytes, traceparent: event.traceparent, plan: &plan,
-                                          record: record, sourceURI: source.settings.sourceURI, routes: routes)
+                                          record: record, source: source, contract: newest, routes: routes)
             // An output over the producer's limit is the general path's `publish.too_large`.
             if outputs.contains(where: { $0.wireSize > maxMessageBytes }) { return nil }
         }

@@ -147,7 +147,8 @@ final class EventPipeline: @unchecked Sendable {
             plan.readinessKey = gateRules.readinessKey(type: event.type, entityKey: plan.entityKey)
             let routes = route.select(type: event.type, data: ok.data).map { route.routes[$0] }
             let outputs = routes.isEmpty ? []
-                : EncodeStage.records(event, ok, plan: &plan, record: record, sourceURI: source.settings.sourceURI, routes: routes)
+                : EncodeStage.records(event, ok, plan: &plan, record: record, source: source,
+                                      contract: contract.registry.newest(event.type).flatMap { $0.ref == plan.contract ? $0 : nil }, routes: routes)
             if let large = outputs.first(where: { $0.wireSize > maxMessageBytes }) {
                 prepared.append(.failure(PipelineFailure(
                     stage: .publish, code: FailureCode.publishTooLarge,

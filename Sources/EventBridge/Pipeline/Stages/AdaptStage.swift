@@ -8,6 +8,17 @@ struct AdaptStage: Sendable {
     struct Source: Sendable {
         let settings: BridgeConfig.SourceSettings
         let adapter: any Adapter
+        /// The source's header values (`ce_source`, `ce_sourcetopic`) as bytes, made once.
+        let headerBytes: EncodeStage.SourceBytes
+        /// Canonical input: the tape path may prepare it (`EventPipeline.prepareOnTape`).
+        let isCanonical: Bool
+
+        init(settings: BridgeConfig.SourceSettings, adapter: any Adapter) {
+            self.settings = settings
+            self.adapter = adapter
+            headerBytes = EncodeStage.SourceBytes(uri: Array(settings.sourceURI.utf8), topic: Array(settings.topic.utf8))
+            isCanonical = adapter is CanonicalAdapter
+        }
     }
 
     /// By source topic.

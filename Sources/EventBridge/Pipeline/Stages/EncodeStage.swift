@@ -36,21 +36,28 @@ enum EncodeStage {
     private static let specVersion = Array("1.0".utf8)
     private static let contentTypeBytes = Array(contentType.utf8)
 
+    /// A source's header values as bytes (`AdaptStage.Source`).
+    struct SourceBytes: Sendable {
+        var uri: [UInt8]
+        var topic: [UInt8]
+    }
+
     /// The records of `event` for its routes; sets `plan.timeMillis` (for the sync-lag metric).
+    /// `contract` is the newest contract when it is `plan.contract` (its texts made once), else nil.
     static func records(
         _ event: CanonicalEvent, _ accepted: ContractStage.Accepted, plan: inout PlannedEvent,
-        record: KafkaConsumerRecord, sourceURI: String, routes: [RouteStage.Route]
+        record: KafkaConsumerRecord, source: AdaptStage.Source, contract: NewestContract?, routes: [RouteStage.Route]
     ) -> [KafkaProducerRecord] {
         let data = accepted.upcast ? JSONWriter.compact.bytes(accepted.data)
             : event.dataText.map(Array.init) ?? JSONWriter.compact.bytes(accepted.data)
         return records(type: event.type, time: event.time, data: data, traceparent: event.traceparent, plan: &plan,
-                       record: record, sourceURI: sourceURI, routes: routes)
+                       record: record, source: source, contract: contract, routes: routes)
     }
 
     /// The records of an event given by its parts, `data` already serialized (the tape path's entry).
     static func records(
         type: String, time given: String?, data: [UInt8], traceparent: String?, plan: inout PlannedEvent,
-        record: KafkaConsumerRecord, sourceURI: String, routes: [RouteStage.Route]
+        record: KafkaConsumerRecord, source: AdaptStage.Source, contract: NewestContract?, routes: [RouteStage.Route]
     ) -> [KafkaProducerRecord] {
         let time: String
         if let given {
@@ -59,31 +66,46 @@ enum EncodeStage {
             (time, plan.timeMillis) = eventTime(record)
         }
         let cloudEvent = CloudEvent(
-            id: plan.id, type: type, source: sourceURI, subject: plan.entityKey, time: time,
-            dataschema: plan.contract.dataschema, data: data,
+            id: plan.id, type: type, source: source.settings.sourceURI, subject: plan.entityKey, time: time,
+            dataschema: contract?.dataschema ?? plan.contract.dataschema, data: data,
             traceparent: traceparent.flatMap { isValidTraceparent($0) ? $0 : nil },
             sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset)
-        return routes.map { self.record(cloudEvent, topic: $0.topic, mode: $0.mode) }
+        // Header values the source and the contract made once; the record's topic is the source's.
+        let constants = ConstantBytes(
+            source: source.headerBytes.uri, sourceTopic: record.topic == source.settings.topic ? source.headerBytes.topic : nil,
+            type: contract.map { $0.ref.type == type ? $0.typeBytes : nil } ?? nil, dataschema: contract?.dataschemaBytes)
+        return routes.map { self.record(cloudEvent, topic: $0.topic, mode: $0.mode, constants: constants) }
+    }
+
+    /// Header values already in bytes (nil: written from the event's text).
+    struct ConstantBytes {
+        var source: [UInt8]?
+        var sourceTopic: [UInt8]?
+        var type: [UInt8]?
+        var dataschema: [UInt8]?
+
+        static let none = ConstantBytes()
     }
 
     /// Binary content mode: attributes as `ce_` headers, the data as the value; key = entity key.
     /// Structured mode: the whole event as one JSON object in the value.
-    static func record(_ e: CloudEvent, topic: String, mode: BridgeConfig.ContentMode) -> KafkaProducerRecord {
+    static func record(_ e: CloudEvent, topic: String, mode: BridgeConfig.ContentMode, constants: ConstantBytes = .none) -> KafkaProducerRecord {
         let key = Array(e.subject.utf8)
         switch mode {
         case .binary:
             var headers: [KafkaHeader] = [
                 KafkaHeader(name: "ce_specversion", value: specVersion),
                 KafkaHeader(name: "ce_id", string: e.id),
-                KafkaHeader(name: "ce_source", string: e.source),
-                KafkaHeader(name: "ce_type", string: e.type),
+                KafkaHeader(name: "ce_source", value: constants.source ?? Array(e.source.utf8)),
+                KafkaHeader(name: "ce_type", value: constants.type ?? Array(e.type.utf8)),
                 KafkaHeader(name: "ce_time", string: e.time),
-                KafkaHeader(name: "ce_subject", string: e.subject),
-                KafkaHeader(name: "ce_dataschema", string: e.dataschema),
+                // The key's bytes: shared, not copied.
+                KafkaHeader(name: "ce_subject", value: key),
+                KafkaHeader(name: "ce_dataschema", value: constants.dataschema ?? Array(e.dataschema.utf8)),
                 KafkaHeader(name: "content-type", value: contentTypeBytes),
-                KafkaHeader(name: "ce_sourcetopic", string: e.sourceTopic),
-                KafkaHeader(name: "ce_sourcepartition", string: String(e.sourcePartition)),
-                KafkaHeader(name: "ce_sourceoffset", string: String(e.sourceOffset)),
+                KafkaHeader(name: "ce_sourcetopic", value: constants.sourceTopic ?? Array(e.sourceTopic.utf8)),
+                KafkaHeader(name: "ce_sourcepartition", value: decimalBytes(Int64(e.sourcePartition))),
+                KafkaHeader(name: "ce_sourceoffset", value: decimalBytes(e.sourceOffset)),
             ]
             if let tp = e.traceparent { headers.append(KafkaHeader(name: "ce_traceparent", string: tp)) }
             return KafkaProducerRecord(topic: topic, key: key, value: e.data, headers: headers)
@@ -111,6 +133,28 @@ enum EncodeStage {
             out.append(UInt8(ascii: "}"))
             return KafkaProducerRecord(topic: topic, key: key, value: out,
                                        headers: [KafkaHeader(name: "content-type", string: structuredContentType)])
+        }
+    }
+
+    /// `String(n).utf8` as an array, written in place (no `String` in between).
+    static func decimalBytes(_ n: Int64) -> [UInt8] {
+        var digits = 1
+        var rest = n.magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits &+= 1
+        }
+        let count = digits &+ (n < 0 ? 1 : 0)
+        return [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            var m = n.magnitude
+            var i = count
+            repeat {
+                i &-= 1
+                out[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10)
+                m /= 10
+            } while m > 0
+            if n < 0 { out[0] = UInt8(ascii: "-") }
+            initialized = count
         }
     }
 

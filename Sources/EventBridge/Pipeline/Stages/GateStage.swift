@@ -72,21 +72,20 @@ final class GateStage {
 
         /// What `data` (of `contract`'s type, from `topic`) waits for, if anything. Pure.
         func requirement(contract: Contract, data: JSONValue, topic: String) -> Requirement? {
-            requirement(contract: contract, topic: topic) { Contract.keyText($0.resolve(in: data)) }
+            requirement(type: contract.type, prerequisite: contract.prerequisite, topic: topic) { Contract.keyText($0.resolve(in: data)) }
         }
 
-        /// `requirement(contract:data:topic:)` with the event's key texts given by `keyText(pointer)`
-        /// (the tape path reads them from the input). Pure.
-        func requirement(contract: Contract, topic: String, keyText: (JSONPointer) -> String?) -> Requirement? {
+        /// `requirement(contract:data:topic:)` from the contract's type and prerequisite, with the
+        /// event's key texts given by `keyText(pointer)` (the tape path reads them from the input). Pure.
+        func requirement(type: String, prerequisite: Contract.Prerequisite?, topic: String, keyText: (JSONPointer) -> String?) -> Requirement? {
             guard enabled else { return nil }
-            let type = contract.type
             if let rule = configured.last(where: { $0.matches(type: type, topic: topic) }) {
                 guard let requires = rule.requires else { return nil }
-                let pointer = rule.key ?? (contract.prerequisite?.type == requires ? contract.prerequisite?.key : nil)
+                let pointer = rule.key ?? (prerequisite?.type == requires ? prerequisite?.key : nil)
                 guard let pointer, let value = keyText(pointer) else { return nil }
                 return Requirement(key: Self.key(requires, value), deadlineSeconds: rule.deadlineSeconds ?? defaultDeadlineSeconds)
             }
-            guard let p = contract.prerequisite, let value = keyText(p.key) else { return nil }
+            guard let p = prerequisite, let value = keyText(p.key) else { return nil }
             return Requirement(key: Self.key(p.type, value), deadlineSeconds: defaultDeadlineSeconds)
         }
 
