@@ -25,37 +25,37 @@ public enum MoneyFormat {
     static func scan(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (decimals: Int, value: Int64?)? {
         let n = bytes.count
         guard n > 0, let p = bytes.baseAddress else { return nil }
-        var i = 0
         let negative = p[0] == UInt8(ascii: "-")
-        if negative { i = 1 }
-        guard i < n, p[i] &- 0x30 < 10 else { return nil }
-        var digits = 0
-        var magnitude: Int64 = 0
-        if p[i] == 0x30 {
-            // No leading zeros: a 0 is the whole integer part.
+        let integerStart = negative ? 1 : 0
+        // Every digit goes into the magnitude, wrapping past 18 digits (where no value is returned).
+        var magnitude: UInt64 = 0
+        var i = integerStart
+        while i < n {
+            let d = p[i] &- 0x30
+            if d >= 10 { break }
+            magnitude = magnitude &* 10 &+ UInt64(d)
             i &+= 1
-            digits = 1
-            if i < n && p[i] &- 0x30 < 10 { return nil }
-        } else {
-            while i < n, p[i] &- 0x30 < 10 {
-                if digits < 18 { magnitude = magnitude &* 10 &+ Int64(p[i] &- 0x30) }
-                digits &+= 1
-                i &+= 1
-            }
         }
+        let integerDigits = i &- integerStart
+        // At least one digit, and no leading zeros: a 0 is the whole integer part.
+        guard integerDigits > 0, integerDigits == 1 || p[integerStart] != 0x30 else { return nil }
         var fraction = 0
         if i < n {
             guard p[i] == UInt8(ascii: ".") else { return nil }
             i &+= 1
-            while i < n, p[i] &- 0x30 < 10 {
-                if digits < 18 { magnitude = magnitude &* 10 &+ Int64(p[i] &- 0x30) }
-                digits &+= 1
-                fraction &+= 1
+            let fractionStart = i
+            while i < n {
+                let d = p[i] &- 0x30
+                if d >= 10 { break }
+                magnitude = magnitude &* 10 &+ UInt64(d)
                 i &+= 1
             }
+            fraction = i &- fractionStart
             guard i == n, fraction > 0 else { return nil }
         }
+        let digits = integerDigits &+ fraction
         guard digits <= maxDigits else { return nil }
-        return (fraction, digits <= 18 ? (negative ? -magnitude : magnitude) : nil)
+        guard digits <= 18 else { return (fraction, nil) }
+        return (fraction, negative ? -Int64(magnitude) : Int64(magnitude))
     }
 }
