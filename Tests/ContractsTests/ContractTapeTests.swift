@@ -243,6 +243,28 @@ import Testing
         #expect(agreed.holds > 5_000 && agreed.fails > 5_000, "\(agreed)")
     }
 
+    /// A leaf checked in place by the object walk (`TapeSchemaRun.leafNode`) counts its depth as
+    /// `evaluate` does: through a `$ref` chain of every length around the evaluator's limit, the
+    /// tape fails where the reference fails.
+    @Test func leavesInAnObjectWalkMeetTheDepthLimitWhereTheReferenceDoes() throws {
+        var outcomes: Set<Bool> = []
+        for chain in (SchemaEvaluator.maxDepth - 4)...(SchemaEvaluator.maxDepth + 2) {
+            var defs: [String: JSONValue] = ["d\(chain)": ["type": "string", "maxLength": 8]]
+            for k in 0..<chain { defs["d\(k)"] = ["$ref": .string("#/$defs/d\(k + 1)")] }
+            let schema: JSONValue = ["type": "object", "properties": ["x": ["$ref": "#/$defs/d0"]], "$defs": .object(JSONObject(defs.map { JSONObject.Member(key: $0.key, value: $0.value) }))]
+            let compiled = try CompiledSchema.compile(schema)
+            let onTape = try #require(TapeSchema.compile(compiled.program))
+            for instance in [#"{"x":"short"}"#, #"{"x":"far too long"}"#, #"{"x":7}"#] {
+                let value = try JSONParser.parse(Array(instance.utf8))
+                let expected = compiled.isValid(value)
+                let got = JSONTape.parse(Array(instance.utf8)) { tape in tape.map { onTape.isValid($0, JSONTape.root) } }
+                #expect(got == expected, "chain \(chain), \(instance)")
+                outcomes.insert(expected)
+            }
+        }
+        #expect(outcomes == [true, false])
+    }
+
     // MARK: Conformance suite
 
     @Test(.enabled(if: SchemaSuite.available, "skipped: ../shared/conformance/json-schema-test-suite not found next to the package"))

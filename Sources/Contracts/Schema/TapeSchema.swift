@@ -17,7 +17,13 @@ final class TapeSchema: @unchecked Sendable {
         var opStart: Int32
         var opCount: Int32
         var isFalse: Bool
+        /// Every op is a `leafCodes` one: checked in place by the object walk (`leafNode`), not
+        /// through a nested `evaluate`.
+        var leaf: Bool = false
     }
+
+    /// The keywords of a value with no subschema: `type`, `format`, `pattern`, lengths.
+    static let leafCodes: Set<Code> = [.type, .format, .pattern, .minLength, .maxLength]
 
     enum Code: UInt8 {
         case alwaysFalse, ref, allOf, anyOf, oneOf, not, ifThenElse, dependentSchemas
@@ -154,7 +160,8 @@ final class TapeSchema: @unchecked Sendable {
                     guard let op = op(program.keywords[k]) else { return false }
                     ops.append(op)
                 }
-                nodes.append(Node(opStart: start, opCount: Int32(ops.count) - start, isFalse: node.isFalse))
+                let leaf = !node.isFalse && ops[Int(start)...].allSatisfy { TapeSchema.leafCodes.contains($0.code) }
+                nodes.append(Node(opStart: start, opCount: Int32(ops.count) - start, isFalse: node.isFalse, leaf: leaf))
             }
             return true
         }
@@ -354,39 +361,12 @@ struct TapeSchemaRun {
             let op = ops[k]
             k &+= 1
             switch op.code {
-            case .type:
-                let mask = TypeMask(rawValue: op.small)
-                switch kind {
-                case .string: if !mask.contains(.string) { return false }
-                case .object: if !mask.contains(.object) { return false }
-                case .array: if !mask.contains(.array) { return false }
-                case .number:
-                    if !mask.contains(.number) && !(mask.contains(.integer) && (tape.isPlainInteger(i) || tape.number(i).isIntegral)) { return false }
-                case .true, .false: if !mask.contains(.boolean) { return false }
-                case .null: if !mask.contains(.null) { return false }
-                }
+            case .type, .format, .pattern, .minLength, .maxLength:
+                if !leafOp(op, i, kind) { return false }
             case .ref:
                 if !evaluate(op.a, i, depth: depth &+ 1 &+ Int(op.b)) { return false }
             case .objectShape:
                 if kind == .object && !objectShape(op, i, depth: depth) { return false }
-            case .format:
-                if kind == .string && !format(op, i) { return false }
-            case .pattern:
-                if kind == .string && !pattern(op, i) { return false }
-            case .minLength:
-                guard kind == .string else { break }
-                if tape.isASCIIString(i) {
-                    if tape.rawLength(i) < Int(op.a) { return false }
-                } else if scalarCount(i, atLeast: Int(op.a)) < Int(op.a) {
-                    return false
-                }
-            case .maxLength:
-                guard kind == .string else { break }
-                if tape.isASCIIString(i) {
-                    if tape.rawLength(i) > Int(op.a) { return false }
-                } else if scalarCount(i, atLeast: Int(op.a) &+ 1) > Int(op.a) {
-                    return false
-                }
             case .items:
                 if kind == .array && !items(op, i, depth: depth) { return false }
             default:
@@ -394,6 +374,53 @@ struct TapeSchemaRun {
             }
         }
         return true
+    }
+
+    /// A `leaf` node against the value at `i`, where an object walk meets it: `evaluate` without
+    /// the call (the depth is checked as `evaluate` checks it).
+    @inline(__always)
+    private mutating func leafNode(_ node: TapeSchema.Node, _ i: JSONTape.Index, depth: Int) -> Bool {
+        if depth >= SchemaEvaluator.maxDepth { return false }
+        let kind = tape.kind(i)
+        var k = Int(node.opStart)
+        let end = k &+ Int(node.opCount)
+        while k < end {
+            if !leafOp(ops[k], i, kind) { return false }
+            k &+= 1
+        }
+        return true
+    }
+
+    /// One of `TapeSchema.leafCodes`.
+    @inline(__always)
+    private mutating func leafOp(_ op: TapeSchema.Op, _ i: JSONTape.Index, _ kind: JSONTape.Kind) -> Bool {
+        switch op.code {
+        case .type:
+            let mask = TypeMask(rawValue: op.small)
+            switch kind {
+            case .string: return mask.contains(.string)
+            case .object: return mask.contains(.object)
+            case .array: return mask.contains(.array)
+            case .number:
+                return mask.contains(.number) || (mask.contains(.integer) && (tape.isPlainInteger(i) || tape.number(i).isIntegral))
+            case .true, .false: return mask.contains(.boolean)
+            case .null: return mask.contains(.null)
+            }
+        case .format:
+            return kind != .string || format(op, i)
+        case .pattern:
+            return kind != .string || pattern(op, i)
+        case .minLength:
+            guard kind == .string else { return true }
+            if tape.isASCIIString(i) { return tape.rawLength(i) >= Int(op.a) }
+            return scalarCount(i, atLeast: Int(op.a)) >= Int(op.a)
+        case .maxLength:
+            guard kind == .string else { return true }
+            if tape.isASCIIString(i) { return tape.rawLength(i) <= Int(op.a) }
+            return scalarCount(i, atLeast: Int(op.a) &+ 1) <= Int(op.a)
+        default:
+            return true
+        }
     }
 
     private mutating func op(_ op: TapeSchema.Op, _ i: JSONTape.Index, _ kind: JSONTape.Kind, depth: Int) -> Bool {
@@ -493,7 +520,9 @@ struct TapeSchemaRun {
             if let slot = tape.lookup(k, in: table, slots, blob) {
                 if slot.position < 64 { present |= 1 << UInt64(slot.position) }
                 map[Int(slot.position)] = Int32(truncatingIfNeeded: value)
-                if nodes[Int(slot.node)].isFalse || !evaluate(slot.node, value, depth: depth &+ 1 &+ Int(slot.hops)) { return false }
+                let node = nodes[Int(slot.node)]
+                let inner = depth &+ 1 &+ Int(slot.hops)
+                if node.leaf ? !leafNode(node, value, depth: inner) : (node.isFalse || !evaluate(slot.node, value, depth: inner)) { return false }
             } else if op.b >= 0 {
                 if nodes[Int(op.b)].isFalse || !evaluate(op.b, value, depth: depth &+ 1) { return false }
             }
