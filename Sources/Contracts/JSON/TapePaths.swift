@@ -170,16 +170,25 @@ struct TapePathWalker {
     /// The member or element named step `k` names: from the object's slot map when the schema
     /// left one whose table has the name, else by `JSONTape.child`.
     @inline(__always)
-    func child(_ value: JSONTape.Index, _ k: Int) -> JSONTape.Index? {
-        if let pool, tape.kind(value) == .object {
-            let note = tape.notes[value]
-            let table = Int(truncatingIfNeeded: (note >> 32) & 0xFFFF)
-            if table != 0 {
-                let position = positions[k &* tables &+ table &- 1]
-                if position >= 0 {
-                    let v = pool[Int(UInt32(truncatingIfNeeded: note)) &+ Int(position)]
-                    return v >= 0 ? Int(v) : nil
-                }
+    func child(_ value: JSONTape.Index, _ k: Int) -> JSONTape.Index? { child(value, k, map: slotMap(value)) }
+
+    /// The slot map `child` reads for `value`: its table (1-based; 0 for none) and where its slots
+    /// start in the pool. Read once, it serves every step taken from the same object.
+    @inline(__always)
+    func slotMap(_ value: JSONTape.Index) -> (table: Int, base: Int) {
+        guard pool != nil, tape.kind(value) == .object else { return (0, 0) }
+        let note = tape.notes[value]
+        return (Int(truncatingIfNeeded: (note >> 32) & 0xFFFF), Int(UInt32(truncatingIfNeeded: note)))
+    }
+
+    /// `child(value, k)` with `value`'s slot map given.
+    @inline(__always)
+    func child(_ value: JSONTape.Index, _ k: Int, map: (table: Int, base: Int)) -> JSONTape.Index? {
+        if map.table != 0, let pool {
+            let position = positions[k &* tables &+ map.table &- 1]
+            if position >= 0 {
+                let v = pool[map.base &+ Int(position)]
+                return v >= 0 ? Int(v) : nil
             }
         }
         return tape.child(value, steps[k], blob)

@@ -50,6 +50,8 @@ extension TapeRules {
         let passes: FlatBuffer<ElementPass>
         let checks: FlatBuffer<ElementCheck>
         let lookups: FlatBuffer<Int32>
+        /// Per lookup, the step of a one-step path (read from the element's slot map), else -1.
+        let steps: FlatBuffer<Int32>
         let roles: FlatBuffer<ElementRole>
         let accumulators: Int
         /// The most lookups of one pass.
@@ -59,6 +61,7 @@ extension TapeRules {
             passes.free()
             checks.free()
             lookups.free()
+            steps.free()
             roles.free()
         }
     }
@@ -196,8 +199,9 @@ extension TapeRules {
             lookups += distinct
             width = max(width, distinct.count)
         }
-        return ElementPlan(passes: FlatBuffer(passes), checks: FlatBuffer(checks), lookups: FlatBuffer(lookups), roles: FlatBuffer(roles),
-                           accumulators: sumKeys.count, width: width)
+        let steps = lookups.map { id in builder.paths[Int(id)].count == 1 && !builder.paths[Int(id)].hasWildcard ? builder.paths[Int(id)].start : -1 }
+        return ElementPlan(passes: FlatBuffer(passes), checks: FlatBuffer(checks), lookups: FlatBuffer(lookups), steps: FlatBuffer(steps),
+                           roles: FlatBuffer(roles), accumulators: sumKeys.count, width: width)
     }
 }
 
@@ -223,8 +227,11 @@ extension TapeRulesRun {
                 let end = tape.next(array)
                 let checks = Int(pass.checkStart)..<Int(pass.checkStart &+ pass.checkCount)
                 while element < end {
+                    let map = walker.slotMap(element)
                     for j in 0..<Int(pass.lookupCount) {
-                        values[j] = walker.first(plan.lookups[Int(pass.lookupStart) &+ j], from: element) ?? -1
+                        let l = Int(pass.lookupStart) &+ j
+                        let step = plan.steps[l]
+                        values[j] = (step >= 0 ? walker.child(element, Int(step), map: map) : walker.first(plan.lookups[l], from: element)) ?? -1
                     }
                     for c in checks {
                         let check = plan.checks[c]
