@@ -44,7 +44,10 @@ extension TapeContract {
     }
 
     func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
-        var out: [UInt8] = [UInt8(ascii: "[")]
+        var out: [UInt8] = []
+        // Room for the usual key (an id and a revision) at once, not grown append by append.
+        out.reserveCapacity(64)
+        out.append(UInt8(ascii: "["))
         for n in 0..<dedupCount {
             guard let v = value(2 + n, tape, data) else { return nil }
             if n > 0 { out.append(UInt8(ascii: ",")) }
