@@ -120,14 +120,34 @@ public enum RFC3339 {
         let milliseconds = min(max(milliseconds, CivilDate.minDays * 86_400_000), (CivilDate.maxDays + 1) * 86_400_000 - 1)
         let seconds = CivilDate.floorDiv(milliseconds, 1000)
         let ms = Int(milliseconds - seconds * 1000)
-        var out: [UInt8] = []
-        out.reserveCapacity(24)
-        appendDateTime(wallSeconds: seconds, into: &out)
-        out.append(UInt8(ascii: "."))
-        out.append(0x30 + UInt8(ms / 100))
-        append2(ms % 100, into: &out)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
+        let days = CivilDate.floorDiv(seconds, 86_400)
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (y, month, day) = CivilDate.date(days: days)
+        let year = Int(y)
+        // Always 24 ASCII bytes (years 1–9999), written in place: one allocation, nothing to validate.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            @inline(__always) func two(_ v: Int, at k: Int) {
+                out[k] = 0x30 &+ UInt8(truncatingIfNeeded: v / 10)
+                out[k &+ 1] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
+            }
+            two(year / 100, at: 0)
+            two(year % 100, at: 2)
+            out[4] = UInt8(ascii: "-")
+            two(month, at: 5)
+            out[7] = UInt8(ascii: "-")
+            two(day, at: 8)
+            out[10] = UInt8(ascii: "T")
+            two(secondOfDay / 3600, at: 11)
+            out[13] = UInt8(ascii: ":")
+            two(secondOfDay / 60 % 60, at: 14)
+            out[16] = UInt8(ascii: ":")
+            two(secondOfDay % 60, at: 17)
+            out[19] = UInt8(ascii: ".")
+            out[20] = 0x30 &+ UInt8(truncatingIfNeeded: ms / 100)
+            two(ms % 100, at: 21)
+            out[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     /// Whether `format(milliseconds:)` writes exactly this instant (years 1–9999), so that

@@ -174,12 +174,16 @@ enum EncodeStage {
         return parts[0] != "ff" && parts[1] != String(repeating: "0", count: 32) && parts[2] != String(repeating: "0", count: 16)
     }
 
+    /// Lowercase hex digits, read in place (a `StaticString`: no allocation, no lazy initialization).
+    private static let hexDigits: StaticString = "0123456789abcdef"
+
     /// The deterministic `ce_id`: the 128-bit dedup key as a UUID-formatted string (version
     /// nibble 8, "custom", RFC 9562). The same type and dedup key always give the same id.
     static func ceID(_ key: DedupKey) -> String {
         // Written straight into the string's storage (36 bytes, one allocation).
         key.withUnsafeBytes { bytes in
             String(unsafeUninitializedCapacity: 36) { out in
+                let digits = Self.hexDigits.utf8Start
                 var j = 0
                 for i in 0..<16 {
                     var b = bytes[i]
@@ -189,8 +193,8 @@ enum EncodeStage {
                         out[j] = UInt8(ascii: "-")
                         j &+= 1
                     }
-                    out[j] = Hex.digit(b >> 4)
-                    out[j &+ 1] = Hex.digit(b)
+                    out[j] = digits[Int(b >> 4)]
+                    out[j &+ 1] = digits[Int(b & 0x0F)]
                     j &+= 2
                 }
                 return j
