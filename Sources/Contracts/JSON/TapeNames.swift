@@ -151,6 +151,13 @@ extension JSONTape {
         return (Int(e.start) + 1, Int(e.end) - Int(e.start) - 2)
     }
 
+    /// Whether the member name at `name` is `word`, byte for byte.
+    @inline(__always)
+    public func nameIs(_ name: Index, _ word: StaticString) -> Bool {
+        let (start, length) = nameBytes(name)
+        return length == word.utf8CodeUnitCount && JSONBytes.equal(raw + start, UnsafeRawPointer(word.utf8Start), count: length)
+    }
+
     /// Whether the string at `start`/`length` is `name` (its bytes at `blob`).
     @inline(__always)
     func isName(_ start: Int, _ length: Int, _ name: TapeName, _ blob: UnsafePointer<UInt8>) -> Bool {

@@ -72,6 +72,7 @@ private struct TapeEvent {
         let headers = AdapterInput(topic: record.topic, headers: record.headers, value: .null)
         let traceHeader = headers.headerString("traceparent")
         func string(_ i: JSONTape.Index?) -> String? { i.flatMap { tape.kind($0) == .string ? tape.string($0) : nil } }
+        let envelope = Envelope(tape)
         if let type = headers.headerString("ce_type") {
             // Header-typed: the whole value is the data.
             guard CanonicalAdapter.isWellFormedTypeName(type) else { return nil }
@@ -79,19 +80,47 @@ private struct TapeEvent {
             if let time, !CanonicalAdapter.isValidTime(time) { return nil }
             (self.type, data, self.time, traceparent) = (type, root, time, traceHeader)
         } else {
-            guard tape.kind(root) == .object, let type = string(tape.member(root, "type")), CanonicalAdapter.isWellFormedTypeName(type),
-                  let data = tape.member(root, "data"), tape.kind(data) != .null
+            guard tape.kind(root) == .object, let type = string(envelope.type), CanonicalAdapter.isWellFormedTypeName(type),
+                  let data = envelope.data, tape.kind(data) != .null
             else { return nil }
-            if let t = tape.member(root, "time"), tape.kind(t) != .null {
+            if let t = envelope.time, tape.kind(t) != .null {
                 guard let text = string(t), CanonicalAdapter.isValidTime(text) else { return nil }
                 time = text
             }
             (self.type, self.data) = (type, data)
-            traceparent = traceHeader ?? string(tape.member(root, "traceparent"))
+            traceparent = traceHeader ?? string(envelope.traceparent)
         }
         // `ContractStage.declaredVersion`: the first `ce_dataschema` header, else the value's `dataschema`.
         let declared = record.header("ce_dataschema").flatMap { String(validating: $0, as: UTF8.self) }
-            ?? (tape.kind(root) == .object ? string(tape.member(root, "dataschema")) : nil)
+            ?? string(envelope.dataschema)
         declaredVersion = declared.flatMap(ContractRef.version(ofDataschema:))
+    }
+
+    /// The members of the value's object `CanonicalAdapter` reads, found in one walk of its
+    /// members (names on a tape are unescaped ASCII or the parse declined, and never repeat).
+    private struct Envelope {
+        var type: JSONTape.Index?
+        var data: JSONTape.Index?
+        var time: JSONTape.Index?
+        var traceparent: JSONTape.Index?
+        var dataschema: JSONTape.Index?
+
+        init(_ tape: JSONTape) {
+            let root = JSONTape.root
+            guard tape.kind(root) == .object else { return }
+            tape.forEachMember(root) { name, value in
+                if tape.nameIs(name, "type") {
+                    type = value
+                } else if tape.nameIs(name, "data") {
+                    data = value
+                } else if tape.nameIs(name, "time") {
+                    time = value
+                } else if tape.nameIs(name, "traceparent") {
+                    traceparent = value
+                } else if tape.nameIs(name, "dataschema") {
+                    dataschema = value
+                }
+            }
+        }
     }
 }
