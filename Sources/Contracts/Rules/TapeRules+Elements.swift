@@ -5,7 +5,8 @@
 ///
 /// A rule takes part when every value it reads per element is one wildcard-free path from the
 /// element, and the array is named by a wildcard-free path: `items` with wildcard-free amounts, or,
-/// at the document, an amount path `I/*/S`. The verdict is unchanged — the rules only ever answer
+/// at the document, an amount path `I/*/S`; a currency scale or sign check also with amounts at
+/// the document only, read by one path each without a cursor. The verdict is unchanged — the rules only ever answer
 /// "no violation" or not, so the order of the checks does not matter — with one exception the pass
 /// does not take on: where the value at `I` is there but no array (`*` then walks an object's
 /// members, `items` takes the value itself as its one place), the document is checked rule by rule.
@@ -162,14 +163,14 @@ extension TapeRules {
                     guard let t = plain(c), let id = path(t) else { break }
                     itemCurrency = id
                 }
-                guard fusable, !sites.isEmpty,
+                guard fusable,
                       let role1 = values(sites, roots, kind: .scale, rule: i, currency: itemCurrency)
                 else { break }
                 role = role1
                 role.documentMinor = itemCurrency < 0
             case .nonNegative(let amounts):
                 sitesOf(amounts)
-                guard fusable, !sites.isEmpty, let role1 = values(sites, roots, kind: .nonNegative, rule: i, currency: -1) else { break }
+                guard fusable, let role1 = values(sites, roots, kind: .nonNegative, rule: i, currency: -1) else { break }
                 role = role1
             default:
                 break
