@@ -159,7 +159,7 @@ struct TapeParser {
 
     /// A member name at `i`, its colon and the whitespace before the colon: the name's entry (its
     /// hash in `count`), checked against the object's earlier names.
-    @inline(__always)
+    @_transparent
     mutating func name(_ frame: UnsafeMutablePointer<Frame>) -> Bool {
         guard i < n, p[i] == UInt8(ascii: "\""), let (end, flags) = Self.scanString(p, n, at: i),
               flags & (JSONTape.escaped | JSONTape.nonASCII) == 0

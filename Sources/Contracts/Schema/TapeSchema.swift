@@ -378,7 +378,7 @@ struct TapeSchemaRun {
 
     /// A `leaf` node against the value at `i`, where an object walk meets it: `evaluate` without
     /// the call (the depth is checked as `evaluate` checks it).
-    @inline(__always)
+    @_transparent
     private mutating func leafNode(_ node: TapeSchema.Node, _ i: JSONTape.Index, depth: Int) -> Bool {
         if depth >= SchemaEvaluator.maxDepth { return false }
         let kind = tape.kind(i)
