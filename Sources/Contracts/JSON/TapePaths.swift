@@ -182,7 +182,7 @@ struct TapePathWalker {
     }
 
     /// `child(value, k)` with `value`'s slot map given.
-    @inline(__always)
+    @_transparent
     func child(_ value: JSONTape.Index, _ k: Int, map: (table: Int, base: Int)) -> JSONTape.Index? {
         if map.table != 0, let pool {
             let position = positions[k &* tables &+ map.table &- 1]

@@ -332,6 +332,7 @@ struct TapeRulesRun {
     }
 
     /// The `nonNegative` test: a string not starting with `-` is not negative; else its amount.
+    @_transparent
     static func isNegative(_ tape: JSONTape, _ i: JSONTape.Index) -> Bool {
         if tape.kind(i) == .string {
             if tape.isPlainString(i) {
