@@ -52,6 +52,23 @@ import EventStore
     /// Computed once with this implementation; a change means every stored key changed.
     static let pinned = "c5b863ac26471cd2621252570516b938"
 
+    /// `DedupKey._rawHashValue` (`HashWord`): both words of the key decide its bucket, the seed
+    /// moves it, and a dictionary of keys still finds every one.
+    @Test func dedupKeysSpreadOverTableBucketsByBothWords() {
+        func buckets(_ keys: [DedupKey], seed: Int) -> Int { Set(keys.map { $0._rawHashValue(seed: seed) & 4095 }).count }
+        let byHigh = (0..<4096).map { DedupKey(high: UInt64($0), low: 7) }
+        let byLow = (0..<4096).map { DedupKey(high: 7, low: UInt64($0) << 40) }
+        // 4,096 keys thrown at random into 4,096 buckets fill about 2,589 of them.
+        #expect(buckets(byHigh, seed: 0) > 2_450)
+        #expect(buckets(byLow, seed: 0) > 2_450)
+        #expect(byHigh.filter { $0._rawHashValue(seed: 1) == $0._rawHashValue(seed: 2) }.count < 5)
+        #expect(byHigh.allSatisfy { $0._rawHashValue(seed: 3) == DedupKey(high: $0.high, low: $0.low)._rawHashValue(seed: 3) })
+        var table: [DedupKey: Int] = [:]
+        for (i, key) in (byHigh + byLow).enumerated() { table[key] = i }
+        #expect(table.count == 8_192)
+        #expect((byHigh + byLow).enumerated().allSatisfy { table[$0.element] == $0.offset })
+    }
+
     @Test func bloomFilterHasNoFalseNegativesAndFewFalsePositives() throws {
         var bloom = BloomFilter(expectedCount: 20_000, bitsPerKey: 16)
         for n in 0..<20_000 { bloom.insert(StoreFixtures.key(n)) }

@@ -22,6 +22,14 @@ public struct DedupKey: Hashable, Comparable, Sendable, CustomStringConvertible 
         self.low = low
     }
 
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(high)
+        hasher.combine(low)
+    }
+
+    /// The key is a SipHash tag already: one word of it, mixed (`HashWord`), places it in a table.
+    public func _rawHashValue(seed: Int) -> Int { HashWord.raw(low &+ high &* 0x9E37_79B9_7F4A_7C15, seed: seed) }
+
     /// The SipHash key: the ASCII bytes of "EBdedup1" and "finance!" read little endian.
     /// Part of the on-disk format.
     static let hashKey: (UInt64, UInt64) = (0x3170_7564_6564_4245, 0x2165_636e_616e_6966)

@@ -40,6 +40,9 @@ final class DedupStage {
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+        /// The digest is a seeded hash already: mixed (`HashWord`), it places the entity in a table.
+        func _rawHashValue(seed: Int) -> Int { HashWord.raw(UInt64(truncatingIfNeeded: digest), seed: seed) }
     }
 
     /// Nil: no durable layer, every key stays pending (benchmarks compare the store with an in-memory set).
