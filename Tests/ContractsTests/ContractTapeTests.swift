@@ -243,6 +243,64 @@ import Testing
         #expect(agreed.holds > 5_000 && agreed.fails > 5_000, "\(agreed)")
     }
 
+    /// The instants the schema's `date` and `date-time` checks note for the date-order rules
+    /// (`TapeNotes.instant`) are the instants the rules would read from the text: offsets,
+    /// fractions past nine digits, leap seconds, dates against date-times, a noted value against
+    /// one the rule parses itself, per element and at the document.
+    @Test func dateInstantsTheSchemaNotesAreTheOnesTheRulesRead() throws {
+        let formats = [("date", "date"), ("date-time", "date-time"), ("date", "date-time"), (nil, "date-time"), ("date-time", nil), (nil, nil)]
+        let rules = [
+            #"{"dateOrder":{"earlier":"/a","later":"/b"}}"#,
+            #"{"dateOrder":{"items":"/lines","earlier":"/from","later":"/to","allowEqual":false}}"#,
+        ]
+        var problems: [ContractProblem] = []
+        let parsed = try rules.enumerated().map { i, text in
+            try #require(FinanceRule.parse(JSONParser.parse(text), at: JSONPointer(tokens: ["rules", String(i)]), file: "t.json", problems: &problems))
+        }
+        let sets = parsed.map { RuleSet([$0]) } + [RuleSet(parsed)]
+        func property(_ format: String?) -> JSONValue { format.map { ["type": "string", "format": .string($0)] } ?? ["type": "string"] }
+        let checks = try formats.flatMap { pair -> [(CompiledSchema, TapeSchema, RuleSet, TapeRules)] in
+            let schema: JSONValue = ["type": "object", "properties": [
+                "a": property(pair.0), "b": property(pair.1),
+                "lines": ["type": "array", "items": ["type": "object", "properties": ["from": property(pair.1), "to": property(pair.0)]]],
+            ]]
+            let compiled = try CompiledSchema.compile(schema)
+            let onTape = try #require(TapeSchema.compile(compiled.program))
+            return try sets.map { set in (compiled, onTape, set, try #require(TapeRules.compile(set, schema: onTape))) }
+        }
+        // Instants close to each other, written many ways.
+        // Each part is wrong one time in twelve (the last of each list).
+        let days = ["2024-02-28", "2024-02-29", "2024-03-01", "1969-12-31", "2025-02-29"]
+        let times = ["T00:00:00", "T23:59:59", "T23:59:60", "t12:30:00", "T00:00:60"]
+        let fractions = ["", ".5", ".500", ".123456789", ".1234567891", ".123456788999", "."]
+        let offsets = ["Z", "z", "+00:00", "-00:00", "+01:00", "-01:00", "+23:59", "+24:00"]
+        var rng = SplitMix64(seed: 0xDA7E_2026)
+        func pick(_ list: [String]) -> String {
+            rng.next() % 12 == 0 ? list[list.count - 1] : list[Int(rng.next() % UInt64(list.count - 1))]
+        }
+        func instant() -> String {
+            let day = pick(days)
+            return rng.next() % 4 == 0 ? day : day + pick(times) + pick(fractions) + (rng.next() % 30 == 0 ? "" : pick(offsets))
+        }
+        var outcomes = (holds: 0, fails: 0, schemaFails: 0)
+        for n in 0..<4_000 {
+            let lines = (0..<Int(rng.next() % 3)).map { _ in #"{"from":"\#(instant())","to":"\#(instant())"}"# }
+            let document = #"{"a":"\#(instant())","b":"\#(instant())","lines":[\#(lines.joined(separator: ","))]}"#
+            let text = Array(document.utf8)
+            let value = try JSONParser.parse(text)
+            for (c, check) in checks.enumerated() {
+                var violations: [Violation] = []
+                check.2.evaluate(value, into: &violations)
+                let schemaValid = check.0.isValid(value)
+                let expected = schemaValid && violations.isEmpty
+                let got = JSONTape.parse(text) { tape in tape.map { check.1.isValid($0, JSONTape.root) && check.3.holds($0, JSONTape.root) } }
+                #expect(got == expected, "document \(n) \(document), check \(c): \(violations)")
+                if !schemaValid { outcomes.schemaFails += 1 } else if expected { outcomes.holds += 1 } else { outcomes.fails += 1 }
+            }
+        }
+        #expect(outcomes.holds > 10_000 && outcomes.fails > 5_000 && outcomes.schemaFails > 10_000, "\(outcomes)")
+    }
+
     /// A leaf checked in place by the object walk (`TapeSchemaRun.leafNode`) counts its depth as
     /// `evaluate` does: through a `$ref` chain of every length around the evaluator's limit, the
     /// tape fails where the reference fails.

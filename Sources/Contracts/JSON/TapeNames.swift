@@ -214,11 +214,19 @@ extension JSONTape {
 ///   check completed; a map is noted only once its whole object was visited.
 /// - a string that passed `format: money`: bit 63, its decimals in bits 48–55, and bit 62 when its
 ///   exact value (at most 18 digits) is in `JSONTape.amounts` — the rules' amount, not parsed again.
+/// - a string that passed `format: date` or `date-time`: bit 61, the nanoseconds of its instant in
+///   bits 0–29 and the seconds in `JSONTape.amounts` — what `RuleDates.instant` makes of its text,
+///   for the date-order rules. Noted only on a string with no note yet (money owns `amounts` then).
 ///
-/// Notes are zeroed at every parse.
+/// Notes are zeroed at every parse. A note on a string is a fact about its bytes, whatever the
+/// rest of the schema check found.
 enum TapeNotes {
     static let money: UInt64 = 1 << 63
     static let smallAmount: UInt64 = 1 << 62
+    static let instant: UInt64 = 1 << 61
+
+    @inline(__always)
+    static func instant(nanoseconds: Int) -> UInt64 { instant | UInt64(truncatingIfNeeded: nanoseconds) & 0x3FFF_FFFF }
 
     @inline(__always)
     static func object(table: Int32, slots: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: table &+ 1)) << 32 | UInt64(UInt32(truncatingIfNeeded: slots)) }
@@ -228,6 +236,14 @@ enum TapeNotes {
 }
 
 extension JSONTape {
+    /// A date string's instant, as its note holds it; nil when the string has no instant note.
+    @inline(__always)
+    func noted(instant i: Index) -> RuleDates.Instant? {
+        let note = notes[i]
+        guard note & (TapeNotes.money | TapeNotes.instant) == TapeNotes.instant else { return nil }
+        return RuleDates.Instant(seconds: amounts[i], nanoseconds: Int(truncatingIfNeeded: note & 0x3FFF_FFFF))
+    }
+
     /// A money string's decimals and (at most 18 digits) value, as its note holds them; nil when
     /// the string has no money note.
     @inline(__always)

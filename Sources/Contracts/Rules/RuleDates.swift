@@ -20,7 +20,12 @@ enum RuleDates {
 
     /// `instant` of the string with these UTF-8 bytes.
     static func instant(utf8 text: UnsafeBufferPointer<UInt8>) -> Instant? {
-        guard let t = RFC3339.parse(text, allowDateOnly: true) else { return nil }
+        RFC3339.parse(text, allowDateOnly: true).flatMap(instant)
+    }
+
+    /// `instant` of a parsed timestamp (`RFC3339.parse(_:allowDateOnly: true)`).
+    @inline(__always)
+    static func instant(_ t: RFC3339.Timestamp) -> Instant? {
         if !t.hasTime { return Instant(seconds: t.days * 86_400, nanoseconds: 0) }
         guard let utc = t.utcSeconds else { return nil }
         return Instant(seconds: utc, nanoseconds: t.nanoseconds)

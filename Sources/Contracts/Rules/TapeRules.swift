@@ -347,6 +347,7 @@ struct TapeRulesRun {
     /// `RuleDates.instant` of a string value; nil for anything else.
     static func instant(_ tape: JSONTape, _ i: JSONTape.Index) -> RuleDates.Instant? {
         guard tape.kind(i) == .string else { return nil }
+        if let noted = tape.noted(instant: i) { return noted }
         return tape.isPlainString(i) ? RuleDates.instant(utf8: tape.rawString(i)) : RuleDates.instant(tape.string(i))
     }
 

@@ -54,7 +54,12 @@ enum SchemaFormat: String, Sendable, CaseIterable {
     /// RFC 3339 `date-time`: `full-date "T" partial-time time-offset`, `T`/`Z` in either case; a
     /// leap second (`:60`) only at 23:59 UTC once the offset is applied.
     static func isDateTime(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let t = RFC3339.parse(b), let offset = t.offsetSeconds else { return false }
+        RFC3339.parse(b).map(isDateTime) ?? false
+    }
+
+    /// `isDateTime` of a parsed timestamp.
+    static func isDateTime(_ t: RFC3339.Timestamp) -> Bool {
+        guard t.hasTime, let offset = t.offsetSeconds else { return false }
         if t.second == 60 {
             let utcMinute = ((t.hour * 60 + t.minute - offset / 60) % 1440 + 1440) % 1440
             return utcMinute == 23 * 60 + 59

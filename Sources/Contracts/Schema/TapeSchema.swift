@@ -1,3 +1,5 @@
+import Basics
+
 /// A `SchemaProgram`'s pass/fail answer compiled for `JSONTape`s (docs/decisions.md, 2026-12-04):
 /// the same nodes and keywords (the pass/fail ranges, `objectShape` fused), flattened into plain
 /// data — instructions, node lists, name hash tables over bytes, the automata of `pattern`s — in
@@ -495,6 +497,17 @@ struct TapeSchemaRun {
     @inline(never)
     private mutating func otherFormat(_ op: TapeSchema.Op, _ i: JSONTape.Index) -> Bool {
         let format = SchemaFormat.allCases[Int(op.small)]
+        if format == .date || format == .dateTime, tape.isPlainString(i) {
+            // One parse: the check, and the instant the date-order rules then read (`TapeNotes`).
+            guard let t = RFC3339.parse(tape.rawString(i), allowDateOnly: true),
+                  format == .date ? !t.hasTime : SchemaFormat.isDateTime(t)
+            else { return false }
+            if tape.notes[i] == 0, let instant = RuleDates.instant(t) {
+                tape.notes[i] = TapeNotes.instant(nanoseconds: instant.nanoseconds)
+                tape.amounts[i] = instant.seconds
+            }
+            return true
+        }
         if tape.isPlainString(i), let valid = format.isValid(utf8: tape.rawString(i)) { return valid }
         return format.isValid(tape.string(i))
     }
