@@ -152,3 +152,28 @@ import Testing
         #expect(texts.sorted().map { Array($0.string.utf8) } == [[], [0x45], [0x65, 0xCC, 0x81], [0x7A], [0xC3, 0xA9]])
     }
 }
+
+@Suite struct BytesTableTests {
+    /// Keys alike in length and first bytes (as a catalog's event types are), the empty key,
+    /// non-ASCII keys; found by `String` and by bytes, and nothing else found.
+    @Test func findsEveryKeyAndNothingElse() {
+        var keys = ["", "a", "finance.invoice.posted", "finance.invoice.voided", "finance.payment.posted", "caf\u{E9}", "cafe\u{301}"]
+        for n in 0..<300 { keys.append("finance.type\(n).posted") }
+        let table = BytesTable(keys.enumerated().map { ($0.element, $0.offset) })
+        #expect(table.count == keys.count)
+        for (i, key) in keys.enumerated() {
+            #expect(table[key] == i, "\(key)")
+            #expect(Array(key.utf8).withUnsafeBytes { table[bytes: $0] } == i, "\(key)")
+        }
+        // Neither prefixes, extensions, other normalizations nor case find a key.
+        for other in ["finance.invoice.poste", "finance.invoice.posted ", "Finance.invoice.posted", "caf\u{E9}\u{301}", "b", "finance.type300.posted"] {
+            #expect(table[other] == nil, "\(other)")
+        }
+        #expect(table["caf\u{E9}"] == 5 && table["cafe\u{301}"] == 6)
+    }
+
+    @Test func aRepeatedKeyKeepsItsLastValue() {
+        let table = BytesTable([("x", 1), ("y", 2), ("x", 3)])
+        #expect(table.count == 2 && table["x"] == 3 && table["y"] == 2 && table.keys == ["x", "y"])
+    }
+}

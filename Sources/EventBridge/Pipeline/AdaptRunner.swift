@@ -104,7 +104,7 @@ public final class AdaptRunner {
                 case .failure(let f): return Result(outcome: .deadLettered, failure: f)
                 case .success(let p): plan = p
                 }
-                let routes = pipeline.route.select(type: event.type, data: accepted.data).map { pipeline.route.routes[$0].name }
+                let routes = pipeline.route.select(type: event.type, data: accepted.data).map(\.name)
                 out.append(Result.Event(
                     type: event.type, version: accepted.contract.version, id: plan.id, entityKey: plan.entityKey,
                     time: event.time, subject: event.subject, data: accepted.data, subscribers: routes))

@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import EventStore
 import KafkaClient
@@ -19,15 +20,22 @@ extension EventPipeline {
               let source = adapt.sources[record.topic], source.isCanonical
         else { return nil }
         return JSONTape.parse(value, options: decode.options) { tape -> Prepared? in
-            guard let tape, let event = TapeEvent(tape, record) else { return nil }
+            guard let tape, let event = TapeEvent(tape, record, types: tapeTypes) else { return nil }
             return prepare(event, tape, record, source: source)
         }
+    }
+
+    /// What the tape path knows of every contract type before any input, by the type's bytes.
+    static func tapeTypes(_ registry: ContractRegistry, route: RouteStage, gateRules: GateStage.Rules) -> BytesTable<TapeType> {
+        BytesTable(registry.types.compactMap { type in
+            registry.newest(type).map { (type, TapeType(newest: $0, route: route, gateRules: gateRules)) }
+        })
     }
 
     private func prepare(_ event: TapeEvent, _ tape: JSONTape, _ record: KafkaConsumerRecord, source: AdaptStage.Source) -> Prepared? {
         let data = event.data
         // Read through the class reference, never copied (`NewestContract`).
-        guard let newest = contract.registry.newest(event.type) else { return nil }
+        let newest = event.known.newest
         if let declared = event.declaredVersion, declared != newest.ref.version { return nil }
         guard newest.holds(tape, data) == true, let entityKey = newest.entityKey(of: tape, data) else { return nil }
         // A revision the staleness guard cannot compare is the general path's failure.
@@ -39,11 +47,11 @@ extension EventPipeline {
         var plan = DedupStage.plan(type: event.type, contract: newest.ref, entityKey: entityKey,
                                    dedupText: newest.dedupKey(of: tape, data) ?? entityKey, revision: revision)
         plan.requirement = gateRules.requirement(type: newest.ref.type, prerequisite: newest.prerequisite, topic: record.topic) { Contract.keyText(at: $0, in: tape, data) }
-        plan.readinessKey = gateRules.readinessKey(type: event.type, entityKey: plan.entityKey)
-        let routes = route.select(type: event.type) { pointer, expected in
+        plan.readinessKey = event.known.setsReadiness ? GateStage.Rules.key(event.type, plan.entityKey) : nil
+        let routes = route.select(among: event.known.routes) { pointer, expected in
             guard pointer.isASCII else { return pointer.resolve(in: tape.value(data)) == expected }
             return pointer.resolve(in: tape, data).map { tape.value($0) == expected } ?? false
-        }.map { route.routes[$0] }
+        }
         var outputs: [KafkaProducerRecord] = []
         if !routes.isEmpty {
             // The input's own bytes when they are what the writer would write (`JSONCompactSpan`).
@@ -57,16 +65,38 @@ extension EventPipeline {
     }
 }
 
+/// One contract type as the tape path sees it, made once per pipeline (docs/decisions.md,
+/// 2026-12-05, "per-type plans"): its newest contract, whether the name is one `CanonicalAdapter`
+/// accepts, the subscribers whose type patterns take it, and whether it sets readiness keys.
+final class TapeType: Sendable {
+    let newest: NewestContract
+    let isWellFormed: Bool
+    let routes: [RouteStage.Route]
+    let setsReadiness: Bool
+
+    init(newest: NewestContract, route: RouteStage, gateRules: GateStage.Rules) {
+        let type = newest.ref.type
+        self.newest = newest
+        isWellFormed = CanonicalAdapter.isWellFormedTypeName(type)
+        routes = route.candidates(type: type)
+        setsReadiness = gateRules.setsReadiness(type: type)
+    }
+}
+
 /// What `CanonicalAdapter` and `ContractStage.declaredVersion` read from an input, read from its
-/// tape — or nil wherever they would fail or the tape cannot say for sure.
+/// tape — or nil wherever they would fail or the tape cannot say for sure. The type is found by
+/// its bytes among the catalog's (`TapeType`): an unknown type is the general path's failure, and
+/// a known one's name is the catalog's `String`, not one made from the input.
 private struct TapeEvent {
-    var type: String
+    var known: TapeType
     var data: JSONTape.Index
     var time: String?
     var traceparent: String?
     var declaredVersion: Int?
 
-    init?(_ tape: JSONTape, _ record: KafkaConsumerRecord) {
+    var type: String { known.newest.ref.type }
+
+    init?(_ tape: JSONTape, _ record: KafkaConsumerRecord, types: BytesTable<TapeType>) {
         let root = JSONTape.root
         // The adapter's header reads (last header, non-empty, UTF-8), without the decoded value.
         let headers = AdapterInput(topic: record.topic, headers: record.headers, value: .null)
@@ -75,19 +105,20 @@ private struct TapeEvent {
         let envelope = Envelope(tape)
         if let type = headers.headerString("ce_type") {
             // Header-typed: the whole value is the data.
-            guard CanonicalAdapter.isWellFormedTypeName(type) else { return nil }
+            guard let known = types[type], known.isWellFormed else { return nil }
             let time = headers.headerString("ce_time")
             if let time, !CanonicalAdapter.isValidTime(time) { return nil }
-            (self.type, data, self.time, traceparent) = (type, root, time, traceHeader)
+            (self.known, data, self.time, traceparent) = (known, root, time, traceHeader)
         } else {
-            guard tape.kind(root) == .object, let type = string(envelope.type), CanonicalAdapter.isWellFormedTypeName(type),
-                  let data = envelope.data, tape.kind(data) != .null
+            guard tape.kind(root) == .object, let t = envelope.type, tape.kind(t) == .string,
+                  let known = tape.isPlainString(t) ? types[bytes: UnsafeRawBufferPointer(tape.rawString(t))] : types[tape.string(t)],
+                  known.isWellFormed, let data = envelope.data, tape.kind(data) != .null
             else { return nil }
             if let t = envelope.time, tape.kind(t) != .null {
                 guard let text = string(t), CanonicalAdapter.isValidTime(text) else { return nil }
                 time = text
             }
-            (self.type, self.data) = (type, data)
+            (self.known, self.data) = (known, data)
             traceparent = traceHeader ?? string(envelope.traceparent)
         }
         // `ContractStage.declaredVersion`: the first `ce_dataschema` header, else the value's `dataschema`.

@@ -1,3 +1,4 @@
+import Basics
 import Contracts
 import EventStore
 import KafkaClient
@@ -32,6 +33,8 @@ final class EventPipeline: @unchecked Sendable {
     /// The producer's `message.max.bytes`: an output larger than this dead-letters its input
     /// (`publish.too_large`) instead of failing its delivery; DLQ records are cut to it.
     let maxMessageBytes: Int
+    /// Every contract type as the tape path sees it (`TapeType`), by the type's bytes.
+    let tapeTypes: BytesTable<TapeType>
 
     convenience init(
         config: BridgeConfig, registry: ContractRegistry, adapters: AdapterCatalog, store: EventStore?,
@@ -60,6 +63,7 @@ final class EventPipeline: @unchecked Sendable {
         self.entityState = entityState
         gateRules = try GateStage.Rules(config: config.sequencing, registry: registry)
         maxMessageBytes = KafkaProducer.maxMessageBytes(config.clientConfigs.producer) ?? KafkaConfig.defaultMaxMessageBytes
+        tapeTypes = Self.tapeTypes(registry, route: route, gateRules: gateRules)
     }
 
     /// What an input comes to before the dedup state is consulted.
@@ -145,7 +149,7 @@ final class EventPipeline: @unchecked Sendable {
             }
             plan.requirement = gateRules.requirement(contract: ok.contract, data: ok.data, topic: record.topic)
             plan.readinessKey = gateRules.readinessKey(type: event.type, entityKey: plan.entityKey)
-            let routes = route.select(type: event.type, data: ok.data).map { route.routes[$0] }
+            let routes = route.select(type: event.type, data: ok.data)
             let outputs = routes.isEmpty ? []
                 : EncodeStage.records(event, ok, plan: &plan, record: record, source: source,
                                       contract: contract.registry.newest(event.type).flatMap { $0.ref == plan.contract ? $0 : nil }, routes: routes)

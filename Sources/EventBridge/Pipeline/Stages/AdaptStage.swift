@@ -1,11 +1,12 @@
+import Basics
 import Contracts
 import KafkaClient
 
 /// Stage 2, adapt: a decoded input → the canonical events its source's adapter makes of it
 /// (`Adapters/`), or a decision already (filtered by the adapter, or dead-lettered).
 struct AdaptStage: Sendable {
-    /// A configured source topic and its adapter.
-    struct Source: Sendable {
+    /// A configured source topic and its adapter (a class: every input takes its source along).
+    final class Source: Sendable {
         let settings: BridgeConfig.SourceSettings
         let adapter: any Adapter
         /// The source's header values (`ce_source`, `ce_sourcetopic`) as bytes, made once.
@@ -21,15 +22,13 @@ struct AdaptStage: Sendable {
         }
     }
 
-    /// By source topic.
-    let sources: [String: Source]
+    /// By source topic (looked up for every input: by the topic's bytes, `BytesTable`).
+    let sources: BytesTable<Source>
 
     init(config: BridgeConfig, adapters: AdapterCatalog) throws {
-        var sources: [String: Source] = [:]
-        for s in config.sources {
-            sources[s.topic] = Source(settings: s, adapter: try adapters.adapter(named: s.adapter, sourceZone: s.timeZone, sourceSystem: s.sourceSystem))
-        }
-        self.sources = sources
+        sources = BytesTable(try config.sources.map { s in
+            (s.topic, Source(settings: s, adapter: try adapters.adapter(named: s.adapter, sourceZone: s.timeZone, sourceSystem: s.sourceSystem)))
+        })
     }
 
     enum Outcome: Sendable {

@@ -92,8 +92,11 @@ final class GateStage {
         /// The readiness key an event of `type` with `entityKey` sets when published, if its type
         /// is a prerequisite of something.
         func readinessKey(type: String, entityKey: String) -> String? {
-            enabled && prerequisiteTypes.contains(type) ? Self.key(type, entityKey) : nil
+            setsReadiness(type: type) ? Self.key(type, entityKey) : nil
         }
+
+        /// Whether publishing an event of `type` makes a readiness key ready.
+        func setsReadiness(type: String) -> Bool { enabled && prerequisiteTypes.contains(type) }
 
         static func key(_ type: String, _ entity: String) -> String { type + "|" + entity }
     }

@@ -3,14 +3,22 @@ import Contracts
 /// Stage 5, route: chooses the subscribers of an event — by type pattern, then by field filters
 /// on the data — in configuration order.
 struct RouteStage: Sendable {
-    struct Route: Sendable {
-        var name: String
-        var topic: String
-        var mode: BridgeConfig.ContentMode
+    /// A class: each input's outputs name their routes, and a reference is one retain where the
+    /// fields would be five.
+    final class Route: Sendable {
+        let name: String
+        let topic: String
+        let mode: BridgeConfig.ContentMode
         let exactTypes: Set<String>
         let prefixes: [String]
         let matchAll: Bool
         let filters: [(pointer: JSONPointer, value: JSONValue)]
+
+        init(name: String, topic: String, mode: BridgeConfig.ContentMode, exactTypes: Set<String>, prefixes: [String], matchAll: Bool,
+             filters: [(pointer: JSONPointer, value: JSONValue)]) {
+            (self.name, self.topic, self.mode, self.exactTypes, self.prefixes, self.matchAll, self.filters) =
+                (name, topic, mode, exactTypes, prefixes, matchAll, filters)
+        }
 
         func matches(type: String) -> Bool {
             matchAll || exactTypes.contains(type) || prefixes.contains { type.hasPrefix($0) }
@@ -50,15 +58,18 @@ struct RouteStage: Sendable {
     /// Subscribers interested in this type at all (before field filters).
     func hasSubscriber(forType type: String) -> Bool { routes.contains { $0.matches(type: type) } }
 
-    /// Indices into `routes` of the subscribers that receive this event, in configuration order.
-    func select(type: String, data: JSONValue) -> [Int] {
-        select(type: type) { $0.resolve(in: data) == $1 }
+    /// The subscribers that receive this event, in configuration order.
+    func select(type: String, data: JSONValue) -> [Route] {
+        select(among: candidates(type: type)) { $0.resolve(in: data) == $1 }
     }
 
-    /// `select(type:data:)` with the field filters answered by `holds` (see `Route.accepts`).
-    func select(type: String, where holds: (JSONPointer, JSONValue) -> Bool) -> [Int] {
-        var out: [Int] = []
-        for (i, r) in routes.enumerated() where r.matches(type: type) && r.accepts(holds) { out.append(i) }
-        return out
+    /// The subscribers whose type patterns take `type`, in configuration order (before field filters).
+    func candidates(type: String) -> [Route] { routes.filter { $0.matches(type: type) } }
+
+    /// The `candidates` whose field filters hold, `holds` answering them (see `Route.accepts`).
+    func select(among candidates: [Route], where holds: (JSONPointer, JSONValue) -> Bool) -> [Route] {
+        // Mostly no filters at all: the candidates themselves, shared, not copied.
+        if candidates.allSatisfy({ $0.filters.isEmpty }) { return candidates }
+        return candidates.filter { $0.accepts(holds) }
     }
 }
