@@ -47,6 +47,21 @@ import EventStore
 
     @Test func dedupKeyHasAPinnedValue() {
         #expect(DedupKey(family: "finance.payment.settled", values: ["PAY-1"]).description == StoreHashingTests.pinned)
+        #expect(DedupKey(family: "finance.payment.settled", value: "PAY-1").description == StoreHashingTests.pinned)
+        #expect(Array("PAY-1".utf8).withUnsafeBytes { DedupKey(family: "finance.payment.settled", utf8: $0) }.description == StoreHashingTests.pinned)
+    }
+
+    /// One value given as a `String`, as bytes, or in a list of one: the same key, for every
+    /// length around the hash's eight-byte words and for text that is not ASCII.
+    @Test func oneDedupValueHashesAlikeHoweverItIsGiven() {
+        for family in ["", "f", "finance.invoice.posted", "fam\u{E9}"] {
+            for length in 0..<40 {
+                let value = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x41 + $0 % 26))) }) + (length % 5 == 4 ? "\u{1F600}" : "")
+                let listed = DedupKey(family: family, values: [value])
+                #expect(DedupKey(family: family, value: value) == listed)
+                #expect(Array(value.utf8).withUnsafeBytes { DedupKey(family: family, utf8: $0) } == listed)
+            }
+        }
     }
 
     /// Computed once with this implementation; a change means every stored key changed.

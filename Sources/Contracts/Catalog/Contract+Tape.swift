@@ -44,6 +44,11 @@ extension TapeContract {
     }
 
     func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
+        dedupKeyText(of: tape, data).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `dedupKey(of:_:)` as its UTF-8 bytes.
+    func dedupKeyText(of tape: JSONTape, _ data: JSONTape.Index) -> [UInt8]? {
         var out: [UInt8] = []
         // Room for the usual key (an id and a revision) at once, not grown append by append.
         out.reserveCapacity(64)
@@ -63,7 +68,7 @@ extension TapeContract {
             }
         }
         out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? {
@@ -96,6 +101,9 @@ extension TapeChecked {
     /// `dedupKey(of:)` on a tape: the canonical JSON array of the values, strings and `Int64`s
     /// written straight from the input, anything else through `canonicalNumbers` and the writer.
     public func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? { tapeCheck?.dedupKey(of: tape, data) }
+
+    /// `dedupKey(of:_:)` as its UTF-8 bytes (the dedup key hashes these; no `String` is made).
+    public func dedupKeyText(of tape: JSONTape, _ data: JSONTape.Index) -> [UInt8]? { tapeCheck?.dedupKeyText(of: tape, data) }
 
     /// The value at `revision` on a tape (nil when absent), as `revision.resolve(in:)` gives it.
     public func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? { tapeCheck?.revisionValue(of: tape, data) }

@@ -67,14 +67,15 @@ final class EventPipeline: @unchecked Sendable {
     }
 
     /// What an input comes to before the dedup state is consulted.
-    indirect enum Prepared: Sendable {
+    enum Prepared: Sendable {
         /// Decided already: dead-lettered, or filtered by the adapter.
         case decided(InputDecision)
         /// The input's canonical events, in order, each ready to publish or failing the input.
         case events([PreparedEvent])
         /// Prepared, and the input changes entity state: `decide` keeps the writes pending
         /// (`EntityStateStage`) before deciding the rest.
-        case withState([StateWrite], then: Prepared)
+        /// (Only this case is boxed: the others, by far the most common, are made without an allocation.)
+        indirect case withState([StateWrite], then: Prepared)
         /// The adapter needs entity state: `decide` resolves it in input order, then prepares the
         /// outcome (contract, keys, routes, encoding) on the pipeline thread.
         case needsState(StateRequest, source: AdaptStage.Source, declaredVersion: Int?)

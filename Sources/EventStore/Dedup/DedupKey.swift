@@ -41,6 +41,26 @@ public struct DedupKey: Hashable, Comparable, Sendable, CustomStringConvertible 
         var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
         hasher.appendFramed(family)
         for value in values { hasher.appendFramed(value) }
+        self.init(hasher)
+    }
+
+    /// The key of an event with one dedup value, `init(family:values:)` of `[value]`.
+    public init(family: String, value: String) {
+        var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
+        hasher.appendFramed(family)
+        hasher.appendFramed(value)
+        self.init(hasher)
+    }
+
+    /// The key of an event with one dedup value given as its UTF-8 bytes (no `String` made).
+    public init(family: String, utf8 value: UnsafeRawBufferPointer) {
+        var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
+        hasher.appendFramed(family)
+        hasher.appendFramed(bytes: value)
+        self.init(hasher)
+    }
+
+    private init(_ hasher: consuming SipHash128) {
         // The tag's bytes read big endian (the stored blob is the tag, byte for byte).
         let (first, second) = hasher.finalizeWords()
         self.init(high: first.byteSwapped, low: second.byteSwapped)

@@ -78,13 +78,15 @@ struct SipHash128 {
     /// Appends the 4-byte little-endian length followed by the bytes: framing, so that
     /// ("ab", "c") and ("a", "bc") hash differently.
     mutating func appendFramed(_ text: String) {
-        let utf8 = text.utf8
-        var count = UInt32(truncatingIfNeeded: utf8.count)
-        for _ in 0..<4 {
-            append(UInt8(truncatingIfNeeded: count))
-            count >>= 8
-        }
-        append(contentsOf: utf8)
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { appendFramed(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil { Array(text.utf8).withUnsafeBytes { appendFramed(bytes: $0) } }
+    }
+
+    /// `appendFramed` of these bytes.
+    mutating func appendFramed(bytes: UnsafeRawBufferPointer) {
+        var count = UInt32(truncatingIfNeeded: bytes.count).littleEndian
+        withUnsafeBytes(of: &count) { append(bytes: $0) }
+        append(bytes: bytes)
     }
 
     /// The tag as two words: bytes 0–7 and 8–15 of the tag, each read little endian.

@@ -78,8 +78,12 @@ final class DedupStage {
     /// The keys of an accepted event from its key texts and its comparable revision (the tape path
     /// reads them from the input).
     static func plan(type: String, contract: ContractRef, entityKey: String, dedupText: String, revision: StoredRevision?) -> PlannedEvent {
-        let dedupKey = DedupKey(family: type, values: [dedupText])
-        return PlannedEvent(
+        plan(type: type, contract: contract, entityKey: entityKey, dedupKey: DedupKey(family: type, value: dedupText), revision: revision)
+    }
+
+    /// `plan` with the dedup key made already (the tape path hashes the key text's bytes).
+    static func plan(type: String, contract: ContractRef, entityKey: String, dedupKey: DedupKey, revision: StoredRevision?) -> PlannedEvent {
+        PlannedEvent(
             id: EncodeStage.ceID(dedupKey), contract: contract, entityKey: entityKey, dedupKey: dedupKey,
             entity: revision == nil ? nil : EntityRef(family: type, key: entityKey), revision: revision)
     }
