@@ -153,6 +153,30 @@ import Testing
         }
     }
 
+    /// A repeated member name is found in objects of every size, wherever the two names stand,
+    /// and only within one object: the same name in a nested or a sibling object is no repeat.
+    @Test func findsEveryRepeatedNameAndOnlyThose() {
+        var rng = SplitMix64(seed: 0xD0B1_2026)
+        var outcomes = (accepted: 0, declined: 0)
+        for n in 0..<3_000 {
+            let size = 1 + Int(rng.next() % UInt64(n % 10 == 0 ? JSONTape.maxObjectMembers - 1 : 40))
+            var names = (0..<size).map { "k\($0 &* 7 % 1000)x\($0)" }
+            let repeats = rng.next() % 2 == 0 && size > 1
+            if repeats {
+                let from = Int(rng.next() % UInt64(size - 1))
+                names.insert(names[from], at: from + 1 + Int(rng.next() % UInt64(size - from)))
+            }
+            // Each object also holds a nested object and an array of objects reusing its names.
+            let inner = "{" + names.prefix(5).map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+            let members = names.map { "\"\($0)\":" + (rng.next() % 8 == 0 ? inner : "2") }
+            let text = Array(("[" + "{" + members.joined(separator: ",") + "}," + inner + "]").utf8)
+            let accepted = JSONTape.parse(text) { $0 != nil }
+            #expect(accepted != repeats, "document \(n) (\(names.count) names, repeated: \(repeats))")
+            if accepted { outcomes.accepted += 1 } else { outcomes.declined += 1 }
+        }
+        #expect(outcomes.accepted > 1_000 && outcomes.declined > 1_000, "\(outcomes)")
+    }
+
     @Test func readsValuesInPlace() {
         let text = Array(#" {"type":"x","data":{"n":-12,"big":123456789012345678901,"f":1.50,"s":"a\"b","e":[],"o":{}} } "#.utf8)
         JSONTape.parse(text) { (tape: JSONTape?) -> Void in

@@ -20,6 +20,8 @@ struct TapeParser {
     /// Bumped at every whitespace run and every escape `JSONWriter` would not write: a container
     /// whose close sees the same value as its open is compact.
     var irregular = 0
+    /// Where `Frame.seen` is in a frame.
+    let seenOffset = MemoryLayout<Frame>.offset(of: \Frame.seen).unsafelyUnwrapped
 
     init(bytes: UnsafeBufferPointer<UInt8>, storage: JSONTapeStorage, maxDepth: Int) {
         p = bytes.baseAddress.unsafelyUnwrapped
@@ -39,8 +41,10 @@ struct TapeParser {
         var members: UInt32
         /// `irregular` when it opened: unchanged at its close means the container is compact.
         var irregular: Int
-        /// One bit per name hash seen in this object; a second name on a set bit is compared.
-        var seen: UInt64
+        /// 256 bits, one per value of a name hash's top byte, set for the names seen in this
+        /// object; only a name on a set bit is compared with the earlier names. (One word of 64
+        /// bits sent an object of two dozen members through that comparison four times or so.)
+        var seen: (UInt64, UInt64, UInt64, UInt64)
         /// Where this object's names start in `storage.names`.
         var nameBase: Int
     }
@@ -61,7 +65,7 @@ struct TapeParser {
                 guard depth <= maxDepth else { return nil }
                 let isObject = b == UInt8(ascii: "{")
                 let frame = frames + depth
-                frame.pointee = Frame(entry: Int32(truncatingIfNeeded: count), isObject: isObject, members: 0, irregular: irregular, seen: 0, nameBase: names)
+                frame.pointee = Frame(entry: Int32(truncatingIfNeeded: count), isObject: isObject, members: 0, irregular: irregular, seen: (0, 0, 0, 0), nameBase: names)
                 append(isObject ? .object : .array, 0, i, i)
                 i &+= 1
                 skipWhitespace()
@@ -166,15 +170,17 @@ struct TapeParser {
         else { return false }
         let length = end &- i &- 2
         let hash = JSONTape.nameHash(length: length, TapeWords(raw: raw, n: n, start: i &+ 1))
-        let bit: UInt64 = 1 << UInt64(hash >> 26)
-        if frame.pointee.seen & bit != 0 {
+        let top = Int(truncatingIfNeeded: hash >> 24)
+        let bit: UInt64 = 1 << UInt64(top & 63)
+        let seen = (UnsafeMutableRawPointer(frame) + seenOffset).assumingMemoryBound(to: UInt64.self) + (top >> 6)
+        if seen.pointee & bit != 0 {
             for k in frame.pointee.nameBase..<names {
                 let other = entries[Int(storage.names[k])]
                 if other.count == hash && Int(other.end &- other.start) == length &+ 2
                     && JSONBytes.equal(raw + Int(other.start), raw + i, count: length &+ 2) { return false }
             }
         }
-        frame.pointee.seen |= bit
+        seen.pointee |= bit
         if names == storage.nameCapacity { storage.growNames() }
         storage.names[names] = Int32(truncatingIfNeeded: count)
         names &+= 1
