@@ -301,6 +301,31 @@ import Testing
         #expect(outcomes.holds > 10_000 && outcomes.fails > 5_000 && outcomes.schemaFails > 10_000, "\(outcomes)")
     }
 
+    /// The dedup key text's buffer (`KeyText`): integers as `String` writes them, and text that
+    /// outgrows the stack moved to an array whole, at every length around the stack's size.
+    @Test func keyTextWritesWhatStringWouldOnTheStackAndPastIt() {
+        for value: Int64 in [0, 7, -1, 10, -10, 99, 1_000_000, .max, .min, .max - 1, .min + 1] {
+            withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { stack in
+                var text = KeyText(stack: stack)
+                text.append(decimal: value)
+                text.withBytes { #expect(Array($0) == Array(String(value).utf8)) }
+            }
+        }
+        for capacity in [0, 1, 7, 16] {
+            for total in 0..<40 {
+                let pieces = (0..<total).map { i in Array(repeating: UInt8(0x41 + i % 26), count: 1 + i % 3) }
+                withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { stack in
+                    var text = KeyText(stack: stack)
+                    for (i, piece) in pieces.enumerated() {
+                        if i % 4 == 0 { text.append(piece[0]) } else { piece.withUnsafeBytes { text.append($0) } }
+                    }
+                    let expected = pieces.enumerated().flatMap { $0.offset % 4 == 0 ? [$0.element[0]] : $0.element }
+                    text.withBytes { #expect(Array($0) == expected, "capacity \(capacity), \(total) pieces") }
+                }
+            }
+        }
+    }
+
     /// A leaf checked in place by the object walk (`TapeSchemaRun.leafNode`) counts its depth as
     /// `evaluate` does: through a `$ref` chain of every length around the evaluator's limit, the
     /// tape fails where the reference fails.

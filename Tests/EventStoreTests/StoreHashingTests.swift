@@ -32,6 +32,20 @@ import EventStore
             hasher.append(contentsOf: Array(message[split...]))
             #expect(hex(hasher.finalize()) == "5150d1772f50834a503e069a973fbd7c", "split at \(split)")
         }
+        // Every split into three parts, each appended as contiguous bytes (pending bytes of every
+        // count meeting whole words), and byte by byte: the reference tag of the 63 bytes.
+        for first in 0...63 {
+            for second in first...63 {
+                var hasher = SipHash128(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+                for part in [message[0..<first], message[first..<second], message[second...]] {
+                    Array(part).withUnsafeBytes { hasher.append(bytes: $0) }
+                }
+                #expect(hex(hasher.finalize()) == "5150d1772f50834a503e069a973fbd7c", "split at \(first), \(second)")
+            }
+        }
+        var bytewise = SipHash128(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+        for byte in message { bytewise.append(byte) }
+        #expect(hex(bytewise.finalize()) == "5150d1772f50834a503e069a973fbd7c")
     }
 
     @Test func dedupKeyIsStableAndFramed() {

@@ -44,31 +44,37 @@ extension TapeContract {
     }
 
     func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? {
-        dedupKeyText(of: tape, data).map { String(decoding: $0, as: UTF8.self) }
+        var text: String? = nil
+        _ = withDedupKeyText(of: tape, data) { text = String(decoding: $0, as: UTF8.self) }
+        return text
     }
 
-    /// `dedupKey(of:_:)` as its UTF-8 bytes.
-    func dedupKeyText(of tape: JSONTape, _ data: JSONTape.Index) -> [UInt8]? {
-        var out: [UInt8] = []
-        // Room for the usual key (an id and a revision) at once, not grown append by append.
-        out.reserveCapacity(64)
-        out.append(UInt8(ascii: "["))
-        for n in 0..<dedupCount {
-            guard let v = value(2 + n, tape, data) else { return nil }
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            if tape.kind(v) == .string && tape.isPlainString(v) {
-                // No escapes: nothing the writer would escape (`"`, `\`, controls), UTF-8 as is.
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: tape.rawString(v))
-                out.append(UInt8(ascii: "\""))
-            } else if let i = tape.int64(v) {
-                out.append(contentsOf: String(i).utf8)
-            } else {
-                out.append(contentsOf: JSONWriter.canonical.bytes(Contract.canonicalNumbers(tape.value(v))))
+    /// `dedupKey(of:_:)` as its UTF-8 bytes, handed to `body`: written on the stack when it is
+    /// short (an id and a revision, as most keys), in an array past that. False (and `body` not
+    /// called) when a value is missing. Not generic: called across modules, a generic result
+    /// would be worked out at run time.
+    func withDedupKeyText(of tape: JSONTape, _ data: JSONTape.Index, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: 192, alignment: 8) { stack -> Bool in
+            var out = KeyText(stack: stack)
+            out.append(UInt8(ascii: "["))
+            for n in 0..<dedupCount {
+                guard let v = value(2 + n, tape, data) else { return false }
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                if tape.kind(v) == .string && tape.isPlainString(v) {
+                    // No escapes: nothing the writer would escape (`"`, `\`, controls), UTF-8 as is.
+                    out.append(UInt8(ascii: "\""))
+                    out.append(UnsafeRawBufferPointer(tape.rawString(v)))
+                    out.append(UInt8(ascii: "\""))
+                } else if let i = tape.int64(v) {
+                    out.append(decimal: i)
+                } else {
+                    JSONWriter.canonical.bytes(Contract.canonicalNumbers(tape.value(v))).withUnsafeBytes { out.append($0) }
+                }
             }
+            out.append(UInt8(ascii: "]"))
+            out.withBytes(body)
+            return true
         }
-        out.append(UInt8(ascii: "]"))
-        return out
     }
 
     func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? {
@@ -102,8 +108,11 @@ extension TapeChecked {
     /// written straight from the input, anything else through `canonicalNumbers` and the writer.
     public func dedupKey(of tape: JSONTape, _ data: JSONTape.Index) -> String? { tapeCheck?.dedupKey(of: tape, data) }
 
-    /// `dedupKey(of:_:)` as its UTF-8 bytes (the dedup key hashes these; no `String` is made).
-    public func dedupKeyText(of tape: JSONTape, _ data: JSONTape.Index) -> [UInt8]? { tapeCheck?.dedupKeyText(of: tape, data) }
+    /// `dedupKey(of:_:)` as its UTF-8 bytes, handed to `body` (the dedup key hashes these; no
+    /// `String` or array is made for a short key).
+    public func withDedupKeyText(of tape: JSONTape, _ data: JSONTape.Index, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        tapeCheck?.withDedupKeyText(of: tape, data, body) ?? false
+    }
 
     /// The value at `revision` on a tape (nil when absent), as `revision.resolve(in:)` gives it.
     public func revisionValue(of tape: JSONTape, _ data: JSONTape.Index) -> JSONValue? { tapeCheck?.revisionValue(of: tape, data) }
@@ -132,5 +141,59 @@ extension Contract {
             return keyText(tape.value(i))
         default: return nil
         }
+    }
+}
+
+/// Bytes written into a caller's buffer (`withUnsafeTemporaryAllocation`), moved to an array
+/// only if they outgrow it.
+struct KeyText {
+    let stack: UnsafeMutableRawBufferPointer
+    var count = 0
+    var spilled: [UInt8]? = nil
+
+    init(stack: UnsafeMutableRawBufferPointer) { self.stack = stack }
+
+    mutating func append(_ byte: UInt8) {
+        if spilled == nil && count < stack.count {
+            stack[count] = byte
+            count &+= 1
+        } else {
+            withUnsafeBytes(of: byte) { append($0) }
+        }
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if spilled == nil && count &+ bytes.count <= stack.count {
+            (stack.baseAddress.unsafelyUnwrapped + count).copyMemory(from: source, byteCount: bytes.count)
+            count &+= bytes.count
+            return
+        }
+        if spilled == nil { spilled = Array(UnsafeRawBufferPointer(rebasing: stack[..<count])) }
+        spilled?.append(contentsOf: bytes)
+    }
+
+    /// `String(value)`'s digits.
+    mutating func append(decimal value: Int64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var m = value.magnitude
+            var i = buffer.count
+            repeat {
+                i &-= 1
+                buffer[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10)
+                m /= 10
+            } while m > 0
+            if value < 0 {
+                i &-= 1
+                buffer[i] = UInt8(ascii: "-")
+            }
+            append(UnsafeRawBufferPointer(rebasing: buffer[i...]))
+        }
+    }
+
+    func withBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
+        if let spilled { return spilled.withUnsafeBytes(body) }
+        body(UnsafeRawBufferPointer(rebasing: stack[..<count]))
     }
 }

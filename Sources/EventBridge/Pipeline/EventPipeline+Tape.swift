@@ -44,8 +44,10 @@ extension EventPipeline {
             guard let r = StoredRevision(json: value) else { return nil }
             revision = r
         }
-        let dedupKey = newest.dedupKeyText(of: tape, data).map { text in text.withUnsafeBytes { DedupKey(family: event.type, utf8: $0) } }
-            ?? DedupKey(family: event.type, value: entityKey)
+        var dedupKey = DedupKey(high: 0, low: 0)
+        if !newest.withDedupKeyText(of: tape, data, { dedupKey = DedupKey(family: event.type, utf8: $0) }) {
+            dedupKey = DedupKey(family: event.type, value: entityKey)
+        }
         var plan = DedupStage.plan(type: event.type, contract: newest.ref, entityKey: entityKey, dedupKey: dedupKey, revision: revision)
         plan.requirement = gateRules.requirement(type: newest.ref.type, prerequisite: newest.prerequisite, topic: record.topic) { Contract.keyText(at: $0, in: tape, data) }
         plan.readinessKey = event.known.setsReadiness ? GateStage.Rules.key(event.type, plan.entityKey) : nil

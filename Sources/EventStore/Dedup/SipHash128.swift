@@ -55,23 +55,37 @@ struct SipHash128 {
         }
     }
 
-    /// Appends whole 64-bit words at a time (the fast path for contiguous bytes).
+    /// Appends whole 64-bit words at a time (the fast path for contiguous bytes). With bytes
+    /// pending from an earlier append, each word read is split: its low bytes complete the
+    /// pending word, its high bytes become the new pending ones — never a byte at a time.
     mutating func append(bytes: UnsafeRawBufferPointer) {
-        var index = 0
         let count = bytes.count
-        while tailCount != 0 && index < count {
-            append(bytes[index])
-            index += 1
+        length &+= UInt64(count)
+        var index = 0
+        if tailCount == 0 {
+            while index &+ 8 <= count {
+                compress(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                index &+= 8
+            }
+        } else {
+            let shift = UInt64(8 &* tailCount)
+            while index &+ 8 <= count {
+                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                compress(tail | word << shift)
+                tail = word >> (64 &- shift)
+                index &+= 8
+            }
         }
-        length &+= UInt64(count - index)
-        while index + 8 <= count {
-            compress(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
-            index += 8
-        }
+        // Fewer than eight left: into the pending word, compressed when it fills.
         while index < count {
-            tail |= UInt64(bytes[index]) << UInt64(8 * tailCount)
-            tailCount += 1
-            index += 1
+            tail |= UInt64(bytes[index]) << UInt64(8 &* tailCount)
+            tailCount &+= 1
+            index &+= 1
+            if tailCount == 8 {
+                compress(tail)
+                tail = 0
+                tailCount = 0
+            }
         }
     }
 
