@@ -151,6 +151,20 @@ extension JSONTape {
         return (Int(e.start) + 1, Int(e.end) - Int(e.start) - 2)
     }
 
+    /// The member name at `name` as its length and its first (up to) eight bytes in one word, as
+    /// `nameWord(_:)` gives a literal's: a name of up to eight bytes is the literal exactly when
+    /// both are equal.
+    @inline(__always)
+    public func nameHead(_ name: Index) -> (length: Int, head: UInt64) {
+        let (start, length) = nameBytes(name)
+        return (length, word(start, count: min(length, 8)))
+    }
+
+    /// A literal's first (up to) eight bytes in one word, to compare with `nameHead`.
+    public static func nameWord(_ text: StaticString) -> UInt64 {
+        JSONBytes.partialWord(UnsafeRawPointer(text.utf8Start), 0, count: min(text.utf8CodeUnitCount, 8))
+    }
+
     /// Whether the member name at `name` is `word`, byte for byte.
     @inline(__always)
     public func nameIs(_ name: Index, _ word: StaticString) -> Bool {

@@ -197,10 +197,13 @@ public final class Bridge: @unchecked Sendable {
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
             if !stateUnchecked.isEmpty { try checkAssignedState(consumer) }
-            let prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
-            for (record, prepared) in zip(records, prepared) {
+            var prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
+            for i in records.indices {
                 guard !isStopping else { break }
-                try handle(record, prepared: prepared)
+                // Moved out of the batch's array (`take`), so the array is freed empty: each
+                // preparation is released once, where it is used, not again element by element
+                // through the runtime's generic destroy.
+                try handle(records[i], prepared: prepared[i].take())
             }
             if commitDue {
                 try requireStoreFile()

@@ -142,19 +142,29 @@ private struct TapeEvent {
         init(_ tape: JSONTape) {
             let root = JSONTape.root
             guard tape.kind(root) == .object else { return }
-            tape.forEachMember(root) { name, value in
-                if tape.nameIs(name, "type") {
-                    type = value
-                } else if tape.nameIs(name, "data") {
-                    data = value
-                } else if tape.nameIs(name, "time") {
-                    time = value
-                } else if tape.nameIs(name, "traceparent") {
-                    traceparent = value
-                } else if tape.nameIs(name, "dataschema") {
-                    dataschema = value
+            var k = root + 1
+            let end = tape.next(root)
+            while k < end {
+                let value = k + 1
+                // By length, then the first word: four-byte names are told apart by that word alone.
+                let (length, head) = tape.nameHead(k)
+                switch length {
+                case 4:
+                    if head == Names.type { type = value } else if head == Names.data { data = value } else if head == Names.time { time = value }
+                case 10: if head == Names.dataschema && tape.nameIs(k, "dataschema") { dataschema = value }
+                case 11: if head == Names.traceparent && tape.nameIs(k, "traceparent") { traceparent = value }
+                default: break
                 }
+                k = tape.next(value)
             }
+        }
+
+        private enum Names {
+            static let type = JSONTape.nameWord("type")
+            static let data = JSONTape.nameWord("data")
+            static let time = JSONTape.nameWord("time")
+            static let dataschema = JSONTape.nameWord("dataschema")
+            static let traceparent = JSONTape.nameWord("traceparent")
         }
     }
 }

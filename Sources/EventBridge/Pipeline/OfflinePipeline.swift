@@ -31,9 +31,11 @@ public final class OfflinePipeline {
     /// threads, then decided in order on this one. Returns the output records of all inputs.
     public func process(batch records: [KafkaConsumerRecord]) throws -> [KafkaProducerRecord] {
         var outputs: [KafkaProducerRecord] = []
-        for (record, prepared) in zip(records, preparer.prepare(records) { _ in true }) {
-            let preparation = prepared?.prepared ?? pipeline.prepare(record)
-            outputs += try outcome(of: record, try pipeline.decide(preparation, of: record))
+        var prepared = preparer.prepare(records) { _ in true }
+        for i in records.indices {
+            // Moved out of the array, as `Bridge` does (`take`).
+            let preparation = prepared[i].take()?.prepared ?? pipeline.prepare(records[i])
+            outputs += try outcome(of: records[i], try pipeline.decide(preparation, of: records[i]))
         }
         return outputs
     }
