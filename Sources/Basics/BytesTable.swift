@@ -7,14 +7,19 @@ import Foundation
 ///
 /// The keys never come from input: a fixed key set cannot be flooded with colliding keys, so the
 /// hash needs no secret, and a lookup of an unknown key costs at most the table's longest probe.
-public struct BytesTable<Value> {
-    /// Every key's bytes, one after another (`offsets`/`lengths` say where).
-    @usableFromInline let blob: [UInt8]
-    /// Per slot: the key's offset in `blob`, or -1 for an empty slot.
-    @usableFromInline let offsets: [Int]
-    @usableFromInline let lengths: [Int]
-    @usableFromInline let hashes: [UInt64]
-    @usableFromInline let values: [Value?]
+/// Its memory is its own (freed with it): a lookup reads plain memory, no array is retained.
+public final class BytesTable<Value> {
+    @usableFromInline
+    struct Slot {
+        /// Where the key's bytes are in `blob`, or -1 for an empty slot.
+        @usableFromInline var offset: Int
+        @usableFromInline var length: Int
+        @usableFromInline var hash: UInt64
+    }
+
+    @usableFromInline let blob: UnsafeMutableRawPointer
+    @usableFromInline let slots: UnsafeMutablePointer<Slot>
+    @usableFromInline let values: UnsafeMutablePointer<Value?>
     @usableFromInline let mask: Int
     /// The keys, in the order given.
     public let keys: [String]
@@ -27,21 +32,33 @@ public struct BytesTable<Value> {
         }
         var capacity = 4
         while capacity < unique.count * 2 { capacity *= 2 }
-        var blob: [UInt8] = []
-        var offsets = [Int](repeating: -1, count: capacity)
-        var lengths = [Int](repeating: 0, count: capacity)
-        var hashes = [UInt64](repeating: 0, count: capacity)
-        var values = [Value?](repeating: nil, count: capacity)
+        let bytes = unique.flatMap { Array($0.key.utf8) }
+        let blob = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        bytes.withUnsafeBytes { if let source = $0.baseAddress { blob.copyMemory(from: source, byteCount: $0.count) } }
+        self.blob = blob
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(offset: -1, length: 0, hash: 0), count: capacity)
+        values = .allocate(capacity: capacity)
+        values.initialize(repeating: nil, count: capacity)
+        mask = capacity - 1
+        var offset = 0
         for (key, value) in unique {
-            let bytes = Array(key.utf8)
-            let hash = bytes.withUnsafeBytes(Self.hash)
-            var slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
-            while offsets[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
-            (offsets[slot], lengths[slot], hashes[slot], values[slot]) = (blob.count, bytes.count, hash, value)
-            blob += bytes
+            let length = key.utf8.count
+            let hash = Self.hash(UnsafeRawBufferPointer(start: blob + offset, count: length))
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot].offset >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Slot(offset: offset, length: length, hash: hash)
+            values[slot] = value
+            offset += length
         }
-        (self.blob, self.offsets, self.lengths, self.hashes, self.values, mask) = (blob, offsets, lengths, hashes, values, capacity - 1)
         keys = unique.map(\.key)
+    }
+
+    deinit {
+        values.deinitialize(count: mask + 1)
+        values.deallocate()
+        slots.deallocate()
+        blob.deallocate()
     }
 
     /// The value of the key with these bytes (inlinable: specialized for its `Value` where used,
@@ -50,16 +67,14 @@ public struct BytesTable<Value> {
     public subscript(bytes key: UnsafeRawBufferPointer) -> Value? {
         let hash = Self.hash(key)
         var slot = Int(truncatingIfNeeded: hash) & mask
-        return blob.withUnsafeBytes { blob in
-            while true {
-                let offset = offsets[slot]
-                if offset < 0 { return nil }
-                if hashes[slot] == hash && lengths[slot] == key.count
-                    && (key.count == 0 || memcmp(blob.baseAddress.unsafelyUnwrapped + offset, key.baseAddress.unsafelyUnwrapped, key.count) == 0) {
-                    return values[slot]
-                }
-                slot = (slot &+ 1) & mask
+        while true {
+            let s = slots[slot]
+            if s.offset < 0 { return nil }
+            if s.hash == hash && s.length == key.count
+                && (key.count == 0 || memcmp(blob + s.offset, key.baseAddress.unsafelyUnwrapped, key.count) == 0) {
+                return values[slot]
             }
+            slot = (slot &+ 1) & mask
         }
     }
 
@@ -94,4 +109,5 @@ public struct BytesTable<Value> {
     }
 }
 
-extension BytesTable: Sendable where Value: Sendable {}
+// Sendable: written in `init` only, then read; the memory is freed by `deinit` alone.
+extension BytesTable: @unchecked Sendable where Value: Sendable {}

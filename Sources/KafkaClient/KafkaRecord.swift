@@ -89,7 +89,9 @@ extension KafkaProducerRecord {
     }
 
     /// Bytes of the zigzag varint of a non-negative length (7 bits per byte of 2·n).
+    @inline(__always)
     static func varintSize(_ n: Int) -> Int {
+        if n < 64 { return 1 }
         var v = UInt64(n) << 1
         var bytes = 1
         while v >= 0x80 {

@@ -177,6 +177,23 @@ import Testing
         #expect(outcomes.accepted > 1_000 && outcomes.declined > 1_000, "\(outcomes)")
     }
 
+    /// `int64` for integers of every digit count, both signs, at and past the 64-bit limits.
+    @Test func int64ReadsEveryIntegerThatFits() {
+        var literals = ["0", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809",
+                        "999999999999999999", "-999999999999999999", "1000000000000000000", "99999999999999999999"]
+        var rng = SplitMix64(seed: 0x1264_2026)
+        for digits in 1...21 {
+            for _ in 0..<40 {
+                let text = String((0..<digits).map { k in Character(Unicode.Scalar(UInt8(0x30 + (k == 0 ? 1 + rng.next() % 9 : rng.next() % 10)))) })
+                literals += [text, "-" + text]
+            }
+        }
+        for literal in literals {
+            let got = JSONTape.parse(Array("[\(literal)]".utf8)) { tape in tape.map { $0.int64(JSONTape.root + 1) } }
+            #expect(got == .some(Int64(literal)), "\(literal)")
+        }
+    }
+
     @Test func readsValuesInPlace() {
         let text = Array(#" {"type":"x","data":{"n":-12,"big":123456789012345678901,"f":1.50,"s":"a\"b","e":[],"o":{}} } "#.utf8)
         JSONTape.parse(text) { (tape: JSONTape?) -> Void in

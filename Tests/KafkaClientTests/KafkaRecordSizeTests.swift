@@ -42,6 +42,22 @@ import TestSupport
         await producer.close()
     }
 
+    /// The zigzag varint's length, against encoding it seven bits at a time.
+    @Test func varintSizesAreTheEncodedLengths() {
+        func encoded(_ n: Int) -> Int {
+            var v = UInt64(n) << 1
+            var out = [UInt8]()
+            repeat {
+                out.append(UInt8(v & 0x7F) | (v >= 0x80 ? 0x80 : 0))
+                v >>= 7
+            } while v > 0
+            return out.count
+        }
+        for n in Array(0..<20_000) + [1 << 20, (1 << 20) - 1, 1 << 27, (1 << 27) - 1, Int(Int32.max)] {
+            #expect(KafkaProducerRecord.varintSize(n) == encoded(n), "\(n)")
+        }
+    }
+
     @Test func errorsNoRetryCanCureAreRecordRejections() {
         for code: KafkaError.Code in [.messageSizeTooLarge, .rdKafka(18), .rdKafka(87), .rdKafka(32)] {
             #expect(KafkaError(code, message: "").isRecordRejected, "\(code)")

@@ -190,6 +190,15 @@ public struct JSONTape {
         var k = 0
         let negative = text[0] == UInt8(ascii: "-")
         if negative { k = 1 }
+        if text.count &- k <= 18 {
+            // Up to 18 digits cannot overflow: no checks per digit.
+            var value: Int64 = 0
+            while k < text.count {
+                value = value &* 10 &+ Int64(text[k] &- 0x30)
+                k &+= 1
+            }
+            return negative ? 0 &- value : value
+        }
         guard text.count - k <= 19 else { return nil }
         var value: Int64 = 0
         while k < text.count {
