@@ -133,4 +133,42 @@ import Testing
         #expect(events.map(\.id) == first.map(\.id))
         #expect(try h.decide(h.record(revision: 2, invoice: "INV-OTHER", partition: 1, offset: 1)).outcomeName == "duplicate")
     }
+
+    /// An input of one event (decided on its own path, its records published as they are) and
+    /// an input of several are decided by the same rules: publish, duplicate, stale (dropped or
+    /// dead-lettered by the configuration), no subscriber — each alone, and each next to others.
+    @Test func oneEventAndSeveralAreDecidedByTheSameRules() throws {
+        let ref = ContractRef(type: "finance.invoice.posted", version: 2)
+        func event(_ id: String, revision: Int64? = nil, routed: Bool = true) -> EventPipeline.PreparedEvent {
+            let plan = DedupStage.plan(type: ref.type, contract: ref, entityKey: id, dedupText: "\(id)/\(revision ?? 0)",
+                                       revision: revision.map { .integer($0) })
+            let outputs = routed ? [KafkaProducerRecord(topic: "out", key: Array(id.utf8), value: [1], headers: [])] : []
+            return .ready(plan: plan, outputs: outputs)
+        }
+        let record = KafkaConsumerRecord(topic: "in", partition: 0, offset: 0, key: nil, value: nil)
+        func summary(_ d: InputDecision) -> String {
+            switch d {
+            case .publish(let events, let outputs): return "publish \(events.map(\.entityKey)) \(outputs.map { String(decoding: $0.key ?? [], as: UTF8.self) })"
+            case .duplicate(let reason, let events): return "duplicate \(reason.contains("older") ? "stale" : reason) \(events.map { "\($0.entityKey)\($0.droppedAsStale ? "*" : "")" })"
+            case .filtered(let reason, let types): return "filtered \(reason) \(types)"
+            case .deadLetter(let f): return "dead-letter \(f.code)"
+            case .park: return "park"
+            }
+        }
+        for action in [BridgeConfig.StaleAction.duplicate, .deadLetter] {
+            let dedup = DedupStage(store: nil, staleAction: action)
+            // Published before: A (key A/0) and B at revision 5.
+            _ = try dedup.decide([event("A"), event("B", revision: 5)], of: record)
+            let alone = try [event("C"), event("A"), event("B", revision: 3), event("D", routed: false)].map { summary(try dedup.decide([$0], of: record)) }
+            #expect(alone == ["publish [\"C\"] [\"C\"]", "duplicate already published (same dedup key) [\"A\"]",
+                              action == .duplicate ? "duplicate stale [\"B*\"]" : "dead-letter event.stale",
+                              "filtered no subscriber for finance.invoice.posted [\"finance.invoice.posted\"]"])
+            let together = summary(try dedup.decide([event("E"), event("A"), event("D", routed: false), event("F")], of: record))
+            #expect(together == "publish [\"E\", \"F\"] [\"E\", \"F\"]")
+            let duplicates = summary(try dedup.decide([event("A"), event("C")], of: record))
+            #expect(duplicates == "duplicate already published (same dedup key) [\"A\", \"C\"]")
+            let unrouted = summary(try dedup.decide([event("G", routed: false), event("H", routed: false)], of: record))
+            #expect(unrouted == "filtered no subscriber for finance.invoice.posted, finance.invoice.posted [\"finance.invoice.posted\", \"finance.invoice.posted\"]")
+        }
+    }
 }

@@ -106,6 +106,19 @@ final class DedupStage {
     /// (transient: retry the input).
     func decide(_ events: [EventPipeline.PreparedEvent], of record: KafkaConsumerRecord,
                 gate: ([PlannedEvent]) throws -> GateStage.Requirement? = { _ in nil }) throws -> InputDecision {
+        // One event (most inputs): its records are published as they are, not copied into a new array.
+        if events.count == 1, case .ready(let plan, let eventOutputs) = events[0] {
+            switch try verdict(plan, outputs: eventOutputs) {
+            case .deadLetter(let failure): return .deadLetter(failure)
+            case .duplicate(let reason, let plan): return .duplicate(reason: reason ?? Self.alreadyPublished, events: [plan])
+            case .unrouted: return .filtered(reason: "no subscriber for \(plan.type)", unroutedTypes: [plan.type])
+            case .publish:
+                let planned = [plan]
+                if let requirement = try gate(planned) { return .park(events: planned, requirement: requirement) }
+                remember(plan, partition: record.topicPartition)
+                return .publish(events: planned, outputs: eventOutputs)
+            }
+        }
         var planned: [PlannedEvent] = []
         var outputs: [KafkaProducerRecord] = []
         var duplicates: [PlannedEvent] = []
@@ -117,27 +130,16 @@ final class DedupStage {
             case .failure(let f): return .deadLetter(f)
             case .ready(let p, let o): (plan, eventOutputs) = (p, o)
             }
-            if try isDuplicate(plan.dedupKey) {
+            switch try verdict(plan, outputs: eventOutputs) {
+            case .deadLetter(let failure): return .deadLetter(failure)
+            case .duplicate(let reason, let plan):
+                if let reason { staleReason = reason }
                 duplicates.append(plan)
-                continue
+            case .unrouted: unrouted.append(plan.type)
+            case .publish:
+                planned.append(plan)
+                outputs.append(contentsOf: eventOutputs)
             }
-            if let entity = plan.entity, let revision = plan.revision, let last = try lastRevision(entity), revision < last {
-                var plan = plan
-                plan.droppedAsStale = true
-                let reason = "revision \(revision) of \(plan.type) \(plan.entityKey) is older than the published \(last)"
-                if staleAction == .deadLetter {
-                    return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason, contract: plan.contract))
-                }
-                staleReason = reason
-                duplicates.append(plan)
-                continue
-            }
-            if eventOutputs.isEmpty {
-                unrouted.append(plan.type)
-                continue
-            }
-            planned.append(plan)
-            outputs.append(contentsOf: eventOutputs)
         }
         if !outputs.isEmpty {
             if let requirement = try gate(planned) { return .park(events: planned, requirement: requirement) }
@@ -145,10 +147,36 @@ final class DedupStage {
             return .publish(events: planned, outputs: outputs)
         }
         if !duplicates.isEmpty {
-            return .duplicate(reason: staleReason ?? "already published (same dedup key)", events: duplicates)
+            return .duplicate(reason: staleReason ?? Self.alreadyPublished, events: duplicates)
         }
         return .filtered(reason: unrouted.isEmpty ? "no events" : "no subscriber for \(unrouted.joined(separator: ", "))",
                          unroutedTypes: unrouted)
+    }
+
+    private static let alreadyPublished = "already published (same dedup key)"
+
+    /// What dedup and staleness make of one event: dead-lettered (stale, when the config says
+    /// so), a duplicate (with the staleness reason when it is an older revision), no subscriber,
+    /// or published.
+    private enum Verdict {
+        case deadLetter(PipelineFailure)
+        case duplicate(staleReason: String?, PlannedEvent)
+        case unrouted
+        case publish
+    }
+
+    private func verdict(_ plan: PlannedEvent, outputs: [KafkaProducerRecord]) throws -> Verdict {
+        if try isDuplicate(plan.dedupKey) { return .duplicate(staleReason: nil, plan) }
+        if let entity = plan.entity, let revision = plan.revision, let last = try lastRevision(entity), revision < last {
+            var plan = plan
+            plan.droppedAsStale = true
+            let reason = "revision \(revision) of \(plan.type) \(plan.entityKey) is older than the published \(last)"
+            if staleAction == .deadLetter {
+                return .deadLetter(PipelineFailure(stage: .sequence, code: FailureCode.eventStale, message: reason, contract: plan.contract))
+            }
+            return .duplicate(staleReason: reason, plan)
+        }
+        return outputs.isEmpty ? .unrouted : .publish
     }
 
     /// True when an event with this key was published before (in flight here, or committed).
