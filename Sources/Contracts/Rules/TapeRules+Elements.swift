@@ -218,7 +218,21 @@ extension TapeRulesRun {
                 minors[k] = Self.minorUnit(tape, first(rules.compiled[k].c, root)) ?? -1
             }
         }
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(plan.width, 1)) { buffer in
+        // Noted amounts are added up here, in plain `SmallDecimal`s, and folded into `sums` once
+        // at the end: exact sums, so the order of the additions does not change them.
+        return withUnsafeTemporaryAllocation(of: SmallDecimal.self, capacity: max(plan.accumulators, 1)) { fast in
+            let fast = fast.baseAddress.unsafelyUnwrapped
+            fast.initialize(repeating: .zero, count: plan.accumulators)
+            defer {
+                for t in 0..<plan.accumulators where fast[t].value != 0 { sums[t].sum += .small(fast[t]) }
+            }
+            return elements(plan, sums: sums, minors: minors, fast: fast)
+        }
+    }
+
+    private func elements(_ plan: TapeRules.ElementPlan, sums: UnsafeMutablePointer<ItemSum>, minors: UnsafeMutablePointer<Int>,
+                          fast: UnsafeMutablePointer<SmallDecimal>) -> Bool? {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(plan.width, 1)) { buffer in
             let values = buffer.baseAddress.unsafelyUnwrapped
             for p in 0..<plan.passes.count {
                 let pass = plan.passes[p]
@@ -241,11 +255,11 @@ extension TapeRulesRun {
                         switch check.kind {
                         case .sum:
                             let t = Int(check.target)
-                            // A noted amount added to a small sum in place: what `+=` computes, without
-                            // building and dropping a `RuleAmount` per value.
-                            if let noted = tape.noted(amount: v), let value = noted.value, case .small(let sum) = sums[t].sum,
-                               let next = sum.adding(SmallDecimal(value: value, scale: noted.decimals)) {
-                                sums[t].sum = .small(next)
+                            // A noted amount added to the plain accumulator: no `RuleAmount` built and
+                            // dropped per value.
+                            if let noted = tape.noted(amount: v), let value = noted.value,
+                               let next = fast[t].adding(SmallDecimal(value: value, scale: noted.decimals)) {
+                                fast[t] = next
                             } else if let d = Self.amount(tape, v) {
                                 sums[t].sum += d
                             } else {
