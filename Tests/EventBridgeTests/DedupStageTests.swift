@@ -70,6 +70,7 @@ import Testing
             values.append(Int64(bitPattern: x) >> (x % 64))
         }
         for v in values { #expect(EncodeStage.decimalBytes(v) == Array(String(v).utf8), "\(v)") }
+        for p in Array(-3...300) + [Int32.max, Int32.min] { #expect(EncodeStage.partitionBytes(p) == Array(String(p).utf8), "\(p)") }
     }
 
     @Test func theEventIDIsTheDedupKeyAsAVersion8UUID() {

@@ -93,20 +93,22 @@ enum EncodeStage {
         let key = Array(e.subject.utf8)
         switch mode {
         case .binary:
-            var headers: [KafkaHeader] = [
-                KafkaHeader(name: "ce_specversion", value: specVersion),
-                KafkaHeader(name: "ce_id", string: e.id),
-                KafkaHeader(name: "ce_source", value: constants.source ?? Array(e.source.utf8)),
-                KafkaHeader(name: "ce_type", value: constants.type ?? Array(e.type.utf8)),
-                KafkaHeader(name: "ce_time", string: e.time),
-                // The key's bytes: shared, not copied.
-                KafkaHeader(name: "ce_subject", value: key),
-                KafkaHeader(name: "ce_dataschema", value: constants.dataschema ?? Array(e.dataschema.utf8)),
-                KafkaHeader(name: "content-type", value: contentTypeBytes),
-                KafkaHeader(name: "ce_sourcetopic", value: constants.sourceTopic ?? Array(e.sourceTopic.utf8)),
-                KafkaHeader(name: "ce_sourcepartition", value: decimalBytes(Int64(e.sourcePartition))),
-                KafkaHeader(name: "ce_sourceoffset", value: decimalBytes(e.sourceOffset)),
-            ]
+            // Appended into room made once (an array literal is allocated through the runtime's
+            // generic path, and a traceparent made it grow).
+            var headers: [KafkaHeader] = []
+            headers.reserveCapacity(12)
+            headers.append(KafkaHeader(name: "ce_specversion", value: specVersion))
+            headers.append(KafkaHeader(name: "ce_id", string: e.id))
+            headers.append(KafkaHeader(name: "ce_source", value: constants.source ?? Array(e.source.utf8)))
+            headers.append(KafkaHeader(name: "ce_type", value: constants.type ?? Array(e.type.utf8)))
+            headers.append(KafkaHeader(name: "ce_time", string: e.time))
+            // The key's bytes: shared, not copied.
+            headers.append(KafkaHeader(name: "ce_subject", value: key))
+            headers.append(KafkaHeader(name: "ce_dataschema", value: constants.dataschema ?? Array(e.dataschema.utf8)))
+            headers.append(KafkaHeader(name: "content-type", value: contentTypeBytes))
+            headers.append(KafkaHeader(name: "ce_sourcetopic", value: constants.sourceTopic ?? Array(e.sourceTopic.utf8)))
+            headers.append(KafkaHeader(name: "ce_sourcepartition", value: partitionBytes(e.sourcePartition)))
+            headers.append(KafkaHeader(name: "ce_sourceoffset", value: decimalBytes(e.sourceOffset)))
             if let tp = e.traceparent { headers.append(KafkaHeader(name: "ce_traceparent", string: tp)) }
             return KafkaProducerRecord(topic: topic, key: key, value: e.data, headers: headers)
         case .structured:
@@ -135,6 +137,13 @@ enum EncodeStage {
                                        headers: [KafkaHeader(name: "content-type", string: structuredContentType)])
         }
     }
+
+    /// `decimalBytes` of a partition number: made once for the first 256 partitions, shared.
+    static func partitionBytes(_ partition: Int32) -> [UInt8] {
+        partition >= 0 && partition < 256 ? smallNumbers[Int(partition)] : decimalBytes(Int64(partition))
+    }
+
+    private static let smallNumbers: [[UInt8]] = (0..<256).map { decimalBytes(Int64($0)) }
 
     /// `String(n).utf8` as an array, written in place (no `String` in between).
     static func decimalBytes(_ n: Int64) -> [UInt8] {
