@@ -70,8 +70,7 @@ public final class BytesTable<Value> {
         while true {
             let s = slots[slot]
             if s.offset < 0 { return nil }
-            if s.hash == hash && s.length == key.count
-                && (key.count == 0 || memcmp(blob + s.offset, key.baseAddress.unsafelyUnwrapped, key.count) == 0) {
+            if s.hash == hash && s.length == key.count && Self.equal(UnsafeRawPointer(blob + s.offset), key) {
                 return values[slot]
             }
             slot = (slot &+ 1) & mask
@@ -87,24 +86,42 @@ public final class BytesTable<Value> {
 
     public var count: Int { keys.count }
 
-    /// The bytes' hash: their count, then each eight bytes (the last ones zero-padded) multiplied in.
+    /// Whether the `key.count` bytes at `a` are `key`'s: a word at a time, the last word read
+    /// overlapping the one before it (no byte loop for keys of eight bytes or more).
+    @inlinable @inline(__always)
+    static func equal(_ a: UnsafeRawPointer, _ key: UnsafeRawBufferPointer) -> Bool {
+        let count = key.count
+        guard count >= 8 else {
+            for i in 0..<count where a.load(fromByteOffset: i, as: UInt8.self) != key[i] { return false }
+            return true
+        }
+        var i = 0
+        while i &+ 8 < count {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != key.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i &+= 8
+        }
+        return a.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) == key.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+    }
+
+    /// The bytes' hash: their count, then each eight bytes multiplied in — the last eight read as
+    /// one word overlapping the word before; fewer than eight zero-padded.
     @inlinable @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
+        let count = bytes.count
+        var h = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
+        if count < 8 {
+            var tail: UInt64 = 0
+            for i in 0..<count { tail |= UInt64(bytes[i]) << UInt64(8 &* i) }
+            h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+            return h ^ (h >> 32)
+        }
         var i = 0
-        while i &+ 8 <= bytes.count {
+        while i &+ 8 < count {
             h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
             h ^= h >> 29
             i &+= 8
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < bytes.count {
-            tail |= UInt64(bytes[i]) << shift
-            shift &+= 8
-            i &+= 1
-        }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        h = (h ^ bytes.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) &* 0xC4CE_B9FE_1A85_EC53
         return h ^ (h >> 32)
     }
 }

@@ -172,6 +172,29 @@ import Testing
         #expect(table["caf\u{E9}"] == 5 && table["cafe\u{301}"] == 6)
     }
 
+    /// The word-at-a-time comparison finds a difference at every position of every length, the
+    /// last word overlapping the one before it; equal bytes hash alike wherever they are stored.
+    @Test func bytesCompareAndHashWordByWord() {
+        for length in 0...40 {
+            let bytes = (0..<length).map { UInt8(0x41 + $0 % 26) }
+            let padded = [UInt8(0xFF)] + bytes + [0xFF]
+            bytes.withUnsafeBytes { key in
+                padded.withUnsafeBytes { stored in
+                    let at = stored.baseAddress.unsafelyUnwrapped + 1
+                    #expect(BytesTable<Int>.equal(at, key), "length \(length)")
+                    #expect(BytesTable<Int>.hash(UnsafeRawBufferPointer(start: at, count: length)) == BytesTable<Int>.hash(key))
+                }
+            }
+            for position in 0..<length {
+                var other = bytes
+                other[position] ^= 0x20
+                other.withUnsafeBytes { changed in
+                    bytes.withUnsafeBytes { key in #expect(!BytesTable<Int>.equal(changed.baseAddress.unsafelyUnwrapped, key), "length \(length), at \(position)") }
+                }
+            }
+        }
+    }
+
     @Test func aRepeatedKeyKeepsItsLastValue() {
         let table = BytesTable([("x", 1), ("y", 2), ("x", 3)])
         #expect(table.count == 2 && table["x"] == 3 && table["y"] == 2 && table.keys == ["x", "y"])

@@ -169,7 +169,7 @@ struct TapePathWalker {
 
     /// The member or element named step `k` names: from the object's slot map when the schema
     /// left one whose table has the name, else by `JSONTape.child`.
-    @inline(__always)
+    @_transparent
     func child(_ value: JSONTape.Index, _ k: Int) -> JSONTape.Index? { child(value, k, map: slotMap(value)) }
 
     /// The slot map `child` reads for `value`: its table (1-based; 0 for none) and where its slots
