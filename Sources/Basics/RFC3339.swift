@@ -117,6 +117,18 @@ public enum RFC3339 {
     /// years 1–9999 (a producer's nonsense Kafka timestamp) is written as the nearest one inside
     /// (`0001-01-01T00:00:00.000Z`, `9999-12-31T23:59:59.999Z`); `formatsExactly` says false for it.
     public static func format(milliseconds: Int64) -> String {
+        // Always 24 ASCII bytes (years 1–9999), written in place: one allocation, nothing to validate.
+        String(unsafeUninitializedCapacity: 24) { write(milliseconds: milliseconds, into: $0) }
+    }
+
+    /// `format(milliseconds:)`'s UTF-8 bytes, written straight into the array.
+    public static func formatBytes(milliseconds: Int64) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 24) { out, count in count = write(milliseconds: milliseconds, into: out) }
+    }
+
+    /// Writes `format(milliseconds:)`'s 24 bytes into `out`; returns 24.
+    @inline(__always)
+    private static func write(milliseconds: Int64, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let milliseconds = min(max(milliseconds, CivilDate.minDays * 86_400_000), (CivilDate.maxDays + 1) * 86_400_000 - 1)
         let seconds = CivilDate.floorDiv(milliseconds, 1000)
         let ms = Int(milliseconds - seconds * 1000)
@@ -124,8 +136,7 @@ public enum RFC3339 {
         let secondOfDay = Int(seconds - days * 86_400)
         let (y, month, day) = CivilDate.date(days: days)
         let year = Int(y)
-        // Always 24 ASCII bytes (years 1–9999), written in place: one allocation, nothing to validate.
-        return String(unsafeUninitializedCapacity: 24) { out in
+        do {
             @inline(__always) func two(_ v: Int, at k: Int) {
                 out[k] = 0x30 &+ UInt8(truncatingIfNeeded: v / 10)
                 out[k &+ 1] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)

@@ -31,6 +31,10 @@ import Basics
         for _ in 0..<2_000 {
             let ms = Int64.random(in: -2_000_000_000_000...4_000_000_000_000, using: &rng)
             #expect(RFC3339.milliseconds(RFC3339.format(milliseconds: ms)) == ms)
+            #expect(RFC3339.formatBytes(milliseconds: ms) == Array(RFC3339.format(milliseconds: ms).utf8))
+        }
+        for ms in [Int64.min, Int64.max, 0, -1, 253_402_300_799_999, 253_402_300_800_000] {
+            #expect(RFC3339.formatBytes(milliseconds: ms) == Array(RFC3339.format(milliseconds: ms).utf8), "\(ms)")
         }
     }
 

@@ -74,6 +74,8 @@ import EventStore
                 let listed = DedupKey(family: family, values: [value])
                 #expect(DedupKey(family: family, value: value) == listed)
                 #expect(Array(value.utf8).withUnsafeBytes { DedupKey(family: family, utf8: $0) } == listed)
+                #expect(Array(value.utf8).withUnsafeBytes { DedupKey.Family(family).key(utf8: $0) } == listed)
+                #expect(DedupKey.Family(family).key(value: value) == listed)
             }
         }
     }

@@ -185,20 +185,31 @@ public struct JSONTape {
 
     /// The `Int64` a plain integer holds, or nil (fraction, exponent, or out of range).
     public func int64(_ i: Index) -> Int64? {
-        guard isPlainInteger(i) else { return nil }
-        let text = numberText(i)
-        var k = 0
-        let negative = text[0] == UInt8(ascii: "-")
-        if negative { k = 1 }
-        if text.count &- k <= 18 {
-            // Up to 18 digits cannot overflow: no checks per digit.
+        let e = entries[i]
+        guard e.flags & Self.plainInteger != 0 else { return nil }
+        // Up to 18 digits cannot overflow: read in place, no checks per digit.
+        let p = bytes.baseAddress.unsafelyUnwrapped
+        var k = Int(e.start)
+        let end = Int(e.end)
+        let negative = p[k] == UInt8(ascii: "-")
+        if negative { k &+= 1 }
+        if end &- k <= 18 {
             var value: Int64 = 0
-            while k < text.count {
-                value = value &* 10 &+ Int64(text[k] &- 0x30)
+            while k < end {
+                value = value &* 10 &+ Int64(p[k] &- 0x30)
                 k &+= 1
             }
             return negative ? 0 &- value : value
         }
+        return longInt64(i)
+    }
+
+    /// `int64` of a plain integer of 19 digits or more.
+    private func longInt64(_ i: Index) -> Int64? {
+        let text = numberText(i)
+        var k = 0
+        let negative = text[0] == UInt8(ascii: "-")
+        if negative { k = 1 }
         guard text.count - k <= 19 else { return nil }
         var value: Int64 = 0
         while k < text.count {

@@ -44,9 +44,10 @@ extension EventPipeline {
             guard let r = StoredRevision(json: value) else { return nil }
             revision = r
         }
+        let family = event.known.dedupFamily
         var dedupKey = DedupKey(high: 0, low: 0)
-        if !newest.withDedupKeyText(of: tape, data, { dedupKey = DedupKey(family: event.type, utf8: $0) }) {
-            dedupKey = DedupKey(family: event.type, value: entityKey)
+        if !newest.withDedupKeyText(of: tape, data, { dedupKey = family.key(utf8: $0) }) {
+            dedupKey = family.key(value: entityKey)
         }
         var plan = DedupStage.plan(type: event.type, contract: newest.ref, entityKey: entityKey, dedupKey: dedupKey, revision: revision)
         plan.requirement = gateRules.requirement(type: newest.ref.type, prerequisite: newest.prerequisite, topic: record.topic) { Contract.keyText(at: $0, in: tape, data) }
@@ -70,16 +71,20 @@ extension EventPipeline {
 
 /// One contract type as the tape path sees it, made once per pipeline (docs/decisions.md,
 /// 2026-12-05, "per-type plans"): its newest contract, whether the name is one `CanonicalAdapter`
-/// accepts, the subscribers whose type patterns take it, and whether it sets readiness keys.
+/// accepts, the subscribers whose type patterns take it, whether it sets readiness keys, and its
+/// part of the dedup keys.
 final class TapeType: Sendable {
     let newest: NewestContract
     let isWellFormed: Bool
     let routes: [RouteStage.Route]
     let setsReadiness: Bool
+    /// The type's part of its events' dedup keys, hashed once.
+    let dedupFamily: DedupKey.Family
 
     init(newest: NewestContract, route: RouteStage, gateRules: GateStage.Rules) {
         let type = newest.ref.type
         self.newest = newest
+        dedupFamily = DedupKey.Family(type)
         isWellFormed = CanonicalAdapter.isWellFormedTypeName(type)
         routes = route.candidates(type: type)
         setsReadiness = gateRules.setsReadiness(type: type)

@@ -31,6 +31,8 @@ public final class OfflinePipeline {
     /// threads, then decided in order on this one. Returns the output records of all inputs.
     public func process(batch records: [KafkaConsumerRecord]) throws -> [KafkaProducerRecord] {
         var outputs: [KafkaProducerRecord] = []
+        // Room for one output an input, as most have: the harness's list, not the pipeline's work.
+        outputs.reserveCapacity(records.count)
         var prepared = preparer.prepare(records) { _ in true }
         for i in records.indices {
             // Moved out of the array, as `Bridge` does (`take`).

@@ -46,21 +46,41 @@ public struct DedupKey: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// The key of an event with one dedup value, `init(family:values:)` of `[value]`.
     public init(family: String, value: String) {
-        var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
-        hasher.appendFramed(family)
-        hasher.appendFramed(value)
-        self.init(hasher)
+        self = Family(family).key(value: value)
     }
 
     /// The key of an event with one dedup value given as its UTF-8 bytes (no `String` made).
     public init(family: String, utf8 value: UnsafeRawBufferPointer) {
-        var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
-        hasher.appendFramed(family)
-        hasher.appendFramed(bytes: value)
-        self.init(hasher)
+        self = Family(family).key(utf8: value)
     }
 
-    private init(_ hasher: consuming SipHash128) {
+    /// A family's part of its keys, hashed once (the pipeline keeps one per event type): each key
+    /// of the family then hashes only its value. The keys are `init(family:values:)`'s.
+    public struct Family: Sendable {
+        private let hasher: SipHash128
+
+        public init(_ family: String) {
+            var hasher = SipHash128(k0: DedupKey.hashKey.0, k1: DedupKey.hashKey.1)
+            hasher.appendFramed(family)
+            self.hasher = hasher
+        }
+
+        /// The key with one dedup value.
+        public func key(value: String) -> DedupKey {
+            var hasher = hasher
+            hasher.appendFramed(value)
+            return DedupKey(hasher)
+        }
+
+        /// The key with one dedup value given as its UTF-8 bytes.
+        public func key(utf8 value: UnsafeRawBufferPointer) -> DedupKey {
+            var hasher = hasher
+            hasher.appendFramed(bytes: value)
+            return DedupKey(hasher)
+        }
+    }
+
+    fileprivate init(_ hasher: consuming SipHash128) {
         // The tag's bytes read big endian (the stored blob is the tag, byte for byte).
         let (first, second) = hasher.finalizeWords()
         self.init(high: first.byteSwapped, low: second.byteSwapped)

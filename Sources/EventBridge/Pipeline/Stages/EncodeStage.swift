@@ -12,8 +12,8 @@ struct CloudEvent: Sendable, Equatable {
     var source: String
     /// The entity key; also the Kafka record key.
     var subject: String
-    /// RFC 3339 event time.
-    var time: String
+    /// RFC 3339 event time, as its UTF-8 bytes (the `ce_time` header's value, shared).
+    var time: [UInt8]
     /// `urn:eventbridge:contract:<type>:v<version>`.
     var dataschema: String
     /// The event data, serialized once (compact JSON, member order as normalized).
@@ -59,9 +59,9 @@ enum EncodeStage {
         type: String, time given: String?, data: [UInt8], traceparent: String?, plan: inout PlannedEvent,
         record: KafkaConsumerRecord, source: AdaptStage.Source, contract: NewestContract?, routes: [RouteStage.Route]
     ) -> [KafkaProducerRecord] {
-        let time: String
+        let time: [UInt8]
         if let given {
-            (time, plan.timeMillis) = (given, RFC3339.milliseconds(given))
+            (time, plan.timeMillis) = (Array(given.utf8), RFC3339.milliseconds(given))
         } else {
             (time, plan.timeMillis) = eventTime(record)
         }
@@ -101,7 +101,7 @@ enum EncodeStage {
             headers.append(KafkaHeader(name: "ce_id", string: e.id))
             headers.append(KafkaHeader(name: "ce_source", value: constants.source ?? Array(e.source.utf8)))
             headers.append(KafkaHeader(name: "ce_type", value: constants.type ?? Array(e.type.utf8)))
-            headers.append(KafkaHeader(name: "ce_time", string: e.time))
+            headers.append(KafkaHeader(name: "ce_time", value: e.time))
             // The key's bytes: shared, not copied.
             headers.append(KafkaHeader(name: "ce_subject", value: key))
             headers.append(KafkaHeader(name: "ce_dataschema", value: constants.dataschema ?? Array(e.dataschema.utf8)))
@@ -122,7 +122,7 @@ enum EncodeStage {
             JSONWriter.writeString(e.id, into: &out)
             field("source", e.source)
             field("type", e.type)
-            field("time", e.time)
+            field("time", String(decoding: e.time, as: UTF8.self))
             field("subject", e.subject)
             field("dataschema", e.dataschema)
             field("datacontenttype", contentType)
@@ -169,10 +169,10 @@ enum EncodeStage {
 
     /// The event time of an input that doesn't say: the record's timestamp, else (none, or one
     /// outside years 1–9999, which no RFC 3339 time can state) now; with its milliseconds.
-    private static func eventTime(_ record: KafkaConsumerRecord) -> (String, Int64?) {
+    private static func eventTime(_ record: KafkaConsumerRecord) -> ([UInt8], Int64?) {
         var ms = record.timestamp.milliseconds
         if record.timestamp.kind == .notAvailable || !RFC3339.formatsExactly(milliseconds: ms) { ms = WallClock.nowMillis() }
-        return (RFC3339.format(milliseconds: ms), ms)
+        return (RFC3339.formatBytes(milliseconds: ms), ms)
     }
 
     /// True for a syntactically valid W3C `traceparent` (version 00 form).
