@@ -138,6 +138,7 @@ import KafkaClient
         var taken = 0
         var left = 0
         var escapedTypes = 0
+        var headerTyped = 0
         for (n, record) in try Self.corpus().enumerated() {
             let general = Self.fingerprint(pipeline.prepareParsed(record))
             guard let onTape = pipeline.prepareOnTape(record) else {
@@ -146,12 +147,14 @@ import KafkaClient
             }
             taken += 1
             if (record.value ?? []).starts(with: Array(#"{"type":"\u"#.utf8)) { escapedTypes += 1 }
+            if record.header("ce_type") != nil { headerTyped += 1 }
             let fast = Self.fingerprint(onTape)
             #expect(fast == general, "record \(n): \(String(decoding: record.value ?? [], as: UTF8.self).prefix(300))\ntape:    \(fast.prefix(600))\ngeneral: \(general.prefix(600))")
             #expect(fast.hasPrefix("ready "), "record \(n): the tape path answered something else than a ready event")
         }
         #expect(taken > 150 && left > 150, "taken \(taken), left \(left)")
         #expect(escapedTypes > 10, "a type written with an escape is read on the tape too (\(escapedTypes))")
+        #expect(headerTyped > 10, "header-typed inputs are read on the tape too (\(headerTyped))")
     }
 
     /// An output over the producer's `message.max.bytes` is the general path's `publish.too_large`:

@@ -106,12 +106,13 @@ private struct TapeEvent {
 
     init?(_ tape: JSONTape, _ record: KafkaConsumerRecord, types: BytesTable<TapeType>) {
         let root = JSONTape.root
-        // The adapter's header reads (last header, non-empty, UTF-8), without the decoded value.
-        let headers = AdapterInput(topic: record.topic, headers: record.headers, value: .null)
-        let traceHeader = headers.headerString("traceparent")
+        // The adapter's header reads (last header, non-empty, UTF-8), without the decoded value;
+        // a record without headers has none to read.
+        let headers = record.headers.isEmpty ? nil : AdapterInput(topic: record.topic, headers: record.headers, value: .null)
+        let traceHeader = headers?.headerString("traceparent")
         func string(_ i: JSONTape.Index?) -> String? { i.flatMap { tape.kind($0) == .string ? tape.string($0) : nil } }
         let envelope = Envelope(tape)
-        if let type = headers.headerString("ce_type") {
+        if let headers, let type = headers.headerString("ce_type") {
             // Header-typed: the whole value is the data.
             guard let known = types[type], known.isWellFormed else { return nil }
             let time = headers.headerString("ce_time")

@@ -36,8 +36,9 @@ public final class OfflinePipeline {
         var prepared = preparer.prepare(records) { _ in true }
         for i in records.indices {
             // Moved out of the array, as `Bridge` does (`take`).
-            let preparation = prepared[i].take()?.prepared ?? pipeline.prepare(records[i])
-            outputs += try outcome(of: records[i], try pipeline.decide(preparation, of: records[i]))
+            let record = records[i]
+            let preparation = prepared[i].take()?.prepared ?? pipeline.prepare(record)
+            outputs += try outcome(of: record, try pipeline.decide(preparation, of: record))
         }
         return outputs
     }
