@@ -96,7 +96,7 @@ extension KafkaConsumer {
         var lastTopic: (OpaquePointer, String)?
         while records.count < maxRecords {
             // Wait for the first record; after that take only what is already fetched.
-            let wait = records.isEmpty ? max(0, (deadline - ContinuousClock.now).rdKafkaMilliseconds) : 0
+            let wait = records.isEmpty ? (deadline - ContinuousClock.now).rdKafkaMilliseconds : 0
             guard let message = rd_kafka_consumer_poll(handle, wait) else {
                 if records.isEmpty && ContinuousClock.now < deadline { continue }
                 break

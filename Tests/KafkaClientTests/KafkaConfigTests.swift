@@ -98,3 +98,24 @@ import TestSupport
         #expect(LibrdkafkaVersion.problems().isEmpty)
     }
 }
+
+@Suite struct RDKafkaTimeoutTests {
+    /// A positive wait below a millisecond must still wait: rounded down to 0 it made
+    /// `pollBatch` spin on 0 ms polls for the last fraction of every empty poll's timeout.
+    @Test func positiveWaitsRoundUpToWholeMilliseconds() {
+        #expect(Duration.microseconds(300).rdKafkaMilliseconds == 1)
+        #expect(Duration.nanoseconds(1).rdKafkaMilliseconds == 1)
+        #expect(Duration.nanoseconds(100_000_001).rdKafkaMilliseconds == 101)
+        #expect(Duration.milliseconds(100).rdKafkaMilliseconds == 100)
+        #expect(Duration.seconds(2).rdKafkaMilliseconds == 2_000)
+    }
+
+    /// librdkafka reads -1 as "wait forever": no duration may become a negative timeout.
+    @Test func zeroNegativeAndHugeDurationsStayInRange() {
+        #expect(Duration.zero.rdKafkaMilliseconds == 0)
+        #expect(Duration.milliseconds(-5).rdKafkaMilliseconds == 0)
+        #expect(Duration.nanoseconds(-1).rdKafkaMilliseconds == 0)
+        #expect(Duration.seconds(Int64.max).rdKafkaMilliseconds == Int32.max)
+        #expect(Duration.seconds(3_000_000).rdKafkaMilliseconds == Int32.max)
+    }
+}
