@@ -98,22 +98,21 @@ final class StoreWriter {
         guard !keys.isEmpty else { return nil }
         let generation = index.openGeneration
         let sorted = keys.sorted { $0.key < $1.key }
-        let insert = try db.prepare("INSERT OR IGNORE INTO dedup(gen, key, first_seen, part) VALUES(?, ?, ?, ?)")
-        var inserted = 0
         var minSeen = Int64.max
         var maxSeen = Int64.min
+        var parts: [Int64] = []
+        parts.reserveCapacity(sorted.count)
         for pending in sorted {
-            insert.reset()
-            insert.bind(1, generation)
-            insert.bind(2, key: pending.key)
-            insert.bind(3, pending.firstSeenMillis)
-            insert.bind(4, try partitionID(pending.partition))
-            _ = try insert.step()
-            inserted += db.changes
+            parts.append(try partitionID(pending.partition))
             minSeen = min(minSeen, pending.firstSeenMillis)
             maxSeen = max(maxSeen, pending.firstSeenMillis)
         }
-        insert.reset()
+        let inserted = try db.insertRows("INSERT OR IGNORE INTO dedup(gen, key, first_seen, part)", columns: 4, count: sorted.count) { insert, p, row in
+            insert.bind(p, generation)
+            insert.bind(p + 1, key: sorted[row].key)
+            insert.bind(p + 2, sorted[row].firstSeenMillis)
+            insert.bind(p + 3, parts[row])
+        }
         let update = try db.prepare("""
             UPDATE dedup_generations SET count = count + ?1, min_seen = min(coalesce(min_seen, ?2), ?2),
               max_seen = max(coalesce(max_seen, ?3), ?3) WHERE gen = ?4
@@ -146,37 +145,37 @@ final class StoreWriter {
 
     private func writeRevisions(_ batch: StoreBatch) throws {
         guard !batch.revisions.isEmpty else { return }
-        let upsert = try db.prepare("""
-            INSERT INTO revisions(family, entity, revision, part, updated) VALUES(?, ?, ?, ?, ?)
-            ON CONFLICT(family, entity) DO UPDATE SET revision = excluded.revision, part = excluded.part,
-              updated = excluded.updated
-            """)
         // A restore may hold a lower revision than the store's own (applied onto a store that went
         // on processing): it never moves a revision back. The pipeline's writes need no read, since
         // the staleness guard read what is stored before letting a revision through.
         let stored = batch.restoring ? try db.prepare("SELECT revision FROM revisions WHERE family = ? AND entity = ?") : nil
-        let sorted = batch.revisions.sorted { ($0.key.family, $0.key.entityKey) < ($1.key.family, $1.key.entityKey) }
-        for (key, pending) in sorted {
+        var rows: [(key: RevisionKey, pending: StoreBatch.PendingRevision, part: Int64)] = []
+        rows.reserveCapacity(batch.revisions.count)
+        for (key, pending) in batch.revisions.sorted(by: { ($0.key.family, $0.key.entityKey) < ($1.key.family, $1.key.entityKey) }) {
             if let stored {
                 stored.reset()
                 stored.bind(1, key.family)
                 stored.bind(2, key.entityKey)
                 if try stored.step(), pending.revision < StoreReader.revision(stored, 0) { continue }
             }
-            upsert.reset()
-            upsert.bind(1, key.family)
-            upsert.bind(2, key.entityKey)
-            switch pending.revision {
-            case .integer(let value): upsert.bind(3, value)
-            case .largeInteger(let value): upsert.bind(3, bytes: StoredRevision.blob(value))
-            case .text(let text): upsert.bind(3, text)
-            }
-            upsert.bind(4, try partitionID(pending.partition))
-            upsert.bind(5, pending.atMillis)
-            _ = try upsert.step()
+            rows.append((key, pending, try partitionID(pending.partition)))
         }
-        upsert.reset()
         stored?.reset()
+        try db.insertRows("INSERT INTO revisions(family, entity, revision, part, updated)", columns: 5, count: rows.count, suffix: """
+             ON CONFLICT(family, entity) DO UPDATE SET revision = excluded.revision, part = excluded.part,
+              updated = excluded.updated
+            """) { upsert, p, row in
+            let (key, pending, part) = rows[row]
+            upsert.bind(p, key.family)
+            upsert.bind(p + 1, key.entityKey)
+            switch pending.revision {
+            case .integer(let value): upsert.bind(p + 2, value)
+            case .largeInteger(let value): upsert.bind(p + 2, bytes: StoredRevision.blob(value))
+            case .text(let text): upsert.bind(p + 2, text)
+            }
+            upsert.bind(p + 3, part)
+            upsert.bind(p + 4, pending.atMillis)
+        }
     }
 
     private func writeEntityStates(_ batch: StoreBatch) throws {
@@ -210,36 +209,23 @@ final class StoreWriter {
 
     private func writeOutcomes(_ outcomes: [LedgerEntry]) throws {
         guard !outcomes.isEmpty else { return }
-        let insert = try db.prepare("""
-            INSERT OR REPLACE INTO ledger(part, offset, outcome, event_id, type, entity, contract_version, outputs,
-              dlq, error_code, at, note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        // Ids are given, not taken from SQLite one row at a time, so the rows go in multi-row
+        // statements: the next id is what SQLite would choose (the largest plus one), read inside
+        // this transaction, which holds the write lock.
+        var nextID = (try db.scalar("SELECT max(id) FROM ledger") ?? 0) + 1
         var trace: [TraceEntry] = []
         trace.reserveCapacity(outcomes.count * 2)
         var buckets: [Int64: (rows: Int, lastID: Int64, minAt: Int64, maxAt: Int64)] = [:]
-        // Sorted by position; the index breaks ties so a later entry for a position still wins.
+        // Sorted by position; the index breaks ties so a later entry for a position still wins
+        // (rows of one statement are written in order: the later replaces the earlier).
         let order = outcomes.indices.sorted { (outcomes[$0].source, $0) < (outcomes[$1].source, $1) }
+        var rows: [(id: Int64, part: Int64)] = []
+        rows.reserveCapacity(order.count)
         for position in order {
             let entry = outcomes[position]
-            insert.reset()
-            insert.bind(1, try partitionID(entry.source.topicPartition))
-            insert.bind(2, entry.source.offset)
-            insert.bind(3, entry.outcome.rawValue)
-            insert.bind(4, entry.eventID)
-            insert.bind(5, entry.eventType)
-            insert.bind(6, entry.entityKey)
-            insert.bind(7, entry.contractVersion.map(Int64.init))
-            if entry.outputs.isEmpty {
-                insert.bindNull(8)
-            } else {
-                insert.bind(8, text: Self.outputsText(entry.outputs))
-            }
-            insert.bind(9, entry.dlqPosition?.description)
-            insert.bind(10, entry.errorCode)
-            insert.bind(11, entry.atMillis)
-            insert.bind(12, entry.note)
-            _ = try insert.step()
-            let id = db.lastInsertRowID
+            let id = nextID
+            nextID += 1
+            rows.append((id, try partitionID(entry.source.topicPartition)))
             if ledgerBucket.rows >= configuration.ledgerBucketRows { ledgerBucket = (ledgerBucket.bucket + 1, 0) }
             ledgerBucket.rows += 1
             let span = buckets[ledgerBucket.bucket] ?? (0, id, entry.atMillis, entry.atMillis)
@@ -249,7 +235,29 @@ final class StoreWriter {
                 trace.append(TraceEntry(bucket: ledgerBucket.bucket, hash: SipHash128.hash64(text), id: id))
             }
         }
-        insert.reset()
+        try db.insertRows("""
+            INSERT OR REPLACE INTO ledger(id, part, offset, outcome, event_id, type, entity, contract_version, outputs,
+              dlq, error_code, at, note)
+            """, columns: 13, count: order.count) { insert, p, row in
+            let entry = outcomes[order[row]]
+            insert.bind(p, rows[row].id)
+            insert.bind(p + 1, rows[row].part)
+            insert.bind(p + 2, entry.source.offset)
+            insert.bind(p + 3, entry.outcome.rawValue)
+            insert.bind(p + 4, entry.eventID)
+            insert.bind(p + 5, entry.eventType)
+            insert.bind(p + 6, entry.entityKey)
+            insert.bind(p + 7, entry.contractVersion.map(Int64.init))
+            if entry.outputs.isEmpty {
+                insert.bindNull(p + 8)
+            } else {
+                insert.bind(p + 8, text: Self.outputsText(entry.outputs))
+            }
+            insert.bind(p + 9, entry.dlqPosition?.description)
+            insert.bind(p + 10, entry.errorCode)
+            insert.bind(p + 11, entry.atMillis)
+            insert.bind(p + 12, entry.note)
+        }
         try writeTrace(trace.sorted())
         let upsert = try db.prepare("""
             INSERT INTO ledger_buckets(bucket, rows, last_id, min_at, max_at) VALUES(?, ?, ?, ?, ?)
@@ -290,16 +298,11 @@ final class StoreWriter {
 
     /// Inserts trace entries in key order: neighbouring cells, each index page visited once.
     private func writeTrace(_ sorted: [TraceEntry]) throws {
-        guard !sorted.isEmpty else { return }
-        let insert = try db.prepare("INSERT OR IGNORE INTO ledger_trace(bucket, hash, id) VALUES(?, ?, ?)")
-        for entry in sorted {
-            insert.reset()
-            insert.bind(1, entry.bucket)
-            insert.bind(2, entry.hash)
-            insert.bind(3, entry.id)
-            _ = try insert.step()
+        try db.insertRows("INSERT OR IGNORE INTO ledger_trace(bucket, hash, id)", columns: 3, count: sorted.count) { insert, p, row in
+            insert.bind(p, sorted[row].bucket)
+            insert.bind(p + 1, sorted[row].hash)
+            insert.bind(p + 2, sorted[row].id)
         }
-        insert.reset()
     }
 
     private func writeParking(_ batch: StoreBatch) throws {

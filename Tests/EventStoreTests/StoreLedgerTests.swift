@@ -144,6 +144,54 @@ import EventStore
         #expect(try store.reader.reconcile(F.orders, offsets: 0...29).gaps == [0...9])
     }
 
+    /// The writer puts ledger, trace, dedup and revision rows in multi-row statements (32, then
+    /// 8, then 1 row a statement) with the ledger ids it gives itself. Batches of every size
+    /// around those steps keep each row's own values, a position recorded twice in one batch
+    /// keeps its later outcome, and ids go on growing after the newest row is replaced.
+    @Test func batchesOfEverySizeAroundTheStatementStepsKeepEachRowsValues() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open { $0.ledgerBucketRows = 50 }
+        defer { store.close() }
+        var offset: Int64 = 0
+        var ids: [String] = []
+        for size in [1, 7, 8, 9, 31, 32, 33, 41, 75] {
+            var batch = StoreBatch()
+            for _ in 0..<size {
+                batch.record(F.entry(F.orders, offset, offset % 3 == 0 ? .deadLettered : .published,
+                                     eventID: "ev-\(offset)", entity: "INV-\(offset)", at: 1_000 + offset))
+                _ = batch.insertDedupKey(F.key(Int(offset)), partition: F.orders, firstSeenMillis: 1_000 + offset)
+                batch.setRevision(.integer(offset * 10), family: "finance.invoice", entityKey: "INV-\(offset)",
+                                  partition: F.orders, atMillis: 1_000 + offset)
+                ids.append("ev-\(offset)")
+                offset += 1
+            }
+            // The batch's last position again, later in the same batch: the later outcome wins.
+            batch.record(F.entry(F.orders, offset - 1, .duplicate, eventID: "ev-\(offset - 1)", entity: "INV-\(offset - 1)", at: 9_000))
+            try store.commitAndWait(batch)
+        }
+        var lastID: Int64 = 0
+        let lastOfBatch: Set<Int64> = [0, 7, 15, 24, 55, 87, 120, 161, 236]
+        for n in 0..<offset {
+            let entry = try #require(try store.reader.ledgerEntry(at: PartitionPosition(F.orders, offset: n)))
+            let outcome: LedgerEntry.Outcome = lastOfBatch.contains(n) ? .duplicate : (n % 3 == 0 ? .deadLettered : .published)
+            #expect(entry.outcome == outcome, "offset \(n)")
+            #expect(entry.eventID == "ev-\(n)" && entry.entityKey == "INV-\(n)")
+            #expect(entry.atMillis == (lastOfBatch.contains(n) ? 9_000 : 1_000 + n))
+            #expect(try store.reader.ledgerEntries(eventID: "ev-\(n)").map(\.source.offset) == [n])
+            #expect(try store.reader.ledgerEntries(entityKey: "INV-\(n)").count == 1)
+            #expect(try store.contains(F.key(Int(n))))
+            #expect(try store.lastRevision(family: "finance.invoice", entityKey: "INV-\(n)") == .integer(n * 10))
+            let id = try #require(try store.reader.connection.withDatabase { db in
+                try db.scalar("SELECT id FROM ledger WHERE offset = ?") { $0.bind(1, n) }
+            })
+            #expect(id > lastID, "ids grow in position order")
+            lastID = id
+        }
+        #expect(try store.reader.stats().ledgerRows == Int(offset))
+        #expect(try !store.contains(F.key(Int(offset))))
+        #expect(try store.reader.reconcile(F.orders, offsets: 0...(offset - 1)).gaps.isEmpty)
+    }
+
     /// The `outputs` column is what `JSONWriter.compact` writes for the positions (it is read back
     /// as JSON), including topics that need escaping.
     @Test func outputsTextIsTheWritersJSON() {
@@ -155,5 +203,36 @@ import EventStore
             let expected = JSONWriter.compact.string(.array(outputs.map { .string($0.description) }))
             #expect(String(decoding: StoreWriter.outputsText(outputs), as: UTF8.self) == expected)
         }
+    }
+}
+
+@Suite struct SQLiteInsertRowsTests {
+    /// Every count around the statement sizes lands whole and in order, each row bound from its
+    /// own parameters; `OR IGNORE` rows that change nothing are not counted.
+    @Test func everyCountLandsWithItsOwnValues() throws {
+        let dir = try TemporaryStore()
+        let db = try SQLiteDatabase(path: dir.path + ".rows", mode: .readWriteCreate)
+        defer { db.close() }
+        try db.execute("CREATE TABLE t(k INTEGER PRIMARY KEY, a TEXT NOT NULL, b INTEGER)")
+        var next = 0
+        for count in [0, 1, 2, 7, 8, 9, 15, 31, 32, 33, 40, 64, 65, 100] {
+            let first = next
+            let changed = try db.insertRows("INSERT OR IGNORE INTO t(k, a, b)", columns: 3, count: count) { s, p, row in
+                s.bind(p, first + row)
+                s.bind(p + 1, "row \(first + row)")
+                s.bind(p + 2, (first + row) * 7)
+            }
+            #expect(changed == count)
+            next += count
+        }
+        #expect(try db.scalar("SELECT count(*) FROM t") == Int64(next))
+        #expect(try db.scalar("SELECT count(*) FROM t WHERE a = 'row ' || k AND b = k * 7") == Int64(next))
+        // Again over rows that exist (ignored) and new ones: only the new are counted.
+        let changed = try db.insertRows("INSERT OR IGNORE INTO t(k, a, b)", columns: 3, count: 40) { s, p, row in
+            s.bind(p, next - 20 + row)
+            s.bind(p + 1, "row \(next - 20 + row)")
+            s.bind(p + 2, (next - 20 + row) * 7)
+        }
+        #expect(changed == 20)
     }
 }
