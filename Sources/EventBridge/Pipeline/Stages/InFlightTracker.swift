@@ -27,7 +27,9 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
     struct Slot {
         let offset: Int64
         var remaining: Int
-        var completion: Completion
+        /// Moved out (nil) when the slot is drained, so a drained slot holds nothing until the
+        /// queue is compacted.
+        var completion: Completion?
         /// Where the broker wrote each acknowledged output.
         var positions: [PartitionPosition] = []
     }
@@ -152,23 +154,40 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
         lock.withLock {
             var completions: [Completed] = []
             var positions: [TopicPartition: Int64] = [:]
-            for (tp, var q) in queues {
-                var last: Int64? = nil
-                while q.head < q.slots.count && q.slots[q.head].remaining <= 0 {
-                    let s = q.slots[q.head]
-                    completions.append(Completed(partition: tp, offset: s.offset, completion: s.completion, positions: s.positions))
-                    last = q.slots[q.head].offset
-                    q.head += 1
-                    inFlight -= 1
+            // Each queue is changed where it lies in the table (`values[i]`): a copy of it taken
+            // out and assigned back shared its slots with the table, so compacting the copy
+            // copied every undrained slot, retaining what each holds, at every drain.
+            var i = queues.startIndex
+            while i != queues.endIndex {
+                let tp = queues.keys[i]
+                if let next = Self.drain(&queues.values[i], partition: tp, into: &completions) {
+                    positions[tp] = next
                 }
-                if let last {
-                    positions[tp] = last + 1
-                    q.compact()
-                    queues[tp] = q
-                }
+                i = queues.index(after: i)
             }
+            inFlight -= completions.count
             return (completions, positions)
         }
+    }
+
+    /// Moves the complete prefix of one partition's queue into `completions`; the next offset to
+    /// commit, nil when nothing was complete.
+    private static func drain(_ q: inout PartitionQueue, partition: TopicPartition, into completions: inout [Completed]) -> Int64? {
+        var last: Int64? = nil
+        while q.head < q.slots.count && q.slots[q.head].remaining <= 0 {
+            // Moved out of the slot rather than copied: no retain of what it holds, and the
+            // memory goes with the completion instead of waiting for the next compaction.
+            let offset = q.slots[q.head].offset
+            let completion = q.slots[q.head].completion.take()!  // each slot is drained once
+            var positions: [PartitionPosition] = []
+            swap(&positions, &q.slots[q.head].positions)
+            completions.append(Completed(partition: partition, offset: offset, completion: completion, positions: positions))
+            last = offset
+            q.head += 1
+        }
+        guard let last else { return nil }
+        q.compact()
+        return last + 1
     }
 
     /// Forgets every undrained input of these partitions (revoked, or rewound after a fault) and
