@@ -47,6 +47,15 @@ public struct StoreBatch: Sendable {
 
     public init() {}
 
+    /// A batch with room for `inputs` inputs' ledger rows, dedup keys and revisions (one of each
+    /// an input is the usual case), so filling it does not grow its tables step by step.
+    public init(reservingFor inputs: Int) {
+        outcomes.reserveCapacity(inputs)
+        dedupKeys.reserveCapacity(inputs)
+        dedupKeySet = DedupKeySet(minimumCapacity: inputs)
+        revisions.reserveCapacity(inputs)
+    }
+
     /// Nothing to write.
     public var isEmpty: Bool {
         dedupKeys.isEmpty && revisions.isEmpty && entityStates.isEmpty && outcomes.isEmpty && offsets.isEmpty && parks.isEmpty

@@ -109,8 +109,10 @@ final class CommitStage {
         guard !drained.isEmpty else { return }
         // Consumed inputs first, releases after: a release replaces its input's `parked` row, so
         // when both are in one transaction the park must be written first.
-        let completed = drained.filter { !GateStage.isReleasePartition($0.partition) } + drained.filter { GateStage.isReleasePartition($0.partition) }
-        var batch = StoreBatch()
+        let hasReleases = drained.contains { GateStage.isReleasePartition($0.partition) }
+        let completed = !hasReleases ? drained
+            : drained.filter { !GateStage.isReleasePartition($0.partition) } + drained.filter { GateStage.isReleasePartition($0.partition) }
+        var batch = StoreBatch(reservingFor: completed.count)
         var keys: [DedupKey] = []
         var entities: [DedupStage.EntityRef] = []
         var states: [(entity: StateRequest.Entity, position: PartitionPosition)] = []

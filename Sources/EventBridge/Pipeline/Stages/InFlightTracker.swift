@@ -62,6 +62,13 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
             return nil
         }
 
+        /// Slots from `head` on that are complete (what a drain would take).
+        var completePrefix: Int {
+            var i = head
+            while i < slots.count && slots[i].remaining <= 0 { i += 1 }
+            return i - head
+        }
+
         mutating func compact() {
             if head > 1024 && head * 2 > slots.count {
                 slots.removeSubrange(0..<head)
@@ -153,6 +160,9 @@ public final class InFlightTracker<Completion: Sendable>: @unchecked Sendable {
     public func drainCompleted() -> (completions: [Completed], positions: [TopicPartition: Int64]) {
         lock.withLock {
             var completions: [Completed] = []
+            // Sized first (a count of the complete prefixes), so the list is not regrown and
+            // its elements moved again and again as it fills.
+            completions.reserveCapacity(queues.values.reduce(0) { $0 + $1.completePrefix })
             var positions: [TopicPartition: Int64] = [:]
             // Each queue is changed where it lies in the table (`values[i]`): a copy of it taken
             // out and assigned back shared its slots with the table, so compacting the copy
