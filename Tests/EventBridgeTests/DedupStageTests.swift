@@ -104,6 +104,33 @@ import Testing
         #expect(reason.contains("older"))
     }
 
+    /// A newer revision published while the transaction holding an older one of the same entity
+    /// is being written stays the one the staleness guard compares with after that transaction
+    /// settles: the store holds only the older, so forgetting the newer would let a revision
+    /// between the two be published after the newer one.
+    @Test func aNewerRevisionPublishedDuringACommitOutlivesTheOlderOnesSettle() throws {
+        let h = try Harness()
+        defer { h.close() }
+        #expect(try h.decide(h.record(revision: 5, offset: 0)).outcomeName == "published")
+        h.commits.handOff()  // revision 5 on its way to the store
+        #expect(try h.decide(h.record(revision: 7, offset: 1)).outcomeName == "published")
+        _ = try h.commits.settle()  // 5 is durable; 7 is not
+        guard case .duplicate(let reason, _) = try h.decide(h.record(revision: 6, offset: 2)) else {
+            Issue.record("revision 6 was published after revision 7")
+            return
+        }
+        #expect(reason.contains("older than the published 7"), "\(reason)")
+        // Once 7 is durable the store answers for it.
+        h.commits.handOff()
+        _ = try h.commits.settle()
+        #expect(h.pipeline.dedup.pendingCount == 0)
+        guard case .duplicate(let after, _) = try h.decide(h.record(revision: 6, offset: 3)) else {
+            Issue.record("revision 6 was published after revision 7 was committed")
+            return
+        }
+        #expect(after.contains("older than the published 7"), "\(after)")
+    }
+
     @Test func aFailedCommitKeepsItsKeysPendingUntilItIsWritten() throws {
         let h = try Harness()
         defer { try? FileManager.default.removeItem(at: h.directory) }

@@ -64,7 +64,7 @@ final class CommitStage {
         var batch: StoreBatch
         var write: PendingStoreCommit
         var keys: [DedupKey]
-        var entities: [DedupStage.EntityRef]
+        var revisions: [(entity: DedupStage.EntityRef, revision: StoredRevision)]
         var states: [(entity: StateRequest.Entity, position: PartitionPosition)]
         var offsets: [PartitionPosition]
         var ready: [String]
@@ -114,7 +114,7 @@ final class CommitStage {
             : drained.filter { !GateStage.isReleasePartition($0.partition) } + drained.filter { GateStage.isReleasePartition($0.partition) }
         var batch = StoreBatch(reservingFor: completed.count)
         var keys: [DedupKey] = []
-        var entities: [DedupStage.EntityRef] = []
+        var revisions: [(entity: DedupStage.EntityRef, revision: StoredRevision)] = []
         var states: [(entity: StateRequest.Entity, position: PartitionPosition)] = []
         var ready: [String] = []
         var resolved: [(partition: TopicPartition, key: String)] = []
@@ -149,7 +149,7 @@ final class CommitStage {
                 keys.append(e.dedupKey)
                 if let entity = e.entity, let revision = e.revision {
                     batch.setRevision(revision, family: entity.family, entityKey: entity.key, partition: source.topicPartition, atMillis: nowMillis)
-                    entities.append(entity)
+                    revisions.append((entity, revision))
                 }
                 if let key = e.readinessKey {
                     batch.setReady(key, partition: source.topicPartition, atMillis: nowMillis)
@@ -164,7 +164,7 @@ final class CommitStage {
         var after: (@Sendable () throws -> Void)? = nil
         if let logged = changelog?.write(batch.stateChanges) { after = { try logged.wait() } }
         inFlight = InFlight(batch: batch, write: store.commitInBackground(batch, after: after),
-                            keys: keys, entities: entities, states: states,
+                            keys: keys, revisions: revisions, states: states,
                             offsets: offsets.map { PartitionPosition($0.key, offset: $0.value) }.sorted(),
                             ready: ready, resolved: resolved, released: released)
     }
@@ -185,7 +185,7 @@ final class CommitStage {
             duration = ContinuousClock.now - started
         }
         inFlight = nil
-        dedup.committed(keys: pending.keys, entities: pending.entities)
+        dedup.committed(keys: pending.keys, revisions: pending.revisions)
         gate?.committed(ready: pending.ready, resolved: pending.resolved)
         entityState?.committed(pending.states)
         return Settled(offsets: pending.offsets, duration: duration, released: pending.released, ready: pending.ready)

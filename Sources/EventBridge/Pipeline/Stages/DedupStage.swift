@@ -205,10 +205,14 @@ final class DedupStage {
         if let entity = event.entity, let revision = event.revision { pendingRevisions[entity] = (revision, partition) }
     }
 
-    /// The transaction holding these keys is durable: the store answers for them from now on.
-    func committed(keys: [DedupKey], entities: [EntityRef]) {
+    /// The transaction holding these keys and revisions is durable: the store answers for them
+    /// from now on. An entity whose pending revision is no longer the one committed — a newer one
+    /// was published while the transaction was written — keeps it: the store holds only the older.
+    func committed(keys: [DedupKey], revisions: [(entity: EntityRef, revision: StoredRevision)]) {
         for k in keys { pendingKeys.removeValue(forKey: k) }
-        for e in entities { pendingRevisions.removeValue(forKey: e) }
+        for (e, revision) in revisions where pendingRevisions[e]?.revision == revision {
+            pendingRevisions.removeValue(forKey: e)
+        }
     }
 
     /// Forgets the pending state of abandoned partitions (their inputs will be consumed again).
