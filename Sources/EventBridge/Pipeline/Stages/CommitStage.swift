@@ -121,29 +121,29 @@ final class CommitStage {
         var released: [PartitionPosition] = []
         for c in completed where !c.completion.alreadyRecorded {
             // Entity state follows the source whatever became of the input (docs/adapters.md §7).
-            let outcome = c.completion
-            let events = outcome.events
-            let source = outcome.release?.source ?? c.source
+            // Read where it lies (`c.completion.…`): a local copy retained every field of it.
+            let events = c.completion.events
+            let source = c.completion.release?.source ?? c.source
             for w in entityState?.take(c.source) ?? [] {
                 batch.setEntityState(EntityStateStage.bytes(w.record), scope: w.entity.scope, entity: w.entity.key,
                                      partition: source.topicPartition, atMillis: nowMillis)
                 states.append((w.entity, c.source))
             }
-            let isDLQ = outcome.outcome == .deadLettered
+            let isDLQ = c.completion.outcome == .deadLettered
             batch.record(LedgerEntry(
-                source: source, outcome: outcome.outcome,
+                source: source, outcome: c.completion.outcome,
                 eventID: events.count == 1 ? events[0].id : events.isEmpty ? nil : events.map(\.id).joined(separator: ","),
-                eventType: events.first?.type ?? outcome.contract?.type, entityKey: events.first?.entityKey,
-                contractVersion: events.first?.version ?? outcome.contract?.version,
+                eventType: events.first?.type ?? c.completion.contract?.type, entityKey: events.first?.entityKey,
+                contractVersion: events.first?.version ?? c.completion.contract?.version,
                 outputs: isDLQ ? [] : c.positions, dlqPosition: isDLQ ? c.positions.first : nil,
-                errorCode: outcome.errorCode, atMillis: nowMillis, note: outcome.note))
-            if let release = outcome.release {
+                errorCode: c.completion.errorCode, atMillis: nowMillis, note: c.completion.note))
+            if let release = c.completion.release {
                 resolved.append((source.topicPartition, release.key))
                 released.append(source)
-                if outcome.outcome != .parked { batch.release(source) }
+                if c.completion.outcome != .parked { batch.release(source) }
             }
-            if let park = outcome.park { batch.park(park) }
-            guard outcome.outcome == .published else { continue }
+            if let park = c.completion.park { batch.park(park) }
+            guard c.completion.outcome == .published else { continue }
             for e in events {
                 batch.insertDedupKey(e.dedupKey, partition: source.topicPartition, firstSeenMillis: nowMillis)
                 keys.append(e.dedupKey)

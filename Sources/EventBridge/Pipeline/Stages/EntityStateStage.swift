@@ -83,7 +83,9 @@ final class EntityStateStage {
 
     /// The writes of a complete input, for its store transaction (in the order it made them).
     func take(_ position: PartitionPosition) -> [StateWrite] {
-        writes.removeValue(forKey: position)?.map(\.write) ?? []
+        // Most inputs come from sources without entity state: no hash of the position for them.
+        guard !writes.isEmpty else { return [] }
+        return writes.removeValue(forKey: position)?.map(\.write) ?? []
     }
 
     /// The transaction holding these inputs' writes is durable: the store answers for them now
