@@ -321,7 +321,8 @@ def test_a_15_second_broker_stall_repeats_almost_nothing(cluster, make_bridge, n
 
 
 def test_sigterm_mid_stream_then_restart_no_loss_no_duplicates(cluster, make_bridge, names):
-    n = 10_000
+    # 10 s of input at 2,000/s: the first stop comes while the producer is still writing.
+    n = 20_000
     src, out, bridge = setup_bridge(cluster, make_bridge, names)
     run = names("r").split(".")[-1]
     producer = produce_in_background(cluster, src, customers(n, run), rate=2_000)
@@ -334,6 +335,9 @@ def test_sigterm_mid_stream_then_restart_no_loss_no_duplicates(cluster, make_bri
     bridge.start()
     producer.join()
     wait_for(lambda: len(ledger(bridge.store_path)) >= n, 180, "every input after the restart")
+    # The ledger may have been complete before the restart: stop the new process only once it
+    # runs (a signal before the process has started its runtime can only kill it).
+    wait_for(lambda: bridge.log_text().count('"bridge starting"') >= 2, 60, "the restarted bridge to run")
     assert bridge.terminate() == 0
     rows = ledger(bridge.store_path)
     assert check_conservation(cluster, src, rows) == n

@@ -52,19 +52,31 @@ struct RunCommand: CLICommand {
         }
         let logger = Logger(label: "bridge", level: level)
         for w in config.warnings { logger.warning("configuration: \(w.message)", ["path": w.path]) }
+        // Watched before the bridge is made: setting it up opens the store and reaches the broker,
+        // which can take long, and a stop signal meanwhile must stop it cleanly, not kill it.
+        let stopping = StopRequest()
+        let signals = SignalWatcher { sig in
+            let name = sig == SIGTERM ? "SIGTERM" : "SIGINT"
+            if let bridge = stopping.request() {
+                logger.notice("signal received, stopping", ["signal": name])
+                bridge.stop()
+            } else {
+                logger.notice("signal received while starting; stopping once the bridge is set up", ["signal": name])
+            }
+        }
         let bridge: Bridge
         do {
             bridge = try Bridge(config: config, setup: setup, logger: logger)
             bridge.acceptEmptyState = acceptEmptyState
         } catch {
+            signals.cancel()
             logger.critical("cannot start the bridge", ["error": "\(error)"])
             printError("error: cannot start the bridge: \(error)")
             return .usage
         }
-        let signals = SignalWatcher { sig in
-            logger.notice("signal received, stopping", ["signal": sig == SIGTERM ? "SIGTERM" : "SIGINT"])
-            bridge.stop()
-        }
+        // A stop that came while it was set up: `run` then only shuts it down (store closed,
+        // producer flushed) and returns.
+        if stopping.attach(bridge) { bridge.stop() }
         // SIGHUP: load the catalog on disk again (`eventbridge reload`), as often as asked.
         let hangups = SignalWatcher(signals: [SIGHUP], repeats: true) { _ in bridge.requestReload() }
         defer {
@@ -88,6 +100,29 @@ struct RunCommand: CLICommand {
         case .failure(let error):
             logger.critical("the bridge stopped on an error", ["error": "\(error)"])
             return .failed
+        }
+    }
+}
+
+/// A stop signal that may come before the bridge exists: `request` returns the bridge to stop, or
+/// nil and remembers the request; `attach` hands the bridge over and says whether a stop came first.
+private final class StopRequest: @unchecked Sendable {
+    // @unchecked: both properties are read and written under `lock` only.
+    private let lock = NSLock()
+    private var bridge: Bridge?
+    private var requested = false
+
+    func request() -> Bridge? {
+        lock.withLock {
+            requested = true
+            return bridge
+        }
+    }
+
+    func attach(_ bridge: Bridge) -> Bool {
+        lock.withLock {
+            self.bridge = bridge
+            return requested
         }
     }
 }
