@@ -11,6 +11,11 @@ import KafkaClient
 /// measuring consumer's fetch are included). Events sent during the warm-up (group join) are not counted.
 /// `--passthrough`: the passthrough instead of the bridge, the same way — the latency of the Kafka
 /// path alone (two produces, two fetches), the baseline the bridge's latency is compared with.
+/// `--partitions N` (default 4): of the source and output topics. `--broker-pid P`: the broker's
+/// CPU over the run is reported (`brokerCpuPercent`, of one core), because Tansu's memory storage
+/// costs more the longer and more numerous its partitions are: at 1,000/s on 4 partitions it needs
+/// more than one of this machine's two cores after about 20 s (docs/performance.md, twelfth
+/// session), and a measurement then compares CPU contention with the broker, not the bridge.
 func runLatency(_ o: Options) async throws {
     let passthrough = o.flag("--passthrough")
     let brokers = o.string("--brokers", "127.0.0.1:29092")
@@ -18,6 +23,8 @@ func runLatency(_ o: Options) async throws {
     let seconds = Double(try o.int("--seconds", 30))
     let warmup = Double(try o.int("--warmup", 8))
     let tag = o.string("--tag", "\(getpid())")
+    let partitions = Int32(try o.int("--partitions", 4))
+    let brokerPID = Int32(try o.int("--broker-pid", 0))
     let source = "bench.latency.in.\(tag)"
     let output = "bench.latency.out.\(tag)"
     let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("bridgebench-latency-\(tag)")
@@ -26,7 +33,7 @@ func runLatency(_ o: Options) async throws {
     let config = try benchConfig(o, brokers: brokers, source: source, output: output, group: "bench.latency.\(tag)",
                                  store: dir.appendingPathComponent("store.sqlite").path)
     let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: brokers), logger: .disabled)
-    for t in [source, output] { try await createTopic(admin, t, partitions: 4) }
+    for t in [source, output] { try await createTopic(admin, t, partitions: partitions) }
     try await createTopic(admin, "\(source).dlq", partitions: 1)
 
     // index → send time; (partition, offset) of the source record → index
@@ -79,8 +86,8 @@ func runLatency(_ o: Options) async throws {
                 } else {
                     index = nil
                 }
-                guard let i = index, i < total else { continue }
-                let at = sent.withLock { $0[i] }
+                // An index this run has not sent (a topic left by an earlier run with the same tag) is not counted.
+                guard let i = index, i < total, let at = sent.withLock({ i < $0.count ? $0[i] : nil }) else { continue }
                 if at >= sent.withLock({ $0[0] }) + warmup { latencies.withLock { $0.append(now - at) } }
             }
         }
@@ -88,6 +95,7 @@ func runLatency(_ o: Options) async throws {
     }
 
     let start = monotonicSeconds()
+    let brokerCPUAtStart = processCPUSeconds(pid: brokerPID)
     var peakCurrent = 0
     for i in 0..<total {
         while Double(i) > (monotonicSeconds() - start) * rate { try await Task.sleep(for: .microseconds(500)) }
@@ -99,6 +107,7 @@ func runLatency(_ o: Options) async throws {
     try await producer.flush(timeout: .seconds(30))
     sendingDone.store(true, ordering: .relaxed)
     try await measuring.value
+    let brokerCPU = processCPUSeconds(pid: brokerPID).flatMap { end in brokerCPUAtStart.map { (end - $0) / (monotonicSeconds() - start) * 100 } }
     stop()
     try await worker.value
     await producer.close()
@@ -114,9 +123,10 @@ func runLatency(_ o: Options) async throws {
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))] * 1000
     }
     let achieved = Double(total) / (monotonicSeconds() - start)
-    log("latency\(passthrough ? " (passthrough)" : "") at \(Int(rate))/s: \(sorted.count) samples, p50 \(String(format: "%.1f", percentile(0.5))) ms, p99 \(String(format: "%.1f", percentile(0.99))) ms, p99.9 \(String(format: "%.1f", percentile(0.999))) ms")
+    log("latency\(passthrough ? " (passthrough)" : "") at \(Int(rate))/s, \(partitions) partition(s)\(brokerCPU.map { ", broker CPU \(Int($0.rounded())) %" } ?? ""): \(sorted.count) samples, p50 \(String(format: "%.1f", percentile(0.5))) ms, p99 \(String(format: "%.1f", percentile(0.99))) ms, p99.9 \(String(format: "%.1f", percentile(0.999))) ms")
     emit([("name", .string(passthrough ? "latency.passthrough" : "latency")), ("rate", number(rate)), ("samples", number(sorted.count)), ("received", number(received.load(ordering: .relaxed))),
           ("sent", number(total)), ("p50Ms", number(percentile(0.5), decimals: 2)), ("p99Ms", number(percentile(0.99), decimals: 2)),
           ("p999Ms", number(percentile(0.999), decimals: 2)), ("maxMs", number(percentile(1.0), decimals: 2)),
-          ("overallRate", number(achieved)), ("peakRssMiB", number(memoryMiB().peak))])
+          ("overallRate", number(achieved)), ("peakRssMiB", number(memoryMiB().peak)), ("partitions", number(Int(partitions)))]
+         + (brokerCPU.map { [("brokerCpuPercent", number($0))] } ?? []))
 }

@@ -107,6 +107,17 @@ func benchConfig(_ o: Options, workers: Int? = nil, brokers: String, source: Str
     }
 }
 
+/// User plus system CPU time of another process so far, in seconds, from `/proc/<pid>/stat`; nil
+/// when `pid` is 0 or the process cannot be read.
+func processCPUSeconds(pid: Int32) -> Double? {
+    guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    // After the command name in parentheses: state is field 3, utime and stime fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// User plus system CPU time of this process so far, in seconds (all threads).
 func processCPUSeconds() -> Double {
     var usage = rusage()

@@ -4,7 +4,7 @@
 //   .build/release/BridgeBench core [--n 100000] [--memory] [--workers N]          # no broker
 //   .build/release/BridgeBench produce --brokers B [--topic T] [--n N] [--run R]  # load the source topic
 //   .build/release/BridgeBench passthrough|bridge --brokers B [--source T] [--n N] [--tag X] [--limit-seconds S]
-//   .build/release/BridgeBench latency --brokers B [--rate 5000] [--seconds 30] [--warmup 8] [--passthrough]
+//   .build/release/BridgeBench latency --brokers B [--rate 5000] [--seconds 30] [--warmup 8] [--partitions 4] [--broker-pid P] [--passthrough]
 //
 // Run from the package root (reads contracts/ and mappings/). One JSON object per result on
 // stdout; progress on stderr. scripts/bench runs the whole suite.
