@@ -30,11 +30,13 @@ import Observability
 public final class EventStore: @unchecked Sendable {
     // @unchecked: `writer` and `isClosed` are only touched on `queue` (serial), except in
     // `deinit`, which has exclusive access; `index` and `reader` are thread-safe
-    // themselves; `pruneTimer` is set once in `init` (DispatchSource is thread-safe); `lock` and
+    // themselves, as is `revisions`; `pruneTimer` is set once in `init` (DispatchSource is thread-safe); `lock` and
     // `identity` are set once in `init` (the lock is released once, from `close` or `deinit`).
     public let configuration: StoreConfiguration
     /// Queries (trace, reconcile, stats, parked events) on the store's read connection.
     public let reader: StoreReader
+    /// The pipeline's revision lookups, one snapshot at a time (`RevisionSnapshot`).
+    public let revisions: RevisionSnapshot
     private let queue: DispatchQueue
     private let writer: StoreWriter
     private let index: DedupIndex
@@ -46,12 +48,13 @@ public final class EventStore: @unchecked Sendable {
     /// The file as it was opened: `verifyFile` notices a store deleted or replaced since.
     private let identity: StoreIntegrity.FileIdentity?
 
-    private init(configuration: StoreConfiguration, writer: StoreWriter, index: DedupIndex, reader: StoreReader, logger: Logger,
-                 lock: StoreLock?, identity: StoreIntegrity.FileIdentity?) {
+    private init(configuration: StoreConfiguration, writer: StoreWriter, index: DedupIndex, reader: StoreReader,
+                 revisions: RevisionSnapshot, logger: Logger, lock: StoreLock?, identity: StoreIntegrity.FileIdentity?) {
         self.configuration = configuration
         self.writer = writer
         self.index = index
         self.reader = reader
+        self.revisions = revisions
         self.logger = logger
         self.lock = lock
         self.identity = identity
@@ -77,8 +80,9 @@ public final class EventStore: @unchecked Sendable {
         let index = DedupIndex(state)
         let writer = try StoreWriter(db: db, configuration: configuration, index: index, logger: logger)
         let reader = StoreReader(connection: try LockedConnection.open(configuration, readOnly: true))
-        let store = EventStore(configuration: configuration, writer: writer, index: index, reader: reader, logger: logger,
-                               lock: lock, identity: identity)
+        let revisions = RevisionSnapshot(connection: try LockedConnection.open(configuration, readOnly: true))
+        let store = EventStore(configuration: configuration, writer: writer, index: index, reader: reader, revisions: revisions,
+                               logger: logger, lock: lock, identity: identity)
         store.startPruning()
         let millis = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         logger.info("store opened", [
@@ -105,6 +109,7 @@ public final class EventStore: @unchecked Sendable {
             }
         }
         reader.close()
+        revisions.close()
         lock?.release()
     }
 

@@ -8,14 +8,16 @@ extension StoreReader {
     /// The last committed revision of an entity (without any uncommitted batch; the running
     /// store's `EventStore.lastRevision(family:entityKey:pending:)` adds those).
     public func lastRevision(family: String, entityKey: String) throws -> StoredRevision? {
-        try connection.withDatabase { db in
-            let s = try db.prepare("SELECT revision FROM revisions WHERE family = ? AND entity = ?")
-            defer { s.reset() }
-            s.bind(1, family)
-            s.bind(2, entityKey)
-            guard try s.step() else { return nil }
-            return Self.revision(s, 0)
-        }
+        try connection.withDatabase { db in try Self.lastRevision(db, family: family, entityKey: entityKey) }
+    }
+
+    static func lastRevision(_ db: SQLiteDatabase, family: String, entityKey: String) throws -> StoredRevision? {
+        let s = try db.prepare("SELECT revision FROM revisions WHERE family = ? AND entity = ?")
+        defer { s.reset() }
+        s.bind(1, family)
+        s.bind(2, entityKey)
+        guard try s.step() else { return nil }
+        return revision(s, 0)
     }
 
     // MARK: Entity state

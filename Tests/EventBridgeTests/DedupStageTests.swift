@@ -131,6 +131,40 @@ import Testing
         #expect(after.contains("older than the published 7"), "\(after)")
     }
 
+    /// The staleness guard reads committed revisions from one store snapshot per batch. A snapshot
+    /// begun before a commit must not hide that commit once the dedup stage has let go of its
+    /// pending revisions (`committed` ends it), and state another writer committed meanwhile (a
+    /// changelog restore) is seen from the next batch on (`endBatch`).
+    @Test func revisionsCommittedAfterTheSnapshotBeganAreSeenOnceTheyMatter() throws {
+        let h = try Harness()
+        defer { h.close() }
+        // A lookup of a new entity begins the snapshot, before revision 5 of INV-A is committed.
+        #expect(try h.decide(h.record(revision: 5, invoice: "INV-A", offset: 0)).outcomeName == "published")
+        #expect(h.store.revisions.isOpen)
+        h.commits.handOff()
+        _ = try h.commits.settle()
+        #expect(h.pipeline.dedup.pendingCount == 0)
+        guard case .duplicate(let reason, _) = try h.decide(h.record(revision: 4, invoice: "INV-A", offset: 1)) else {
+            Issue.record("revision 4 was published after the committed 5: the snapshot hid the commit")
+            return
+        }
+        #expect(reason.contains("older than the published 5"), "\(reason)")
+
+        // Another writer (as a restore does) commits revision 9 of INV-B while a snapshot is open.
+        #expect(try h.decide(h.record(revision: 1, invoice: "INV-C", offset: 2)).outcomeName == "published")
+        #expect(h.store.revisions.isOpen)
+        var restored = StoreBatch()
+        restored.setRevision(.integer(9), family: "finance.invoice.posted", entityKey: "INV-B",
+                             partition: TopicPartition(topic: "erp.finance.events", partition: 1), atMillis: 1)
+        try h.store.commitAndWait(restored)
+        h.pipeline.dedup.endBatch()
+        guard case .duplicate(let restoredReason, _) = try h.decide(h.record(revision: 8, invoice: "INV-B", partition: 1, offset: 0)) else {
+            Issue.record("revision 8 was published after the restored 9")
+            return
+        }
+        #expect(restoredReason.contains("older than the published 9"), "\(restoredReason)")
+    }
+
     @Test func aFailedCommitKeepsItsKeysPendingUntilItIsWritten() throws {
         let h = try Harness()
         defer { try? FileManager.default.removeItem(at: h.directory) }

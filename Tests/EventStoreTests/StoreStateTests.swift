@@ -7,6 +7,38 @@ import EventStore
 @Suite struct StoreStateTests {
     typealias F = StoreFixtures
 
+    /// The pipeline's revision snapshot keeps the view of its first lookup until `end()`, then the
+    /// next lookup sees every commit made by then; the writer commits while it is open.
+    @Test func aRevisionSnapshotSeesCommitsMadeAfterItBeganOnlyOnceEnded() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        func commit(_ revision: Int64, _ entity: String = "INV-1") throws {
+            var batch = StoreBatch()
+            batch.setRevision(.integer(revision), family: "finance.invoice", entityKey: entity, partition: F.orders, atMillis: revision)
+            try store.commitAndWait(batch)
+        }
+        let snapshot = store.revisions
+        #expect(!snapshot.isOpen)
+        #expect(try snapshot.lastRevision(family: "finance.invoice", entityKey: "INV-1") == nil)
+        #expect(snapshot.isOpen)
+        try commit(3)
+        #expect(try snapshot.lastRevision(family: "finance.invoice", entityKey: "INV-1") == nil)  // begun before the commit
+        #expect(try store.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(3))  // autocommit: the latest
+        snapshot.end()
+        #expect(!snapshot.isOpen)
+        #expect(try snapshot.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(3))
+        try commit(4)
+        try commit(1, "INV-2")
+        #expect(try snapshot.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(3))
+        #expect(try snapshot.lastRevision(family: "finance.invoice", entityKey: "INV-2") == nil)
+        snapshot.end()
+        snapshot.end()  // idempotent
+        #expect(try snapshot.lastRevision(family: "finance.invoice", entityKey: "INV-1") == .integer(4))
+        #expect(try snapshot.lastRevision(family: "finance.invoice", entityKey: "INV-2") == .integer(1))
+        snapshot.end()
+    }
+
     @Test func lastRevisionSeesCommittedValuesOnly() throws {
         let temp = try TemporaryStore()
         var store = try temp.open()

@@ -191,6 +191,8 @@ public final class Bridge: @unchecked Sendable {
         }
         try consumer.subscribe(topics: config.sources.map(\.topic))
         while !isStopping {
+            // However the turn ends, the next one reads the store afresh (`DedupStage.endBatch`).
+            defer { pipeline.dedup.endBatch() }
             applyReload()
             try handleFaults(consumer)
             takeChangelogNews(consumer)

@@ -34,6 +34,7 @@ public final class OfflinePipeline {
         // Room for one output an input, as most have: the harness's list, not the pipeline's work.
         outputs.reserveCapacity(records.count)
         var prepared = preparer.prepare(records) { _ in true }
+        defer { pipeline.dedup.endBatch() }
         for i in records.indices {
             // Moved out of the array, as `Bridge` does (`take`).
             let record = records[i]

@@ -66,6 +66,9 @@ final class SQLiteDatabase {
         return StoreError.sqlite(result, message: message, context: context)
     }
 
+    /// Whether an explicit transaction is open (`BEGIN` without its `COMMIT` or `ROLLBACK` yet).
+    var isInTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
+
     /// Runs one or more statements that return no rows we need (DDL, pragmas, BEGIN/COMMIT).
     func execute(_ sql: String) throws {
         let db = try openHandle(sql)

@@ -194,11 +194,17 @@ final class DedupStage {
         return try store?.contains(key) ?? false
     }
 
-    /// The newest revision published for the entity (in flight here first, then committed).
+    /// The newest revision published for the entity (in flight here first, then committed: read
+    /// from the store's snapshot, which `committed`, `forget` and `endBatch` end).
     private func lastRevision(_ entity: EntityRef) throws -> StoredRevision? {
         if let pending = pendingRevisions[entity] { return pending.revision }
-        return try store?.lastRevision(family: entity.family, entityKey: entity.key)
+        return try store?.revisions.lastRevision(family: entity.family, entityKey: entity.key)
     }
+
+    /// The batch of inputs is decided: the store's snapshot ends, so the next batch reads what was
+    /// committed meanwhile — e.g. a partition's state restored from its changelog before the
+    /// partition was handed to the pipeline (`RevisionSnapshot`).
+    func endBatch() { store?.revisions.end() }
 
     private func remember(_ event: PlannedEvent, partition: TopicPartition) {
         pendingKeys[event.dedupKey] = partition
@@ -209,6 +215,9 @@ final class DedupStage {
     /// from now on. An entity whose pending revision is no longer the one committed — a newer one
     /// was published while the transaction was written — keeps it: the store holds only the older.
     func committed(keys: [DedupKey], revisions: [(entity: EntityRef, revision: StoredRevision)]) {
+        // Pending revisions go because the store has them now; a snapshot begun before this
+        // commit would not show them, so it ends here, in the same step.
+        store?.revisions.end()
         for k in keys { pendingKeys.removeValue(forKey: k) }
         for (e, revision) in revisions where pendingRevisions[e]?.revision == revision {
             pendingRevisions.removeValue(forKey: e)
@@ -218,6 +227,7 @@ final class DedupStage {
     /// Forgets the pending state of abandoned partitions (their inputs will be consumed again).
     func forget(_ partitions: Set<TopicPartition>) {
         guard !partitions.isEmpty else { return }
+        store?.revisions.end()
         pendingKeys = pendingKeys.filter { !partitions.contains($0.value) }
         pendingRevisions = pendingRevisions.filter { !partitions.contains($0.value.partition) }
     }
