@@ -24,6 +24,8 @@ public struct StoreBatch: Sendable {
         /// Nil: the state is forgotten (deleted).
         var record: [UInt8]?
         var partition: TopicPartition
+        /// The offset in `partition` of the input that wrote it (nil: not known).
+        var sourceOffset: Int64?
         var atMillis: Int64
     }
 
@@ -100,13 +102,24 @@ public struct StoreBatch: Sendable {
     // MARK: Entity state
 
     /// Records `record` (JSON text) as the last known source record of an entity, or forgets it
-    /// (`nil`: nothing is known any more). Last write wins within the batch; the pipeline's entity
-    /// state stage calls this in input order.
+    /// (`nil`: nothing is known any more), as of the input at `sourceOffset` in `partition`.
+    ///
+    /// A record only moves forward, as revisions and processed offsets do: a write of an older
+    /// input of the same source partition than the one already in this batch or in the store is
+    /// ignored — in a restore, an instance that had not yet noticed it lost the partition may have
+    /// written after the next owner (docs/scaling.md). A write whose offset is not known (changelogs
+    /// written before 2026-12-05) replaces whatever is there, as before; so does forgetting in the
+    /// store, and a forgetting read from a changelog carries no offset (a Kafka tombstone has no
+    /// value). The pipeline's entity state stage writes in input order.
     public mutating func setEntityState(
-        _ record: [UInt8]?, scope: String, entity: String, partition: TopicPartition, atMillis: Int64
+        _ record: [UInt8]?, scope: String, entity: String, partition: TopicPartition, sourceOffset: Int64? = nil, atMillis: Int64
     ) {
-        entityStates[EntityStateKey(scope: scope, entity: entity)] =
-            PendingState(record: record, partition: partition, atMillis: atMillis)
+        let key = EntityStateKey(scope: scope, entity: entity)
+        if let offset = sourceOffset, let earlier = entityStates[key], earlier.partition == partition,
+           let earlierOffset = earlier.sourceOffset, offset < earlierOffset {
+            return
+        }
+        entityStates[key] = PendingState(record: record, partition: partition, sourceOffset: sourceOffset, atMillis: atMillis)
     }
 
     // MARK: Ledger and offsets
@@ -173,7 +186,8 @@ public struct StoreBatch: Sendable {
             out.append((r.partition, .revision(family: key.family, entityKey: key.entityKey, r.revision, atMillis: r.atMillis)))
         }
         for (key, s) in entityStates.sorted(by: { ($0.key.scope, $0.key.entity) < ($1.key.scope, $1.key.entity) }) {
-            out.append((s.partition, .entityState(scope: key.scope, entity: key.entity, record: s.record, atMillis: s.atMillis)))
+            out.append((s.partition, .entityState(scope: key.scope, entity: key.entity, record: s.record, sourceOffset: s.sourceOffset,
+                                                  atMillis: s.atMillis)))
         }
         for e in outcomes { out.append((e.source.topicPartition, .outcome(e))) }
         for p in parks { out.append((p.source.topicPartition, .parked(p))) }
@@ -192,8 +206,8 @@ public struct StoreBatch: Sendable {
         case .dedupKey(let key, let at): if let partition { insertDedupKey(key, partition: partition, firstSeenMillis: at) }
         case .revision(let family, let entity, let revision, let at):
             if let partition { setRevision(revision, family: family, entityKey: entity, partition: partition, atMillis: at) }
-        case .entityState(let scope, let entity, let record, let at):
-            if let partition { setEntityState(record, scope: scope, entity: entity, partition: partition, atMillis: at) }
+        case .entityState(let scope, let entity, let record, let offset, let at):
+            if let partition { setEntityState(record, scope: scope, entity: entity, partition: partition, sourceOffset: offset, atMillis: at) }
         case .outcome(let entry): record(entry)
         case .parked(let event): park(event)
         case .unparked(let source): release(source)

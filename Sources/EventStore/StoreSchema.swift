@@ -1,8 +1,9 @@
-/// The store's tables (schema version 6), created on first open; older files are migrated in
+/// The store's tables (schema version 7), created on first open; older files are migrated in
 /// place (version 2 added readiness, parked-event requests and the ledger's `note`; version 3 the
 /// changelog positions; version 4 the index of dead-lettered ledger rows; version 5
-/// `entity_state`; version 6 `changelog_partial`). Every table and index is `IF NOT EXISTS`, so a
-/// migration from any older version is running the statements again.
+/// `entity_state`; version 6 `changelog_partial`; version 7 `entity_state.source_offset`). Every
+/// table and index is `IF NOT EXISTS`, so a migration from any older version is running the
+/// statements again, plus the columns added to tables that existed before.
 ///
 /// Every hot table is `WITHOUT ROWID` (the primary key is the B-tree key: no second lookup, no
 /// rowid). Input-scoped state (dedup keys, revisions, parked events) carries `part`, the
@@ -10,7 +11,7 @@
 /// (docs/design.md §11). Times are Unix milliseconds. See docs/store.md for the reasoning.
 enum StoreSchema {
     /// `PRAGMA user_version` of this layout.
-    static let version: Int64 = 6
+    static let version: Int64 = 7
 
     static let statements: [String] = [
         // Source topic partitions, numbered so other rows carry a small integer.
@@ -86,11 +87,13 @@ enum StoreSchema {
         """,
         // The last known source record of an entity whose source sends partial updates (Salesforce
         // CDC changed fields, Debezium's last op per key): `scope` is the mapping, `entity` its
-        // entity key, `record` the JSON text. Input-scoped like revisions (`part`).
+        // entity key, `record` the JSON text. Input-scoped like revisions (`part`). `source_offset`:
+        // the offset in `part` of the input that wrote it, so a write of an older input never
+        // replaces it (NULL: written before version 7, or restored from a changelog record without it).
         """
         CREATE TABLE IF NOT EXISTS entity_state(
           scope TEXT NOT NULL, entity TEXT NOT NULL, record BLOB NOT NULL, part INTEGER NOT NULL,
-          updated INTEGER NOT NULL, PRIMARY KEY(scope, entity)) WITHOUT ROWID
+          updated INTEGER NOT NULL, source_offset INTEGER, PRIMARY KEY(scope, entity)) WITHOUT ROWID
         """,
         "CREATE INDEX IF NOT EXISTS parked_by_prerequisite ON parked(prerequisite, seq)",
         "CREATE INDEX IF NOT EXISTS parked_by_deadline ON parked(deadline, seq)",
@@ -150,6 +153,7 @@ enum StoreSchema {
         try db.transaction {
             for sql in statements { try db.execute(sql) }
             if current == 1 { try db.execute("ALTER TABLE ledger ADD COLUMN note TEXT") }
+            if current == 5 || current == 6 { try db.execute("ALTER TABLE entity_state ADD COLUMN source_offset INTEGER") }
             try db.execute("PRAGMA user_version = \(version)")
         }
     }

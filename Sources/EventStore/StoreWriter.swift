@@ -180,10 +180,14 @@ final class StoreWriter {
 
     private func writeEntityStates(_ batch: StoreBatch) throws {
         guard !batch.entityStates.isEmpty else { return }
+        // An input older than the one whose record is stored (same source partition, both offsets
+        // known) does not replace it (`StoreBatch.setEntityState`).
         let upsert = try db.prepare("""
-            INSERT INTO entity_state(scope, entity, record, part, updated) VALUES(?, ?, ?, ?, ?)
+            INSERT INTO entity_state(scope, entity, record, part, updated, source_offset) VALUES(?, ?, ?, ?, ?, ?)
             ON CONFLICT(scope, entity) DO UPDATE SET record = excluded.record, part = excluded.part,
-              updated = excluded.updated
+              updated = excluded.updated, source_offset = excluded.source_offset
+            WHERE excluded.source_offset IS NULL OR entity_state.source_offset IS NULL OR excluded.part != entity_state.part
+              OR excluded.source_offset >= entity_state.source_offset
             """)
         let delete = try db.prepare("DELETE FROM entity_state WHERE scope = ? AND entity = ?")
         let sorted = batch.entityStates.sorted { ($0.key.scope, $0.key.entity) < ($1.key.scope, $1.key.entity) }
@@ -201,6 +205,7 @@ final class StoreWriter {
             upsert.bind(3, bytes: pending.record)
             upsert.bind(4, try partitionID(pending.partition))
             upsert.bind(5, pending.atMillis)
+            upsert.bind(6, pending.sourceOffset)
             _ = try upsert.step()
         }
         upsert.reset()

@@ -35,6 +35,7 @@ import Testing
             (F.orders, .unparked(PartitionPosition(F.orders, offset: 14))),
             (F.orders, .processed(next: 15)),
             (F.orders, .entityState(scope: "salesforce-cdc", entity: "Account\u{1f}001A", record: Array(#"{"Name":"Acme"}"#.utf8), atMillis: 5)),
+            (F.orders, .entityState(scope: "salesforce-cdc", entity: "Account\u{1f}001C", record: Array(#"{"Name":"B"}"#.utf8), sourceOffset: 41, atMillis: 6)),
             (F.orders, .entityState(scope: "salesforce-cdc", entity: "Account\u{1f}001B", record: nil, atMillis: 0)),
             (nil, .ready(key: "finance.customer.ready|C-1", partition: F.payments, atMillis: 3)),
             (nil, .replay(DeadLetterReplay(dlqPosition: PartitionPosition(topic: "a.dlq", partition: 0, offset: 4), attempt: 2, replayedAtMillis: 6,

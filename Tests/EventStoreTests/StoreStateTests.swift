@@ -165,6 +165,73 @@ import EventStore
         #expect(try store.reader.ledgerEntry(at: request.source)?.note == "released by alice: called them")
     }
 
+    /// An entity's record only moves forward within its source partition: a write of an older
+    /// input — an instance that had not noticed it lost the partition, read back from the changelog
+    /// after the next owner's writes — neither replaces the stored record nor a newer one in the
+    /// same batch. Writes without an offset (older changelogs) and other partitions' replace it.
+    @Test func anEntityStateIsNotReplacedByAnOlderInputsRecord() throws {
+        let temp = try TemporaryStore()
+        let store = try temp.open()
+        defer { store.close() }
+        func state() throws -> String? { try store.reader.entityState(scope: "m", entity: "E").map { String(decoding: $0, as: UTF8.self) } }
+        func write(_ text: String?, _ offset: Int64?, _ partition: TopicPartition = F.orders) throws {
+            var batch = StoreBatch()
+            batch.setEntityState(text.map { Array($0.utf8) }, scope: "m", entity: "E", partition: partition, sourceOffset: offset, atMillis: 1)
+            try store.commitAndWait(batch)
+        }
+        try write(#"{"n":10}"#, 10)
+        try write(#"{"n":5}"#, 5)
+        #expect(try state() == #"{"n":10}"#)
+        try write(#"{"n":10,"again":true}"#, 10)  // the same input written again (a restore of its own write)
+        #expect(try state() == #"{"n":10,"again":true}"#)
+        try write(#"{"n":12}"#, 12)
+        #expect(try state() == #"{"n":12}"#)
+        // In one batch (a restore reads many writes at once): the newer input's record stays.
+        var both = StoreBatch()
+        both.setEntityState(Array(#"{"n":20}"#.utf8), scope: "m", entity: "E", partition: F.orders, sourceOffset: 20, atMillis: 1)
+        both.setEntityState(Array(#"{"n":15}"#.utf8), scope: "m", entity: "E", partition: F.orders, sourceOffset: 15, atMillis: 1)
+        try store.commitAndWait(both)
+        #expect(try state() == #"{"n":20}"#)
+        // Replayed from a changelog in the order it was written: the owner's write, then the late one.
+        var restore = StoreBatch()
+        restore.apply(.entityState(scope: "m", entity: "E", record: Array(#"{"n":30}"#.utf8), sourceOffset: 30, atMillis: 2), partition: F.orders)
+        restore.apply(.entityState(scope: "m", entity: "E", record: Array(#"{"n":25}"#.utf8), sourceOffset: 25, atMillis: 3), partition: F.orders)
+        try store.commitAndWait(restore)
+        #expect(try state() == #"{"n":30}"#)
+        try write(#"{"n":7}"#, 7, F.payments)  // another source partition: not comparable, the last write wins
+        #expect(try state() == #"{"n":7}"#)
+        try write(#"{"old":true}"#, nil, F.payments)  // no offset: a changelog written before the offsets were
+        #expect(try state() == #"{"old":true}"#)
+        try write(#"{"n":1}"#, 1, F.payments)
+        #expect(try state() == #"{"n":1}"#)
+        try write(nil, 0, F.payments)
+        #expect(try state() == nil)
+    }
+
+    /// A version 6 store (entity states without their input's offset) gets the column; its rows
+    /// keep working and are replaced by the next write, whatever its offset.
+    @Test func aVersionSixStoreGetsEntityStateOffsets() throws {
+        let temp = try TemporaryStore()
+        var store = try temp.open()
+        var batch = StoreBatch()
+        batch.setEntityState(Array(#"{"v":6}"#.utf8), scope: "m", entity: "E", partition: F.orders, atMillis: 1)
+        try store.commitAndWait(batch)
+        store.close()
+        let db = try SQLiteDatabase(path: temp.path, mode: .readWriteCreate, busyTimeoutMilliseconds: 1_000)
+        for sql in ["ALTER TABLE entity_state DROP COLUMN source_offset", "PRAGMA user_version = 6"] { try db.execute(sql) }
+        db.close()
+        store = try temp.open()
+        defer { store.close() }
+        #expect(try store.reader.entityState(scope: "m", entity: "E") == Array(#"{"v":6}"#.utf8))
+        var next = StoreBatch()
+        next.setEntityState(Array(#"{"v":7}"#.utf8), scope: "m", entity: "E", partition: F.orders, sourceOffset: 3, atMillis: 2)
+        try store.commitAndWait(next)
+        var older = StoreBatch()
+        older.setEntityState(Array(#"{"v":0}"#.utf8), scope: "m", entity: "E", partition: F.orders, sourceOffset: 2, atMillis: 3)
+        try store.commitAndWait(older)
+        #expect(try store.reader.entityState(scope: "m", entity: "E") == Array(#"{"v":7}"#.utf8))
+    }
+
     @Test func aVersionOneStoreIsMigratedInPlace() throws {
         let temp = try TemporaryStore()
         var store = try temp.open()

@@ -13,8 +13,10 @@ import Contracts
 public enum StateChange: Sendable, Equatable {
     case dedupKey(DedupKey, firstSeenMillis: Int64)
     case revision(family: String, entityKey: String, StoredRevision, atMillis: Int64)
-    /// An entity's last known source record (JSON text; nil: forgotten — a tombstone).
-    case entityState(scope: String, entity: String, record: [UInt8]?, atMillis: Int64)
+    /// An entity's last known source record (JSON text; nil: forgotten — a tombstone), and the
+    /// offset of the input that wrote it in its source partition (`src`; nil in records written
+    /// before 2026-12-05, and in tombstones, which carry no value).
+    case entityState(scope: String, entity: String, record: [UInt8]?, sourceOffset: Int64? = nil, atMillis: Int64)
     case outcome(LedgerEntry)
     case parked(ParkedEvent)
     /// A parked event released or expired (its outcome follows as `.outcome`).
@@ -59,7 +61,7 @@ extension StateChange {
                 }
             }
         case .revision(let family, let entity, _, _): out += "r:\(family)\u{1f}\(entity)".utf8
-        case .entityState(let scope, let entity, _, _): out += "e:\(scope)\u{1f}\(entity)".utf8
+        case .entityState(let scope, let entity, _, _, _): out += "e:\(scope)\u{1f}\(entity)".utf8
         case .outcome(let e): out += "l:\(e.source.offset)".utf8
         case .parked(let p): out += "p:\(p.source.offset)".utf8
         case .unparked(let source): out += "p:\(source.offset)".utf8
@@ -108,10 +110,11 @@ extension StateChange {
             if let v = e.note { o.string("note", v, &out) }
         case .processed(let next):
             o.int("next", next, &out)
-        case .entityState(_, _, let record, let at):
+        case .entityState(_, _, let record, let offset, let at):
             guard let record else { return false }
             o.string("record", String(decoding: record, as: UTF8.self), &out)
             o.int("at", at, &out)
+            if let offset { o.int("src", offset, &out) }
         case .parked(let p):
             JSONWriter.compact.write(Self.parkedJSON(p), into: &out)
             return true
@@ -212,7 +215,7 @@ extension StateChange {
                 return
             }
             guard let record = str("record"), let at = int("at") else { return nil }
-            self = .entityState(scope: String(parts[0]), entity: String(parts[1]), record: Array(record.utf8), atMillis: at)
+            self = .entityState(scope: String(parts[0]), entity: String(parts[1]), record: Array(record.utf8), sourceOffset: int("src"), atMillis: at)
         case "l":
             guard let source, let offset = Int64(rest), let outcome = str("outcome").flatMap(LedgerEntry.Outcome.init(rawValue:)),
                   let at = int("at") else { return nil }

@@ -126,7 +126,7 @@ final class CommitStage {
             let source = c.completion.release?.source ?? c.source
             for w in entityState?.take(c.source) ?? [] {
                 batch.setEntityState(EntityStateStage.bytes(w.record), scope: w.entity.scope, entity: w.entity.key,
-                                     partition: source.topicPartition, atMillis: nowMillis)
+                                     partition: source.topicPartition, sourceOffset: source.offset, atMillis: nowMillis)
                 states.append((w.entity, c.source))
             }
             let isDLQ = c.completion.outcome == .deadLettered
