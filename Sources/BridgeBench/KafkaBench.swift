@@ -88,6 +88,11 @@ final class Passthrough: @unchecked Sendable {
     let config: BridgeConfig
     let output: String
 
+    /// As the bridge's `processingDuration`: per input, from the poll that returned it to its
+    /// record being with the producer.
+    let processingDuration = MetricsRegistry(logger: .disabled).histogram(
+        "passthrough_processing_duration_seconds", help: "Poll to produce.", buckets: Bridge.processingDurationBuckets)
+
     init(config: BridgeConfig, output: String) {
         self.config = config
         self.output = output
@@ -141,10 +146,13 @@ final class Passthrough: @unchecked Sendable {
                 try consumer.resume(try consumer.assignment())
                 paused = false
             }
-            for r in try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100)) {
+            let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
+            let polledAt = ContinuousClock.now
+            for r in records {
                 let token = tracker.register(r.topicPartition, offset: r.offset, outputs: 1, completion: 0)
                 try enqueue(KafkaProducerRecord(topic: output, key: r.key, value: r.value, headers: r.headers),
                             token: token, producer, tracker, consumer)
+                processingDuration.observe(ContinuousClock.now - polledAt)
             }
             if ContinuousClock.now - lastCommit >= .milliseconds(100) { try commit(tracker, consumer) }
         }

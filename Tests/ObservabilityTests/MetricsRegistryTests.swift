@@ -83,6 +83,34 @@ import Observability
         #expect(abs(h.sum - 0.0205) < 1e-12)
     }
 
+    /// As Prometheus's `histogram_quantile`: the rank's bucket, interpolated linearly; a reading
+    /// taken earlier is subtracted first, so a benchmark can leave its warm-up out.
+    @Test func histogramQuantilesInterpolateWithinTheRanksBucket() {
+        let registry = MetricsRegistry(logger: .disabled)
+        let h = registry.histogram("q_seconds", help: "h", buckets: [0.001, 0.002, 0.004])
+        let empty = h.cumulativeCounts
+        #expect(Histogram.quantile(0.5, upperBounds: h.upperBounds, cumulative: empty) == nil)
+        for _ in 0..<10 { h.observe(0.0005) }              // 10 in (0, 1 ms]
+        for _ in 0..<10 { h.observe(0.003) }               // 10 in (2, 4 ms]
+        let warm = h.cumulativeCounts
+        #expect(warm == [10, 10, 20, 20])
+        func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e-12 } ?? false }
+        // rank 5 of 20: half-way through the first bucket; rank 15: half-way through (2, 4].
+        #expect(close(Histogram.quantile(0.25, upperBounds: h.upperBounds, cumulative: warm), 0.0005))
+        #expect(close(Histogram.quantile(0.75, upperBounds: h.upperBounds, cumulative: warm), 0.003))
+        #expect(close(Histogram.quantile(1, upperBounds: h.upperBounds, cumulative: warm), 0.004))
+        for _ in 0..<4 { h.observe(0.0015) }               // after the warm-up: 4 in (1, 2 ms]
+        h.observe(9)                                       // and 1 beyond the last bound
+        let now = h.cumulativeCounts
+        // Since the warm-up: 5 observations, rank 2.5 in (1, 2 ms] holding 4 → 1 + 2.5/4 ms; rank
+        // 4.95 is in +Inf → the last finite bound.
+        #expect(close(Histogram.quantile(0.5, upperBounds: h.upperBounds, cumulative: now, since: warm), 0.001625))
+        #expect(Histogram.quantile(0.99, upperBounds: h.upperBounds, cumulative: now, since: warm) == 0.004)
+        // All 25: rank 12.5 in (1, 2 ms], 10 below it → 1 + 2.5/4 ms too.
+        #expect(close(Histogram.quantile(0.5, upperBounds: h.upperBounds, cumulative: now), 0.001625))
+        #expect(Histogram.quantile(0.5, upperBounds: h.upperBounds, cumulative: now, since: now) == nil)
+    }
+
     @Test func formatsSpecialValues() {
         #expect(ExpositionFormat.formatValue(.infinity) == "+Inf")
         #expect(ExpositionFormat.formatValue(-.infinity) == "-Inf")

@@ -7,10 +7,9 @@ import KafkaClient
 /// back in input order; dedup, sequencing and producing then run on the pipeline thread as before,
 /// so parallelism changes how fast a batch is ready, never what is decided or in which order.
 struct BatchPreparer {
-    /// One input's preparation and how long it took (for the processing-duration metric).
+    /// One input's preparation.
     struct Result: Sendable {
         var prepared: EventPipeline.Prepared
-        var took: Duration
     }
 
     let pipeline: EventPipeline
@@ -51,9 +50,7 @@ struct BatchPreparer {
     }
 
     private static func prepare(_ record: KafkaConsumerRecord, _ pipeline: EventPipeline) -> Result {
-        let started = ContinuousClock.now
-        let prepared = pipeline.prepare(record)
-        return Result(prepared: prepared, took: ContinuousClock.now - started)
+        Result(prepared: pipeline.prepare(record))
     }
 
     // Each worker writes only the slots of the indices it took from `next` (each index is taken

@@ -15,13 +15,17 @@ extension Bridge {
     /// (`BatchPreparer`; prepared here when nil) — and hands its outputs (or its DLQ record) to the
     /// producer. Transient failures (store unreadable, producer queue full) wait and retry the
     /// same input; they never dead-letter it.
-    func handle(_ record: KafkaConsumerRecord, prepared: BatchPreparer.Result?) throws {
+    ///
+    /// `polledAt`: when the consumer returned the record's batch. The processing-duration metric
+    /// counts from there, so it includes the wait behind the batch's earlier inputs and the
+    /// batch's preparation: the time the record spends inside the bridge before its outputs are
+    /// with the producer (docs/metrics.md).
+    func handle(_ record: KafkaConsumerRecord, prepared: BatchPreparer.Result?, polledAt: ContinuousClock.Instant) throws {
         let tp = record.topicPartition
         // Stopped at an earlier input that cannot be written: this one waits for the restart.
         guard !blocked.contains(tp) else { return }
         let tracker = commits.tracker
-        let started = ContinuousClock.now
-        defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - started + (prepared?.took ?? .zero)) }
+        defer { metrics.bridge.processingDuration.observe(ContinuousClock.now - polledAt) }
         if restoring.contains(tp) {
             // Fetched before the partition was paused for its restore: consumed again afterwards.
             skippedWhileRestoring[tp] = min(skippedWhileRestoring[tp] ?? record.offset, record.offset)

@@ -141,6 +141,13 @@ public final class Bridge: @unchecked Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
+    /// Per input, the time from the consumer handing over its batch to its outputs being with the
+    /// producer (`eventbridge_processing_duration_seconds`): the bridge's own share of an event's
+    /// latency, which the benchmarks report apart from the Kafka path's (docs/performance.md).
+    public var processingDuration: Histogram { metrics.bridge.processingDuration }
+    /// Its bucket bounds (for a measurement to compare with it).
+    public static var processingDurationBuckets: [Double] { BridgeMetrics.processingBuckets }
+
     /// Runs until `stop()`; returns after a clean shutdown. Call on a dedicated thread.
     public func run() throws {
         logger.info("bridge starting", ["sources": config.sources.map(\.topic).joined(separator: ","),
@@ -198,6 +205,7 @@ public final class Bridge: @unchecked Sendable {
             takeChangelogNews(consumer)
             applyBackpressure(consumer)
             let records = try consumer.poll(maxRecords: 500, timeout: paused ? .milliseconds(20) : .milliseconds(100))
+            let polledAt = ContinuousClock.now
             if !stateUnchecked.isEmpty { try checkAssignedState(consumer) }
             var prepared = preparer.prepare(records) { !isRecorded(records[$0]) }
             for i in records.indices {
@@ -205,7 +213,7 @@ public final class Bridge: @unchecked Sendable {
                 // Moved out of the batch's array (`take`), so the array is freed empty: each
                 // preparation is released once, where it is used, not again element by element
                 // through the runtime's generic destroy.
-                try handle(records[i], prepared: prepared[i].take())
+                try handle(records[i], prepared: prepared[i].take(), polledAt: polledAt)
             }
             if commitDue {
                 try requireStoreFile()

@@ -88,6 +88,25 @@ public final class Histogram: @unchecked Sendable {
         }
     }
 
+    /// The `q`-quantile (0…1) of the observations between two readings of `cumulativeCounts`
+    /// (`since` nil: from the start), estimated as Prometheus's `histogram_quantile` does: the
+    /// bucket the rank falls in, linearly interpolated between its bounds (the first bucket's lower
+    /// bound is 0). A rank in the `+Inf` bucket gives the largest finite bound. Nil without
+    /// observations.
+    public static func quantile(_ q: Double, upperBounds: [Double], cumulative: [Int], since: [Int]? = nil) -> Double? {
+        precondition(cumulative.count == upperBounds.count + 1 && (since?.count ?? cumulative.count) == cumulative.count,
+                     "counts of another histogram")
+        let counts = since.map { base in zip(cumulative, base).map { $0 - $1 } } ?? cumulative
+        guard let total = counts.last, total > 0, (0...1).contains(q) else { return nil }
+        let rank = q * Double(total)
+        guard let i = counts.firstIndex(where: { Double($0) >= rank }), i < upperBounds.count else { return upperBounds.last }
+        let lower = i == 0 ? 0 : upperBounds[i - 1]
+        let below = i == 0 ? 0 : counts[i - 1]
+        let inBucket = counts[i] - below
+        guard inBucket > 0 else { return upperBounds[i] }
+        return lower + (upperBounds[i] - lower) * (rank - Double(below)) / Double(inBucket)
+    }
+
     func render(name: String, into out: inout String) {
         var running = 0
         for i in 0...upperBounds.count {
