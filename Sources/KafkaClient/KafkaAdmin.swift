@@ -17,7 +17,7 @@ public final class KafkaAdmin: Sendable {
         let client = try RDKafkaClient(
             kind: .producer, config: config.forAdmin, events: Int32(RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG), logger: logger)
         self.client = client
-        serviceThread = client.makeServiceThread(name: "eventbridge-kafka-admin-service")
+        serviceThread = client.makeServiceThread(name: "eb-kafka-admin")
         serviceThread.start()
     }
 

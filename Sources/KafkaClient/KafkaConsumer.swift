@@ -64,7 +64,7 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
         rebalanceContext = retained
         serviceThread = KafkaPollThread(
-            name: "eventbridge-kafka-consumer-service",
+            name: "eb-consumer",
             step: { KafkaConsumer.serviceStep(client: client) },
             wake: { client.wakeMainQueue() })
         serviceThread.start()

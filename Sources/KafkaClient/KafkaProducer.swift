@@ -48,7 +48,7 @@ public final class KafkaProducer: Sendable {
         // The thread captures the client and dispatcher, never `self`, so that dropping the last
         // reference to the producer runs `deinit`, which stops the thread.
         pollThread = KafkaPollThread(
-            name: "eventbridge-kafka-producer",
+            name: "eb-producer",
             step: { KafkaProducer.pollStep(client: client, dispatcher: dispatcher) },
             wake: { client.wakeMainQueue() })
         pollThread.start()

@@ -52,7 +52,7 @@ public final class KafkaMockCluster: Sendable {
         self.cluster = MockClusterPointer(pointer: cluster)
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
         rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, 0)
-        serviceThread = client.makeServiceThread(name: "eventbridge-kafka-mock-service")
+        serviceThread = client.makeServiceThread(name: "eb-kafka-mock")
         serviceThread.start()
     }
 

@@ -76,7 +76,10 @@ final class ChangelogFollower: @unchecked Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in run() }
+        let t = Thread { [self] in
+            ThreadName.setCurrent("eb-changelog")
+            run()
+        }
         t.name = "eb-changelog"
         thread = t
         t.start()

@@ -25,7 +25,7 @@ final class BrokerWatch: Sendable {
     /// Starts the probe thread. It holds the watch until `stop()` and its last probe return.
     func start() {
         let thread = Thread { [self] in
-            try? "eb-broker-watch".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+            ThreadName.setCurrent("eb-broker-watch")
             var pace = Backoff(initial: interval, maximum: interval)
             while !stopping.load(ordering: .acquiring) {
                 if (try? admin.brokersBlocking(timeout: interval)) != nil { health.brokerAnswered() }

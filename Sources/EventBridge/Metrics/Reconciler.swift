@@ -42,7 +42,10 @@ final class Reconciler: @unchecked Sendable {
 
     /// Starts the thread: a first pass at once (even when stopped right away), then one per interval.
     func start() {
-        let t = Thread { [self] in run() }
+        let t = Thread { [self] in
+            ThreadName.setCurrent("eb-reconcile")
+            run()
+        }
         t.name = "eb-reconcile"
         thread = t
         t.start()

@@ -1,3 +1,4 @@
+import Basics
 import EventBridge
 import Foundation
 import Observability
@@ -86,9 +87,7 @@ struct RunCommand: CLICommand {
         let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
             // The pipeline blocks its thread (poll, fsync): a thread of its own, never the cooperative pool.
             let thread = Thread {
-                // The OS-level name (15 characters at most) that top, gdb and /proc show; Foundation's
-                // `name` does not reach the kernel on Linux.
-                try? "eb-pipeline".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+                ThreadName.setCurrent("eb-pipeline")
                 continuation.resume(returning: Result { try bridge.run() })
             }
             thread.name = "eventbridge-pipeline"

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Synchronization
 
@@ -27,6 +28,7 @@ package final class KafkaPollThread: Sendable {
     package func start() {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let thread = Thread { [self] in
+            ThreadName.setCurrent(name)
             while !stopRequested.load(ordering: .acquiring) {
                 step()
             }

@@ -1,3 +1,4 @@
+import Basics
 import Dispatch
 import Foundation
 import Glibc
@@ -108,6 +109,7 @@ public final class MetricsServer: Sendable {
                                          router: router, logger: logger)
             let finished = DispatchSemaphore(value: 0)
             let thread = Thread {
+                ThreadName.setCurrent("eb-metrics")
                 loop.run()
                 finished.signal()
             }
