@@ -171,6 +171,7 @@ final class Passthrough: @unchecked Sendable {
 func onThread(_ name: String, _ body: @escaping @Sendable () throws -> Void) -> Task<Void, any Error> {
     let (stream, continuation) = AsyncStream<Result<Void, any Error>>.makeStream()
     let thread = Thread {
+        ThreadName.setCurrent(name)  // what the per-thread CPU breakdown reads
         continuation.yield(Result { try body() })
         continuation.finish()
     }
@@ -206,7 +207,7 @@ func runThroughput(_ o: Options, bridge useBridge: Bool) async throws {
     if useBridge {
         let bridge = try Bridge(config: config, logger: Logger(label: "bridge", level: config.logLevel))
         stop = { bridge.stop() }
-        worker = onThread("eventbridge-pipeline") { try bridge.run() }
+        worker = onThread("eb-pipeline") { try bridge.run() }
     } else {
         let passthrough = Passthrough(config: config, output: output)
         stop = { passthrough.stopping.store(true, ordering: .relaxed) }
@@ -214,6 +215,7 @@ func runThroughput(_ o: Options, bridge useBridge: Bool) async throws {
     }
     let started = monotonicSeconds()
     let cpuStarted = processCPUSeconds()
+    let threadsStarted = threadCPUSeconds()
     var peakCurrent = 0
     var peakAnonymous = 0
     let watch = try await CommitWatch.run(admin: admin, group: group, topic: source, target: n, limitSeconds: limit) { _ in
@@ -221,6 +223,9 @@ func runThroughput(_ o: Options, bridge useBridge: Bool) async throws {
         peakCurrent = max(peakCurrent, memory.current)
         peakAnonymous = max(peakAnonymous, memory.anonymous)
     }
+    // Per kind of thread, up to the last commit (the threads are still there; shutdown is not in it).
+    let byThread = cpuMicrosByThread(before: threadsStarted, after: threadCPUSeconds(), processSeconds: processCPUSeconds() - cpuStarted,
+                                     events: watch.lastCount, runner: useBridge ? "eb-pipeline" : "passthrough")
     stop()
     try await worker.value
     // CPU time of the whole process (pipeline, librdkafka, store writer) per committed event: how
@@ -234,5 +239,6 @@ func runThroughput(_ o: Options, bridge useBridge: Bool) async throws {
           ("wallSeconds", number(monotonicSeconds() - started, decimals: 3)),
           ("eventsPerSecond", number(rate)), ("cpuMicrosPerEvent", number(cpuMicrosPerEvent, decimals: 1)),
           ("peakRssMiB", number(memoryMiB().peak)), ("maxSampledRssMiB", number(peakCurrent)),
-          ("maxSampledAnonymousMiB", number(peakAnonymous))])
+          ("maxSampledAnonymousMiB", number(peakAnonymous)),
+          ("cpuMicrosPerEventByThread", .object(JSONObject(byThread.map { JSONObject.Member(key: $0.0, value: number($0.1, decimals: 2)) })))])
 }

@@ -61,7 +61,7 @@ func runLatency(_ o: Options) async throws {
     } else {
         let bridge = try Bridge(config: config, logger: Logger(label: "bridge", level: config.logLevel))
         stop = { bridge.stop() }
-        worker = onThread("eventbridge-pipeline") { try bridge.run() }
+        worker = onThread("eb-pipeline") { try bridge.run() }
         processing = bridge.processingDuration
     }
 

@@ -110,12 +110,58 @@ func benchConfig(_ o: Options, workers: Int? = nil, brokers: String, source: Str
 /// User plus system CPU time of another process so far, in seconds, from `/proc/<pid>/stat`; nil
 /// when `pid` is 0 or the process cannot be read.
 func processCPUSeconds(pid: Int32) -> Double? {
-    guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return nil }
+    guard pid > 0 else { return nil }
+    return statCPU("/proc/\(pid)/stat")?.seconds
+}
+
+/// A `stat` file's command name and user plus system CPU seconds (a process's, or a thread's
+/// under `/proc/<pid>/task/<tid>/`).
+private func statCPU(_ path: String) -> (name: String, seconds: Double)? {
+    guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
+          let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
     // After the command name in parentheses: state is field 3, utime and stime fields 14 and 15.
     let fields = stat[stat.index(after: close)...].split(separator: " ")
     guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    return (String(stat[stat.index(after: open)..<close]), (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))))
+}
+
+/// CPU seconds so far of each live thread of this process, by thread id, with its name (the
+/// kernel keeps 15 bytes of it).
+func threadCPUSeconds() -> [Int: (name: String, seconds: Double)] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    var out: [Int: (name: String, seconds: Double)] = [:]
+    for task in tasks {
+        if let tid = Int(task), let cpu = statCPU("/proc/self/task/\(task)/stat") { out[tid] = cpu }
+    }
+    return out
+}
+
+/// Where a run's CPU went, per event, by kind of thread (by the names threads give themselves,
+/// docs/architecture.md "Threads"): `runner` (the thread named so: the bridge's pipeline, which
+/// also prepares part of each batch, or the passthrough's loop), `librdkafka` (its `rdk:` threads:
+/// consumers', producers' and their brokers'), `kafkaPoll` (the clients' poll threads: delivery
+/// reports into the in-flight tracker), `dispatchPool` (Dispatch's worker threads: the bridge's
+/// preparation workers, and the benchmark's own tasks), `serialQueues` (threads serving serial
+/// Dispatch queues: the store's writer), `other` (the changelog follower and other named threads),
+/// and `exited` (threads gone before the end, e.g. idle Dispatch workers: their CPU is in the
+/// process's total but no longer under a name).
+func cpuMicrosByThread(before: [Int: (name: String, seconds: Double)], after: [Int: (name: String, seconds: Double)],
+                       processSeconds: Double, events: Int, runner: String) -> [(String, Double)] {
+    var groups: [String: Double] = [:]
+    let runnerName = String(runner.prefix(15))
+    for (tid, now) in after {
+        let spent = now.seconds - (before[tid]?.seconds ?? 0)
+        let group = now.name == runnerName ? "runner"
+            : now.name.hasPrefix("rdk:") ? "librdkafka"
+            : ["eb-producer", "eb-consumer", "eb-kafka-admin"].contains(now.name) ? "kafkaPoll"
+            : now.name.hasSuffix("overcommit") ? "serialQueues"
+            : now.name.hasSuffix("-qos") ? "dispatchPool"
+            : "other"
+        groups[group, default: 0] += spent
+    }
+    groups["exited"] = max(0, processSeconds - groups.values.reduce(0, +))
+    let perEvent = 1e6 / Double(max(events, 1))
+    return ["runner", "librdkafka", "kafkaPoll", "dispatchPool", "serialQueues", "other", "exited"].map { ($0, (groups[$0] ?? 0) * perEvent) }
 }
 
 /// User plus system CPU time of this process so far, in seconds (all threads).
