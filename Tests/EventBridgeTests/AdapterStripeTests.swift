@@ -130,6 +130,41 @@ import Testing
         #expect(try S.event(adapter.adapt(try event("invoice.paid", acacia))).data["paymentId"] == "in_1RMgafCMHTTliF5ilpBkRLZf")
     }
 
+    /// From API 2025-03-31.basil a line's tax names its rate by id only and the invoice's `tax` is
+    /// gone (`total_taxes`): a taxed invoice cannot say its lines' percentages, which the contract
+    /// requires, so it is refused with that reason — not published as untaxed, and not left to
+    /// `rule.sumEquals`. One whose tax is zero (Stripe Tax not collecting) publishes as untaxed.
+    @Test func basilTaxedInvoicesAreRefusedWithTheReason() throws {
+        let taxed = #"""
+            {"id": "in_1SgTaxBasil0001", "object": "invoice", "customer": "cus_SgTax0001", "number": "F3A1-0007",
+             "currency": "eur", "collection_method": "send_invoice", "created": 1772290000, "due_date": 1774915200,
+             "effective_at": 1772359200, "status": "open", "subtotal": 10000, "subtotal_excluding_tax": 10000,
+             "total": 12000, "total_excluding_tax": 10000, "amount_due": 12000, "amount_paid": 0, "amount_remaining": 12000,
+             "status_transitions": {"finalized_at": 1772359200, "paid_at": null, "voided_at": null, "marked_uncollectible_at": null},
+             "total_discount_amounts": [], "total_pretax_credit_amounts": [],
+             "total_taxes": [{"amount": 2000, "tax_behavior": "exclusive", "tax_rate_details": {"tax_rate": "txr_1SgVat20"},
+                              "taxability_reason": "standard_rated", "taxable_amount": 10000, "type": "tax_rate_details"}],
+             "lines": {"object": "list", "has_more": false, "url": "/v1/invoices/in_1SgTaxBasil0001/lines", "data": [
+               {"id": "il_1SgTaxBasilLine01", "object": "line_item", "amount": 10000, "currency": "eur",
+                "description": "1 × Pro (at €100.00 / month)", "quantity": 1,
+                "pricing": {"type": "price_details", "price_details": {"price": "price_1SgPro", "product": "prod_SgPro"}, "unit_amount_decimal": "10000"},
+                "taxes": [{"amount": 2000, "tax_behavior": "exclusive", "tax_rate_details": {"tax_rate": "txr_1SgVat20"},
+                           "taxability_reason": "standard_rated", "taxable_amount": 10000, "type": "tax_rate_details"}]}
+             ]}}
+            """#
+        let adapter = try S.adapter("stripe")
+        let refused = S.failure(adapter.adapt(try event("invoice.finalized", taxed)))
+        #expect(refused?.code == .rejected)
+        #expect(refused?.message.contains("tax_rate_details.tax_rate") == true, "\(String(describing: refused))")
+        // Not collecting: the tax is zero and the invoice is what it says, untaxed.
+        let untaxed = taxed.replacingOccurrences(of: #""total": 12000"#, with: #""total": 10000"#)
+            .replacingOccurrences(of: #""amount": 2000"#, with: #""amount": 0"#)
+            .replacingOccurrences(of: #""standard_rated""#, with: #""not_collecting""#)
+        let published = try S.event(adapter.adapt(try event("invoice.finalized", untaxed)))
+        #expect(published.type == "finance.invoice.issued" && published.data["taxTotal"] == "0.00" && published.data["grossTotal"] == "100.00")
+        try S.expectValid(published)
+    }
+
     /// An event whose object says nothing was received is refused, not published as a receipt of
     /// 0.00 (a fixture reusing one object for several event types showed both).
     @Test func eventsWhoseObjectSaysNothingWasReceivedAreRejected() throws {
