@@ -14,8 +14,13 @@ struct BatchPreparer {
 
     let pipeline: EventPipeline
     let workers: Int
-    /// Below this many inputs a batch is prepared on the calling thread (no hand-off latency).
-    static let parallelThreshold = 4
+    /// Below this many inputs a batch is prepared on the calling thread. Handing a batch to the
+    /// workers means waiting for the slowest of them: on a busy machine a worker descheduled in
+    /// the middle of an input holds up the whole batch. For the small batches of a moderate rate
+    /// that wait costs more than the parallelism saves (at 1,000 events/s: p99 from poll to
+    /// producer 3.6–3.8 ms with two workers, 2.5 ms on the calling thread alone); a backlog's full
+    /// polls (500) still go to the workers (docs/decisions.md, 2026-12-05).
+    static let parallelThreshold = 128
 
     /// Prepares `records[i]` for each `i` where `wanted(i)`; the others stay nil. The calling
     /// thread takes part, so with `workers` 1 everything runs on it.
